@@ -1,0 +1,51 @@
+"""The book as the renderers see it: the contract between the front end and each output writer.
+
+The front end (notebooks and .qmd files -> pandoc markdown) produces a :class:`Book`. Its
+markdown is already format-neutral:
+
+* figures are pandoc images with an id and attributes, the caption already numbered
+  (``![Figure 2.1: Caption](fig-x.svg){#fig-x fig-alt="..."}``);
+* tables carry their numbered caption and id;
+* cross-references are already resolved to links with a bare fragment (``[Figure 2.1](#fig-x)``);
+  the HTML writer rewrites the fragment to the page holding the target, the PDF writer keeps it;
+* citations are still ``[@key]`` and are processed by citeproc in each writer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Chapter:
+    key: str  # file stem, e.g. "02-scale"; also the stem of the HTML page
+    kind: str  # "preface" | "chapter" | "appendix" | "references"
+    number: str | None  # "2", "A", or None when unnumbered
+    title: str  # plain-text title, without the number
+    sec_id: str | None  # id of the chapter heading, e.g. "sec-scale"
+    markdown: str  # pandoc markdown of the body, heading included
+    source: Path  # the file it came from (for error messages)
+    notebook: Path | None = None  # executed notebook offered for download, if any
+
+    @property
+    def html_name(self) -> str:
+        return "index.html" if self.kind == "preface" else f"{self.key}.html"
+
+
+@dataclass
+class Book:
+    title: str
+    subtitle: str
+    authors: list[str]
+    date: str  # ISO date of the edition (from the source commit, never the clock)
+    version: str  # edition, e.g. "0.1.0"
+    chapters: list[Chapter]
+    bibliography: list[Path]
+    csl: Path | None = None
+    abstract: str = ""
+    keywords: list[str] = field(default_factory=list)
+    language: str = "en"
+    resources: dict[str, Path] = field(default_factory=dict)  # extra files copied into the output
+    meta: dict = field(default_factory=dict)  # repo url, licence, commit, parameters used, ...
+    targets: dict[str, str] = field(default_factory=dict)  # crossref id -> chapter key
