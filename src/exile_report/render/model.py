@@ -8,13 +8,32 @@ markdown is already format-neutral:
 * tables carry their numbered caption and id;
 * cross-references are already resolved to links with a bare fragment (``[Figure 2.1](#fig-x)``);
   the HTML writer rewrites the fragment to the page holding the target, the PDF writer keeps it;
-* citations are still ``[@key]`` and are processed by citeproc in each writer.
+* citations are still ``[@key]`` and are processed by citeproc in each writer; every key has
+  already been checked against the bibliography by the front end;
+* section headings (level 2+) carry their number as a leading span,
+  ``## [2.1]{.header-section-number} Title {#sec-x}``; the chapter heading (level 1, exactly one per
+  chapter) is left as written (``# Title {#sec-x}``): writers take the chapter number from
+  :attr:`Chapter.number` and show it as they like ("2", "Appendix A");
+* a figure is followed by a ``::: {.figure-meta}`` div holding ``[Source: …]{.figure-source}`` and
+  ``[[PNG](figures/fig-x.png) · …]{.figure-downloads}``; a table may be followed by the same div
+  with only downloads. The PDF writer should keep the source and drop ``.figure-downloads``;
+* an image has ``fig-alt`` (and ``alt``) attributes and, when an SVG has a PNG twin, a
+  ``png="…"`` attribute naming the fallback;
+* every relative path used in the markdown (images, download links) is a key of
+  :attr:`Book.resources`, mapped to the file on disk; a writer copies (or points its resource
+  root at) these files, relative to the book root.
+
+Errors anywhere in rendering raise :class:`RenderError`, whose message names the file and place.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+
+
+class RenderError(Exception):
+    """A problem in the book's sources or in rendering it; the message names the file and place."""
 
 
 @dataclass
