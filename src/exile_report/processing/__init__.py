@@ -1,0 +1,64 @@
+"""Raw snapshots -> processed tables.
+
+``run_all`` first proves the raw files are the ones the register (``data/sources.yml``)
+describes, by sha256, and only then runs each source's module. Every module has the same
+shape: ``load(raw_dir)`` reads the raw files, ``process(frames)`` returns named tables,
+``save(tables, out_dir)`` writes them deterministically."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from exile_report.data import DataError
+from exile_report.processing import (
+    eurostat,
+    foreign_agents,
+    natural_earth,
+    press,
+    uk_home_office,
+    undesirable,
+    unhcr,
+)
+
+MODULES = [unhcr, foreign_agents, undesirable, eurostat, uk_home_office, natural_earth, press]
+
+
+def sha256_of(path: Path) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_raw(raw_dir: Path, register: list[dict] | None = None) -> None:
+    """Raise ``DataError`` naming the file, expected and actual hash on the first raw file
+    that is missing or differs from the register."""
+    from exile_report.sources import load_register
+
+    raw_dir = Path(raw_dir)
+    for source in register if register is not None else load_register():
+        for entry in source.get("files", []):
+            path = raw_dir / source["id"] / entry["name"]
+            if not path.is_file():
+                raise DataError(f"{path}: raw file missing (expected sha256 {entry['sha256']})")
+            actual = sha256_of(path)
+            if actual != entry["sha256"]:
+                raise DataError(
+                    f"{path}: checksum mismatch: expected sha256 {entry['sha256']}, "
+                    f"actual {actual}"
+                )
+
+
+def run_all(raw_dir: Path, out_dir: Path) -> list[Path]:
+    """Verify the raw snapshots, then rebuild every processed table; return written paths."""
+    raw_dir, out_dir = Path(raw_dir), Path(out_dir)
+    if not raw_dir.is_dir():
+        raise DataError(f"{raw_dir}: raw data folder not found (set EXILE_RAW_DIR)")
+    verify_raw(raw_dir)
+    written: list[Path] = []
+    for module in MODULES:
+        written += module.save(module.process(module.load(raw_dir)), out_dir)
+    return written

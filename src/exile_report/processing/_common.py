@@ -1,0 +1,91 @@
+"""Helpers shared by the per-source processing modules.
+
+The processed CSVs are committed and must be reproduced byte for byte by a re-run, so the
+writer fixes everything that could vary: row order (sorted by the key), column order,
+``\\n`` line ends, integers without a decimal point, floats with Python's shortest
+round-trip ``repr``, and empty cells for missing values.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from datetime import date, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from exile_report.data import DataError
+
+
+def read_csv(path: Path, **kwargs) -> pd.DataFrame:
+    """Read a raw CSV without pandas' NA guessing: only an empty cell is missing.
+
+    (UNHCR uses the code ``NA`` for an application type; default parsing would erase it.)"""
+    if not path.is_file():
+        raise DataError(f"{path}: raw file missing")
+    return pd.read_csv(path, keep_default_na=False, na_values=[""], **kwargs)
+
+
+def _cell(value) -> str:
+    """One CSV cell as text: the single place where number formatting is decided."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        if math.isnan(value):
+            return ""
+        return repr(float(value))
+    if isinstance(value, (pd.Timestamp, datetime)):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def to_csv_text(df: pd.DataFrame, key: list[str]) -> str:
+    """Render a table as deterministic CSV text, rows sorted by ``key``."""
+    missing = [k for k in key if k not in df.columns]
+    if missing:
+        raise DataError(f"sort key columns {missing} not in table columns {list(df.columns)}")
+    if df.duplicated(key).any():
+        dup = df[df.duplicated(key, keep=False)].head(4)
+        raise DataError(f"duplicate key {key} in rows:\n{dup}")
+    ordered = df.sort_values(key, kind="mergesort", na_position="first").reset_index(drop=True)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(list(ordered.columns))
+    for row in ordered.itertuples(index=False, name=None):
+        writer.writerow([_cell(v) for v in row])
+    return buf.getvalue()
+
+
+def write_text(path: Path, text: str) -> Path:
+    """Write UTF-8 text with ``\\n`` line ends, creating the folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+    return path
+
+
+def save(tables: dict[str, tuple[pd.DataFrame, list[str]]], out_dir: Path) -> list[Path]:
+    """Write each ``name -> (frame, key)`` as ``out_dir/name.csv``; return the paths."""
+    return [
+        write_text(Path(out_dir) / f"{name}.csv", to_csv_text(frame, key))
+        for name, (frame, key) in sorted(tables.items())
+    ]
+
+
+def map_codes(series: pd.Series, mapping: dict, what: str, file: str) -> pd.Series:
+    """Map labels to codes, failing loudly (file, row, value) on a label we do not know,
+    so a new category in a future snapshot cannot silently disappear."""
+    unknown = ~series.isin(list(mapping))
+    if unknown.any():
+        i = int(np.flatnonzero(unknown.to_numpy())[0])
+        raise DataError(f"{file}: row {i + 2}: unknown {what} {series.iloc[i]!r}")
+    return series.map(mapping)
