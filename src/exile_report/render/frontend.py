@@ -1,0 +1,846 @@
+"""Front end of the built-in engine: a Quarto book project -> a :class:`Book` of pandoc markdown.
+
+It reads ``_quarto.yml`` (``project: type: book``) the way Quarto does and turns every chapter
+(``.qmd`` or an already executed ``.ipynb``) into format-neutral pandoc markdown. It then numbers
+chapters, sections, figures and tables the way Quarto numbers a book, resolves ``@fig-``/``@tbl-``/
+``@sec-`` cross-references into links and checks every other ``@key`` against the bibliography.
+
+Nothing is executed here. Every problem raises :class:`RenderError` naming the file and the place
+(line of a ``.qmd``, cell of a notebook), because a report that silently drops a figure or shows
+``??`` instead of a number is worse than a failed build.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .model import Book, Chapter, RenderError
+
+CROSSREF_TYPES = ("fig", "tbl", "sec")
+REF_PREFIX = {"fig": "Figure", "tbl": "Table", "sec": "Section", "ch": "Chapter", "apx": "Appendix"}
+NBSP = "\u00a0"
+HIDDEN_TAGS = {"parameters", "injected-parameters", "remove-cell"}
+
+#: stderr text a cell may print without failing the render (regular expressions, matched against
+#: each non-empty line). Empty on purpose: a warning in an executed chapter is a bug to fix at its
+#: source. Add a pattern here only with a comment saying why the warning is harmless.
+STDERR_ALLOW: tuple[re.Pattern, ...] = ()
+
+# pandoc's citation key: starts with a letter, digit or _, may hold internal punctuation.
+KEY = r"[A-Za-z0-9_](?:[\w]|[:.#$%&\-+?<>~/](?=[\w]))*"
+VAR_RE = re.compile(r"\{\{<\s*var\s+([\w.\-]+)\s*>\}\}")
+HEADING_RE = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*$", re.M)
+ATTR_TAIL_RE = re.compile(r"\s*\{([^{}]*)\}\s*$")
+ATTR_TOKEN_RE = re.compile(r'#([^\s}]+)|\.([^\s}]+)|([\w-]+)=("(?:[^"\\]|\\.)*"|[^\s}]+)|(-)')
+CAPTION_INLINE = r"(?:[^\[\]]|\[(?:[^\[\]]|\[[^\[\]]*\])*\])*"
+FIGURE_RE = re.compile(r"!\[(" + CAPTION_INLINE + r")\]\(([^)\s]+)\)\{([^{}]*)\}")
+TABLE_CAPTION_RE = re.compile(r"^:[ \t]+(.*?)[ \t]*\{([^{}]*#tbl-[^{}]*)\}[ \t]*$", re.M)
+BRACKET_RE = re.compile(r"(?<!\!)\[([^\[\]]*@[^\[\]]*)\](?![(\[{])")
+BARE_RE = re.compile(r"(?<![\w@\\\[\-/])@(" + KEY + r")")
+CODE_RE = re.compile(
+    r"^([ \t]*)(`{3,}|~{3,})[^\n]*\n.*?^[ \t]*\2[`~]*[ \t]*$|(`+)(?!`).+?(?<!`)\3(?!`)|<!--.*?-->",
+    re.M | re.S,
+)
+
+
+@dataclass
+class Piece:
+    """A run of markdown and where it came from, so that errors can point at a line or a cell."""
+
+    text: str
+    source: Path
+    line: int | None = None  # 1-based line of the piece's first line in a .qmd
+    cell: int | None = None  # 0-based cell index in a notebook
+    label: str | None = None
+
+    def where(self, pos: int = 0) -> str:
+        offset = self.text.count("\n", 0, pos)
+        if self.cell is not None:
+            place = f"cell {self.cell}"
+            if self.label:
+                place += f" (label {self.label})"
+            if offset:
+                place += f", line {offset + 1}"
+            return f"{self.source}: {place}"
+        if self.line is not None:
+            return f"{self.source}: line {self.line + offset}"
+        return str(self.source)
+
+
+@dataclass
+class Target:
+    """A cross-reference target: where it lives and how a reference to it reads."""
+
+    id: str
+    chapter: str
+    kind: str  # fig | tbl | sec | ch | apx
+    number: str | None
+    title: str
+    where: str
+
+    def ref_text(self, prefix: str | None, suppress: bool) -> str:
+        if self.number is None:  # an unnumbered chapter or section reads as its title
+            return self.title
+        if suppress:
+            return self.number
+        word = prefix if prefix is not None else REF_PREFIX[self.kind]
+        return f"{word}{NBSP}{self.number}"
+
+
+# --------------------------------------------------------------------------- project config
+
+
+def read_config(project_dir: Path) -> dict:
+    """``_quarto.yml`` as a dict, checked to be a Quarto book project."""
+    path = project_dir / "_quarto.yml"
+    if not path.exists():
+        raise RenderError(f"{path}: not found (a Quarto book project needs _quarto.yml)")
+    try:
+        config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise RenderError(f"{path}: invalid YAML: {exc}") from exc
+    if (config.get("project") or {}).get("type") != "book":
+        raise RenderError(f"{path}: project: type: must be 'book'")
+    if not (config.get("book") or {}).get("chapters"):
+        raise RenderError(f"{path}: book: chapters: is empty")
+    return config
+
+
+def _flatten_chapters(entries: list, path: Path) -> list[str]:
+    """Chapter files in order; ``- part: … chapters: […]`` entries are flattened as Quarto does."""
+    files: list[str] = []
+    for entry in entries or []:
+        if isinstance(entry, str):
+            files.append(entry)
+        elif isinstance(entry, dict) and "chapters" in entry:
+            files.extend(_flatten_chapters(entry["chapters"], path))
+        elif isinstance(entry, dict) and "href" in entry:
+            files.append(entry["href"])
+        else:
+            raise RenderError(f"{path}: cannot read chapter entry {entry!r}")
+    return files
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _author_names(value) -> list[str]:
+    names = []
+    for author in _as_list(value):
+        if isinstance(author, dict):
+            name = author.get("name")
+            if isinstance(name, dict):
+                name = name.get("literal") or " ".join(
+                    str(name[k]) for k in ("given", "family") if name.get(k)
+                )
+            names.append(str(name))
+        else:
+            names.append(str(author))
+    return names
+
+
+def read_variables(project_dir: Path) -> dict:
+    path = project_dir / "_variables.yml"
+    if not path.exists():
+        return {}
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def _lookup_var(variables: dict, name: str):
+    value = variables
+    for part in name.split("."):
+        if not isinstance(value, dict) or part not in value:
+            raise KeyError(name)
+        value = value[part]
+    return value
+
+
+def expand_vars(piece: Piece, variables: dict) -> str:
+    """Replace ``{{< var name >}}`` shortcodes (Quarto's ``_variables.yml`` feature)."""
+
+    def sub(match: re.Match) -> str:
+        try:
+            return str(_lookup_var(variables, match.group(1)))
+        except KeyError:
+            raise RenderError(
+                f"{piece.where(match.start())}: unknown variable {{{{< var {match.group(1)} >}}}}"
+                " (not in _variables.yml)"
+            ) from None
+
+    return VAR_RE.sub(sub, piece.text)
+
+
+# --------------------------------------------------------------------------- attributes
+
+
+def parse_attrs(text: str) -> tuple[str | None, list[str], dict[str, str]]:
+    """Pandoc attribute text (``#id .class key="v"``) -> (id, classes, key-values)."""
+    ident, classes, kv = None, [], {}
+    for m in ATTR_TOKEN_RE.finditer(text):
+        if m.group(1):
+            ident = m.group(1)
+        elif m.group(2):
+            classes.append(m.group(2))
+        elif m.group(3):
+            value = m.group(4)
+            if value.startswith('"'):
+                value = re.sub(r"\\(.)", r"\1", value[1:-1])
+            kv[m.group(3)] = value
+        elif m.group(5):
+            classes.append("unnumbered")
+    return ident, classes, kv
+
+
+def quote_attr(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def code_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of fenced code, inline code and HTML comments, where nothing is rewritten."""
+    return [m.span() for m in CODE_RE.finditer(text)]
+
+
+def _in_spans(pos: int, spans: list[tuple[int, int]]) -> bool:
+    return any(a <= pos < b for a, b in spans)
+
+
+def sub_outside_code(pattern: re.Pattern, repl, text: str) -> str:
+    spans = code_spans(text)
+    out, last = [], 0
+    for m in pattern.finditer(text):
+        if _in_spans(m.start(), spans):
+            continue
+        out.append(text[last : m.start()])
+        out.append(repl(m))
+        last = m.end()
+    out.append(text[last:])
+    return "".join(out)
+
+
+def finditer_outside_code(pattern: re.Pattern, text: str):
+    spans = code_spans(text)
+    return [m for m in pattern.finditer(text) if not _in_spans(m.start(), spans)]
+
+
+def fence(text: str, classes: str) -> str:
+    """A fenced code block that its content cannot close."""
+    longest = max((len(m) for m in re.findall(r"`{3,}", text)), default=2)
+    ticks = "`" * max(3, longest + 1)
+    return f"{ticks} {{{classes}}}\n{text.rstrip()}\n{ticks}\n"
+
+
+# --------------------------------------------------------------------------- .qmd
+
+
+FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*\n", re.S)
+
+
+def read_qmd(path: Path, shown: Path, variables: dict) -> tuple[dict, list[Piece]]:
+    """A ``.qmd``: front matter (dict) and its body as one piece that keeps its line numbers."""
+    text = path.read_text(encoding="utf-8")
+    front, line = {}, 1
+    m = FRONT_MATTER_RE.match(text)
+    if m:
+        try:
+            front = yaml.safe_load(m.group(1)) or {}
+        except yaml.YAMLError as exc:
+            raise RenderError(f"{shown}: line 1: invalid front matter: {exc}") from exc
+        line += text.count("\n", 0, m.end())
+        text = text[m.end() :]
+    piece = Piece(text, shown, line=line)
+    piece.text = expand_vars(piece, variables)
+    return front, [piece]
+
+
+# --------------------------------------------------------------------------- .ipynb
+
+
+def _joined(value) -> str:
+    return "".join(value) if isinstance(value, list) else (value or "")
+
+
+def split_cell_options(source: str, where: str) -> tuple[dict, str]:
+    """``#| key: value`` lines at the top of a code cell -> (options, remaining code)."""
+    lines = source.split("\n")
+    n = 0
+    while n < len(lines) and lines[n].startswith("#|"):
+        n += 1
+    if not n:
+        return {}, source
+    text = "\n".join(line[2:] for line in lines[:n])
+    try:
+        options = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise RenderError(f"{where}: invalid #| cell options: {exc}") from exc
+    if not isinstance(options, dict):
+        raise RenderError(f"{where}: #| cell options must be key: value pairs")
+    return options, "\n".join(lines[n:]).strip("\n")
+
+
+def _exile_meta(output: dict) -> dict:
+    meta = output.get("metadata") or {}
+    if "exile_report" in meta:
+        return meta["exile_report"] or {}
+    for value in meta.values():  # metadata keyed by mimetype
+        if isinstance(value, dict) and "exile_report" in value:
+            return value["exile_report"] or {}
+    return {}
+
+
+def _stderr_is_allowed(text: str) -> bool:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return bool(lines) and all(any(p.search(line) for p in STDERR_ALLOW) for line in lines)
+
+
+def _downloads(files: dict, kinds: tuple[str, ...]) -> str:
+    names = {"png": "PNG", "svg": "SVG", "csv": "Data (CSV)"}
+    links = [f"[{names[k]}]({files[k]})" for k in kinds if files.get(k)]
+    return " · ".join(links)
+
+
+class NotebookReader:
+    """Turns one executed notebook into pieces of markdown, writing its images to ``media_dir``."""
+
+    def __init__(self, path: Path, shown: Path, key: str, media_dir: Path, echo_default: bool,
+                 variables: dict, resources: dict[str, Path], project_dir: Path):
+        self.path, self.shown, self.key = path, shown, key
+        self.media_dir, self.echo_default = media_dir, echo_default
+        self.variables, self.resources, self.project_dir = variables, resources, project_dir
+
+    def read(self) -> tuple[dict, list[Piece]]:
+        try:
+            nb = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise RenderError(f"{self.shown}: cannot read notebook: {exc}") from exc
+        front: dict = {}
+        pieces: list[Piece] = []
+        for index, cell in enumerate(nb.get("cells", [])):
+            source = _joined(cell.get("source"))
+            kind = cell.get("cell_type")
+            if kind == "raw" and index == 0 and FRONT_MATTER_RE.match(source + "\n"):
+                front = yaml.safe_load(FRONT_MATTER_RE.match(source + "\n").group(1)) or {}
+            elif kind == "markdown":
+                piece = Piece(source.strip("\n") + "\n", self.shown, cell=index)
+                piece.text = expand_vars(piece, self.variables)
+                pieces.append(piece)
+            elif kind == "code":
+                piece = self.code_cell(index, cell, source)
+                if piece is not None:
+                    pieces.append(piece)
+        return front, pieces
+
+    def code_cell(self, index: int, cell: dict, source: str) -> Piece | None:
+        where = f"{self.shown}: cell {index}"
+        options, code = split_cell_options(source, where)
+        label = options.get("label")
+        if label:
+            where += f" (label {label})"
+        outputs = cell.get("outputs") or []
+        self.check_failures(outputs, where)  # even in hidden cells: a failure is never hidden
+        tags = set((cell.get("metadata") or {}).get("tags") or [])
+        if tags & HIDDEN_TAGS or options.get("include") is False:
+            return None
+        parts: list[str] = []
+        echo = options.get("echo", self.echo_default)
+        if echo is True and "remove-input" not in tags and code.strip():
+            parts.append(fence(code, ".python .cell-code"))
+        output_opt = options.get("output", True)
+        if output_opt is not False and "remove-output" not in tags:
+            images = [o for o in outputs if self._image_of(o)]
+            if len(images) > 1:
+                raise RenderError(f"{where}: {len(images)} image outputs; one figure per cell")
+            for output in outputs:
+                text = self.output_markdown(output, options, where, asis=output_opt == "asis")
+                if text:
+                    parts.append(text)
+        if not parts:
+            return None
+        return Piece("\n".join(parts), self.shown, cell=index, label=label)
+
+    def check_failures(self, outputs: list, where: str) -> None:
+        for output in outputs:
+            if output.get("output_type") == "error":
+                raise RenderError(
+                    f"{where}: the cell raised {output.get('ename')}: {output.get('evalue')}"
+                )
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                text = _joined(output.get("text"))
+                if text.strip() and not _stderr_is_allowed(text):
+                    first = text.strip().splitlines()[0]
+                    raise RenderError(
+                        f"{where}: the cell wrote to stderr (warnings are errors): {first}"
+                    )
+
+    @staticmethod
+    def _image_of(output: dict) -> bool:
+        data = output.get("data") or {}
+        return "image/svg+xml" in data or "image/png" in data
+
+    def output_markdown(self, output: dict, options: dict, where: str, asis: bool) -> str:
+        kind = output.get("output_type")
+        if kind == "stream":
+            text = _joined(output.get("text"))
+            if not text.strip():
+                return ""
+            return text.strip("\n") + "\n" if asis else fence(text, ".cell-output")
+        if kind not in ("display_data", "execute_result"):
+            return ""
+        data = output.get("data") or {}
+        if self._image_of(output):
+            return self.figure(data, _exile_meta(output), options, where)
+        if "text/markdown" in data:
+            return self.markdown_output(_joined(data["text/markdown"]), _exile_meta(output),
+                                        options, where)
+        if "text/plain" in data:
+            text = _joined(data["text/plain"])
+            return text.strip("\n") + "\n" if asis else fence(text, ".cell-output")
+        return ""
+
+    def figure(self, data: dict, meta: dict, options: dict, where: str) -> str:
+        label = str(options.get("label") or "")
+        if not label.startswith("fig-"):
+            raise RenderError(f"{where}: an image output needs '#| label: fig-…'")
+        caption = options.get("fig-cap")
+        if not caption:
+            raise RenderError(f"{where}: figure {label} has no fig-cap")
+        alt = options.get("fig-alt")
+        if not alt or not str(alt).strip():
+            raise RenderError(f"{where}: figure {label} has no fig-alt (alt text is required)")
+        if meta.get("label") and meta["label"] != label:
+            raise RenderError(f"{where}: figure metadata says {meta['label']}, cell label {label}")
+        folder = f"{self.key}_files"
+        (self.media_dir / folder).mkdir(parents=True, exist_ok=True)
+        paths = {}
+        if "image/svg+xml" in data:
+            paths["svg"] = f"{folder}/{label}.svg"
+            (self.media_dir / paths["svg"]).write_text(_joined(data["image/svg+xml"]),
+                                                       encoding="utf-8")
+        if "image/png" in data:
+            paths["png"] = f"{folder}/{label}.png"
+            (self.media_dir / paths["png"]).write_bytes(
+                base64.b64decode(_joined(data["image/png"])))
+        for rel in paths.values():
+            self.resources[rel] = self.media_dir / rel
+        src = paths.get("svg") or paths["png"]
+        attrs = f"#{label} fig-alt={quote_attr(str(alt))} alt={quote_attr(str(alt))}"
+        if "svg" in paths and "png" in paths:
+            attrs += f" png={quote_attr(paths['png'])}"
+        text = f"![{caption}]({src}){{{attrs}}}\n"
+        return text + self.meta_div(meta, ("png", "svg", "csv"))
+
+    def meta_div(self, meta: dict, kinds: tuple[str, ...]) -> str:
+        files = dict(meta.get("files") or {})
+        for rel in files.values():
+            path = self.project_dir / rel
+            if path.exists():
+                self.resources[rel] = path
+        inner = []
+        if meta.get("source"):
+            inner.append(f"[{meta['source']}]{{.figure-source}}")
+        links = _downloads(files, kinds)
+        if links:
+            inner.append(f"[{links}]{{.figure-downloads}}")
+        if not inner:
+            return ""
+        return "\n::: {.figure-meta}\n" + "\n".join(inner) + "\n:::\n"
+
+    def markdown_output(self, text: str, meta: dict, options: dict, where: str) -> str:
+        label = str(options.get("label") or "")
+        if not label.startswith("tbl-"):
+            return text.strip("\n") + "\n"
+        caption = options.get("tbl-cap")
+        if not caption:
+            raise RenderError(f"{where}: table {label} has no tbl-cap")
+        lines = text.strip("\n").split("\n")
+        rows = [i for i, line in enumerate(lines) if line.lstrip().startswith("|")]
+        if len(rows) < 2:
+            raise RenderError(f"{where}: table {label}: the output holds no markdown pipe table")
+        end = rows[0]
+        while end + 1 < len(lines) and lines[end + 1].lstrip().startswith("|"):
+            end += 1
+        lines[end + 1 : end + 1] = ["", f": {caption} {{#{label}}}", ""]
+        return "\n".join(lines).strip("\n") + "\n" + self.meta_div(meta, ("csv",))
+
+
+# --------------------------------------------------------------------------- the book
+
+
+@dataclass
+class Draft:
+    """A chapter while it is being built: its pieces still separate for error messages."""
+
+    key: str
+    kind: str
+    source: Path
+    title: str
+    pieces: list[Piece]
+    notebook: Path | None
+    number: str | None = None
+    sec_id: str | None = None
+
+
+def _title_from_heading(pieces: list[Piece]) -> str | None:
+    for piece in pieces:
+        for m in finditer_outside_code(HEADING_RE, piece.text):
+            if len(m.group(1)) == 1:
+                return ATTR_TAIL_RE.sub("", m.group(2)).strip()
+    return None
+
+
+def load_book(project_dir: Path, chapters: dict | None, media_dir: Path, *,
+              meta: dict | None = None) -> Book:
+    """Read the project and return the numbered, cross-referenced :class:`Book`.
+
+    ``chapters`` maps a chapter file as listed in ``_quarto.yml`` (relative path or absolute
+    :class:`Path`) to the file to read instead, i.e. the executed notebook; chapters not in it
+    are read from the project itself. Images from notebooks are written under ``media_dir``.
+    """
+    project_dir = Path(project_dir).resolve()
+    meta = dict(meta or {})
+    config = read_config(project_dir)
+    book_cfg = config["book"]
+    qpath = project_dir / "_quarto.yml"
+    replaced = {}
+    for src, executed in (chapters or {}).items():
+        src = Path(src)
+        rel = src.relative_to(project_dir) if src.is_absolute() else src
+        replaced[rel.as_posix()] = Path(executed)
+    echo_default = (config.get("execute") or {}).get("echo", True)
+    variables = read_variables(project_dir)
+    resources: dict[str, Path] = {}
+    listed = [(f, "chapter") for f in _flatten_chapters(book_cfg.get("chapters"), qpath)]
+    listed += [(f, "appendix") for f in _flatten_chapters(book_cfg.get("appendices"), qpath)]
+    drafts: list[Draft] = []
+    for position, (name, kind) in enumerate(listed):
+        shown = Path(name)
+        path = replaced.get(shown.as_posix(), project_dir / shown)
+        if not path.exists():
+            raise RenderError(f"{qpath}: chapter {name} not found ({path})")
+        key = shown.stem
+        if path.suffix == ".ipynb":
+            reader = NotebookReader(path, shown, key, media_dir, echo_default, variables,
+                                    resources, project_dir)
+            front, pieces = reader.read()
+        elif path.suffix in (".qmd", ".md"):
+            front, pieces = read_qmd(path, shown, variables)
+        else:
+            raise RenderError(f"{qpath}: chapter {name}: only .qmd, .md and .ipynb are supported")
+        if kind == "chapter" and (key == "index" or position == 0):
+            kind = "preface"
+        if kind == "chapter" and any(re.search(r"\{#refs[\s}]", p.text) for p in pieces):
+            kind = "references"
+        title = front.get("title") or _title_from_heading(pieces)
+        if not title:
+            raise RenderError(f"{shown}: no title (front matter title: or a '# ' heading)")
+        if not _title_from_heading(pieces):
+            pieces.insert(0, Piece(f"# {title}\n", shown, line=1))
+        drafts.append(Draft(key, kind, shown, str(title), pieces,
+                            path if path.suffix == ".ipynb" else None))
+    _check_unique_keys(drafts)
+    targets = number_book(drafts)
+    bib_paths = [project_dir / b for b in _as_list(book_cfg.get("bibliography")
+                                                    or config.get("bibliography"))]
+    bib_keys = read_bibliography_keys(bib_paths)
+    cited: dict[str, list[str]] = {}
+    for draft in drafts:
+        cited[draft.key] = []
+        resolve_refs(draft, targets, bib_keys, cited[draft.key])
+        collect_images(draft, project_dir, resources)
+    csl = book_cfg.get("csl") or config.get("csl")
+    # "cited": chapter key -> citation keys in order of first use (the HTML writer puts a
+    # reference list at the end of each chapter that cites anything, as Quarto does).
+    book_meta = {**meta, "cited": cited, "config": config}
+    return Book(
+        title=str(meta.get("title") or book_cfg.get("title") or ""),
+        subtitle=str(meta.get("subtitle") or book_cfg.get("subtitle") or ""),
+        authors=_author_names(meta.get("authors") or book_cfg.get("author")),
+        date=str(meta.get("date") or book_cfg.get("date") or ""),
+        version=str(meta.get("version") or book_cfg.get("version") or ""),
+        chapters=[
+            Chapter(key=d.key, kind=d.kind, number=d.number, title=d.title, sec_id=d.sec_id,
+                    markdown="\n".join(p.text.rstrip("\n") + "\n" for p in d.pieces),
+                    source=d.source, notebook=d.notebook)
+            for d in drafts
+        ],
+        bibliography=bib_paths,
+        csl=project_dir / csl if csl else None,
+        abstract=str(meta.get("abstract") or book_cfg.get("abstract") or ""),
+        keywords=[str(k) for k in _as_list(meta.get("keywords") or book_cfg.get("keywords"))],
+        language=str(meta.get("language") or config.get("lang") or "en"),
+        resources=resources,
+        meta=book_meta,
+        targets={t.id: t.chapter for t in targets.values()},
+    )
+
+
+def _check_unique_keys(drafts: list[Draft]) -> None:
+    seen: dict[str, Path] = {}
+    for d in drafts:
+        name = "index" if d.kind == "preface" else d.key
+        if name in seen or (name == "references" and d.kind != "references"):
+            raise RenderError(f"{d.source}: page name {name}.html is already used")
+        seen[name] = d.source
+
+
+# --------------------------------------------------------------------------- numbering
+
+
+def _alpha(n: int) -> str:
+    return chr(ord("A") + n - 1) if n <= 26 else _alpha((n - 1) // 26) + _alpha((n - 1) % 26 + 1)
+
+
+def number_book(drafts: list[Draft]) -> dict[str, Target]:
+    """Number chapters (1..n), appendices (A, B, …), sections, figures and tables like Quarto.
+
+    The preface and any heading marked ``{.unnumbered}`` stay unnumbered. Figures and tables
+    are numbered per chapter ("Figure 2.1", "Table A.1"); their captions get the number.
+    """
+    targets: dict[str, Target] = {}
+    chapter_n = appendix_n = 0
+
+    def add(target: Target) -> None:
+        if target.id in targets:
+            raise RenderError(
+                f"{target.where}: duplicate id #{target.id} (first at {targets[target.id].where})"
+            )
+        targets[target.id] = target
+
+    for d in drafts:
+        first = _chapter_heading(d)
+        _, classes, _ = parse_attrs(first[1]) if first else (None, [], {})
+        if d.kind == "chapter" and "unnumbered" not in classes:
+            chapter_n += 1
+            d.number = str(chapter_n)
+        elif d.kind == "appendix":
+            appendix_n += 1
+            d.number = _alpha(appendix_n)
+        counters = {"fig": 0, "tbl": 0}
+        section = [0] * 7
+        seen_h1 = False
+        for piece in d.pieces:
+            def heading(m: re.Match, piece=piece) -> str:
+                nonlocal seen_h1
+                level, text = len(m.group(1)), m.group(2)
+                attr_m = ATTR_TAIL_RE.search(text)
+                attrs = attr_m.group(1) if attr_m else ""
+                title = text[: attr_m.start()] if attr_m else text
+                ident, classes, _ = parse_attrs(attrs)
+                where = piece.where(m.start())
+                if level == 1:
+                    if seen_h1:
+                        raise RenderError(f"{where}: a second '# ' heading; one per chapter")
+                    seen_h1 = True
+                    if ident:
+                        kind = "apx" if d.kind == "appendix" else "ch"
+                        add(Target(ident, d.key, kind if d.number else "sec", d.number,
+                                   title.strip(), where))
+                        d.sec_id = ident
+                    return m.group(0)
+                if d.number is None or "unnumbered" in classes:
+                    if ident:
+                        add(Target(ident, d.key, "sec", None, title.strip(), where))
+                    return m.group(0)
+                section[level] += 1
+                section[level + 1 :] = [0] * (6 - level)
+                number = ".".join([d.number] + [str(n) for n in section[2 : level + 1]])
+                if ident:
+                    add(Target(ident, d.key, "sec", number, title.strip(), where))
+                attr_text = "{" + attrs + "}" if attr_m else ""
+                return (f"{m.group(1)} [{number}]{{.header-section-number}} {title.strip()} "
+                        f"{attr_text}").rstrip()
+
+            def figure(m: re.Match, piece=piece) -> str:
+                ident, _, kv = parse_attrs(m.group(3))
+                if not ident or not ident.startswith("fig-"):
+                    return m.group(0)
+                where = piece.where(m.start())
+                if not kv.get("fig-alt", "").strip():
+                    raise RenderError(f"{where}: figure {ident} has no fig-alt (alt text is "
+                                      "required)")
+                counters["fig"] += 1
+                number = _float_number(d.number, counters["fig"])
+                add(Target(ident, d.key, "fig", number, m.group(1), where))
+                attrs = m.group(3)
+                if "alt" not in kv:
+                    attrs += f" alt={quote_attr(kv['fig-alt'])}"
+                return f"![Figure {number}: {m.group(1)}]({m.group(2)}){{{attrs}}}"
+
+            def table(m: re.Match, piece=piece) -> str:
+                ident, _, _ = parse_attrs(m.group(2))
+                counters["tbl"] += 1
+                number = _float_number(d.number, counters["tbl"])
+                add(Target(ident, d.key, "tbl", number, m.group(1), piece.where(m.start())))
+                return f": Table {number}: {m.group(1)} {{{m.group(2).strip()}}}"
+
+            combined = re.compile(
+                "|".join(f"(?P<{n}>{p.pattern})" for n, p in
+                         (("h", HEADING_RE), ("f", FIGURE_RE), ("t", TABLE_CAPTION_RE))),
+                re.M,
+            )
+
+            def dispatch(m: re.Match) -> str:
+                sub = {"h": HEADING_RE, "f": FIGURE_RE, "t": TABLE_CAPTION_RE}[m.lastgroup]
+                inner = sub.match(m.group(0)) if m.lastgroup != "h" else HEADING_RE.match(
+                    m.string, m.start())
+                fake = _Shift(inner, m.start())
+                return {"h": heading, "f": figure, "t": table}[m.lastgroup](fake)
+
+            piece.text = sub_outside_code(combined, dispatch, piece.text)
+        _collect_explicit_ids(d, targets, add)
+    return targets
+
+
+class _Shift:
+    """A sub-pattern match seen at the position of the combined match (for error lines)."""
+
+    def __init__(self, match: re.Match, start: int):
+        self._m, self._start = match, start
+
+    def group(self, n=0):
+        return self._m.group(n)
+
+    def start(self):
+        return self._start
+
+
+def _float_number(chapter_number: str | None, n: int) -> str:
+    return f"{chapter_number}.{n}" if chapter_number else str(n)
+
+
+def _chapter_heading(d: Draft) -> tuple[str, str] | None:
+    for piece in d.pieces:
+        for m in finditer_outside_code(HEADING_RE, piece.text):
+            if len(m.group(1)) == 1:
+                attr_m = ATTR_TAIL_RE.search(m.group(2))
+                return m.group(2), attr_m.group(1) if attr_m else ""
+    return None
+
+
+EXPLICIT_ID_RE = re.compile(r"(?:^:{3,}[ \t]*|\])\{#([\w:.\-]+)[^{}]*\}", re.M)
+
+
+def _collect_explicit_ids(d: Draft, targets: dict[str, Target], add) -> None:
+    """Other ``{#id}`` in the text must not clash with a numbered target either."""
+    for piece in d.pieces:
+        for m in finditer_outside_code(EXPLICIT_ID_RE, piece.text):
+            ident = m.group(1)
+            if ident.split("-")[0] in CROSSREF_TYPES or ident == "refs":
+                continue
+            add(Target(ident, d.key, "other", None, ident, piece.where(m.start())))
+
+
+# --------------------------------------------------------------------------- references
+
+
+def read_bibliography_keys(paths: list[Path]) -> set[str]:
+    keys: set[str] = set()
+    for path in paths:
+        if not path.exists():
+            raise RenderError(f"{path}: bibliography not found")
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".bib":
+            keys.update(re.findall(r"@\w+\s*\{\s*([^,\s]+)\s*,", text))
+        elif path.suffix == ".json":
+            keys.update(str(e["id"]) for e in json.loads(text))
+        elif path.suffix in (".yaml", ".yml"):
+            data = yaml.safe_load(text) or {}
+            keys.update(str(e["id"]) for e in data.get("references", []))
+        else:
+            raise RenderError(f"{path}: bibliography must be .bib, .json or .yaml")
+    return keys
+
+
+def _ref_type(key: str) -> str | None:
+    head = key.split("-", 1)[0]
+    return head.lower() if head.lower() in CROSSREF_TYPES and "-" in key else None
+
+
+def resolve_refs(d: Draft, targets: dict[str, Target], bib_keys: set[str],
+                 cited: list[str]) -> None:
+    """Cross-references -> links; citation keys checked against the bibliography."""
+
+    def target_of(key: str, where: str) -> Target:
+        ident = key[0].lower() + key[1:]
+        if ident not in targets or targets[ident].kind == "other":
+            raise RenderError(f"{where}: unresolved cross-reference @{key}")
+        return targets[ident]
+
+    def cite(key: str, where: str) -> None:
+        if key not in bib_keys:
+            raise RenderError(f"{where}: unknown citation @{key} in chapter {d.source} "
+                              "(not in the bibliography)")
+        if key not in cited:
+            cited.append(key)
+
+    def link(t: Target, prefix: str | None, suppress: bool) -> str:
+        return f"[{t.ref_text(prefix, suppress)}](#{t.id}){{.quarto-xref}}"
+
+    for piece in d.pieces:
+        def bracket(m: re.Match, piece=piece) -> str:
+            where = piece.where(m.start())
+            items = []
+            for part in m.group(1).split(";"):
+                im = re.match(r"^\s*(.*?)\s*(-?)@(" + KEY + r")(.*?)\s*$", part, re.S)
+                if not im:
+                    return m.group(0)  # not a citation group (e.g. an e-mail in brackets)
+                items.append(im.groups())
+            refs = [i for i in items if _ref_type(i[2])]
+            if refs and len(refs) != len(items):
+                raise RenderError(f"{where}: [{m.group(1)}] mixes cross-references and citations;"
+                                  " write them in separate brackets")
+            if not refs:
+                for _, _, key, _ in items:
+                    cite(key, where)
+                return m.group(0)
+            out = []
+            for prefix, minus, key, suffix in items:
+                t = target_of(key, where)
+                out.append(link(t, prefix or None, bool(minus)) + suffix)
+            return ", ".join(out)
+
+        piece.text = sub_outside_code(BRACKET_RE, bracket, piece.text)
+
+        def bare(m: re.Match, piece=piece) -> str:
+            key = m.group(1)
+            where = piece.where(m.start())
+            if _ref_type(key):
+                return link(target_of(key, where), None, False)
+            cite(key, where)
+            return m.group(0)
+
+        piece.text = sub_outside_code(BARE_RE, bare, piece.text)
+
+
+IMAGE_RE = re.compile(r"(!\[" + CAPTION_INLINE + r"\]\()([^)\s]+)")
+
+
+def collect_images(d: Draft, project_dir: Path, resources: dict[str, Path]) -> None:
+    """Images a ``.qmd`` points at become resources.
+
+    Pages live at the book root whatever folder their source is in, so a path relative to the
+    chapter's folder is rewritten relative to the project (``diagram.svg`` in
+    ``chapters/01-method.qmd`` becomes ``chapters/diagram.svg``).
+    """
+    folder = d.source.parent
+    for piece in d.pieces:
+        def image(m: re.Match, piece=piece) -> str:
+            src = m.group(2)
+            if re.match(r"^[a-z]+:", src) or src.startswith("/") or src in resources:
+                return m.group(0)
+            rel = (folder / src).as_posix()
+            path = project_dir / rel
+            if not path.exists():
+                raise RenderError(f"{piece.where(m.start())}: image {src} not found ({path})")
+            resources[rel] = path
+            return m.group(1) + rel
+
+        piece.text = sub_outside_code(IMAGE_RE, image, piece.text)
