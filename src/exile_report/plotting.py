@@ -1,0 +1,231 @@
+"""The house style for every figure in the report, and the one way figures leave a notebook.
+
+Colours come from the Okabe-Ito palette, which stays distinguishable under the common forms of
+colour-vision deficiency. Every figure carries a source line drawn into the image itself, so a PNG
+or SVG that travels alone still says where its numbers come from. :func:`save_figure` writes the
+image (PNG and SVG) and the data behind it (CSV) under ``figures/`` and displays the figure in the
+notebook with metadata the renderer reads to add download links.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from .paths import FIGURES  # noqa: E402
+
+# Okabe & Ito (2008), "Color Universal Design". Order chosen so the first colours contrast most.
+OKABE_ITO = {
+    "blue": "#0072B2",
+    "orange": "#E69F00",
+    "green": "#009E73",
+    "vermillion": "#D55E00",
+    "sky": "#56B4E9",
+    "purple": "#CC79A7",
+    "yellow": "#F0E442",
+    "black": "#000000",
+}
+PALETTE = [OKABE_ITO[k] for k in ("blue", "orange", "green", "vermillion", "sky", "purple", "black")]
+GREY = "#6b6b6b"
+LIGHT_GREY = "#d9d9d9"
+
+#: Dates drawn as reference lines on time charts (label, ISO date).
+KEY_DATES = {
+    "invasion": ("Invasion of Ukraine", "2022-02-24"),
+    "mobilisation": ("Mobilisation decree", "2022-09-21"),
+}
+
+FIG_WIDTH = 7.0  # inches; fits the PDF text block and scales down on phones
+DPI = 200
+
+STYLE = {
+    "figure.figsize": (FIG_WIDTH, 4.2),
+    "figure.dpi": 100,
+    "savefig.dpi": DPI,
+    "font.family": "DejaVu Sans",
+    "font.size": 9.5,
+    "axes.titlesize": 10.5,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.labelsize": 9.5,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.grid.axis": "y",
+    "grid.color": LIGHT_GREY,
+    "grid.linewidth": 0.6,
+    "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
+    "legend.frameon": False,
+    "legend.fontsize": 8.5,
+    "xtick.labelsize": 8.5,
+    "ytick.labelsize": 8.5,
+    # Reproducible bytes: no random ids in SVG, text kept as paths so fonts need not travel.
+    "svg.hashsalt": "exile-report",
+    "svg.fonttype": "path",
+    "pdf.fonttype": 42,
+}
+
+
+def apply_style() -> None:
+    """Apply the house style to matplotlib's global settings."""
+    plt.rcParams.update(STYLE)
+
+
+def new_figure(height: float = 4.2, ncols: int = 1, nrows: int = 1, **kwargs):
+    """A figure in the house style, the width of the PDF text block."""
+    apply_style()
+    return plt.subplots(nrows, ncols, figsize=(FIG_WIDTH, height), layout="constrained", **kwargs)
+
+
+def thousands(x, _pos=None) -> str:
+    """Tick formatter: 12,345 (the comma is the report's thousands separator)."""
+    return f"{x:,.0f}"
+
+
+def mark_dates(ax, keys=("invasion", "mobilisation"), *, label: bool = True, as_year: bool = False):
+    """Draw the key dates (invasion, mobilisation) as thin vertical lines with short labels.
+
+    With ``as_year`` the x axis holds years as numbers and the line is placed at the fractional year.
+    """
+    for i, key in enumerate(keys):
+        text, iso = KEY_DATES[key]
+        ts = pd.Timestamp(iso)
+        x = ts.year + (ts.dayofyear - 1) / 365.25 if as_year else ts
+        ax.axvline(x, color=GREY, linewidth=0.8, linestyle="--", zorder=0)
+        if label:
+            ax.annotate(
+                text, xy=(x, 1), xycoords=("data", "axes fraction"), xytext=(3, -2 - 11 * i),
+                textcoords="offset points", fontsize=7.5, color=GREY, va="top",
+            )
+
+
+def _source_line(fig, source: str) -> None:
+    fig.text(0.0, 0.0, source, ha="left", va="bottom", fontsize=7.5, color=GREY, wrap=True)
+    engine = fig.get_layout_engine()
+    if engine is not None and hasattr(engine, "set"):
+        # Leave room at the bottom for the source line under constrained layout.
+        engine.set(rect=(0, 0.045, 1, 0.955))
+
+
+def save_figure(fig, label: str, *, data: pd.DataFrame, source: str, display: bool = True) -> dict:
+    """Write ``figures/<label>.{png,svg,csv}`` and show the figure in the notebook.
+
+    ``label`` must match the cell's ``#| label:`` (``fig-…``). ``source`` is the line printed under
+    the chart ("Source: UNHCR Refugee Population Statistics Database, 2025 release"); it is drawn
+    into the image and passed to the renderer. ``data`` is the table the chart is drawn from, written
+    as CSV so readers can take the numbers.
+    """
+    if not label.startswith("fig-"):
+        raise ValueError(f"figure label must start with 'fig-': {label!r}")
+    if not source.strip():
+        raise ValueError(f"{label}: a figure needs a source line")
+    if data is None or len(data) == 0:
+        raise ValueError(f"{label}: a figure needs the data it is drawn from")
+    if not source.lower().startswith("source"):
+        source = f"Source: {source}"
+    _source_line(fig, source)
+    FIGURES.mkdir(parents=True, exist_ok=True)
+    files = {
+        "png": FIGURES / f"{label}.png",
+        "svg": FIGURES / f"{label}.svg",
+        "csv": FIGURES / f"{label}.csv",
+    }
+    fig.savefig(files["png"], dpi=DPI, metadata={"Software": None})
+    svg_buf = io.StringIO()
+    fig.savefig(svg_buf, format="svg", metadata={"Date": None, "Creator": None})
+    svg = svg_buf.getvalue()
+    files["svg"].write_text(svg, encoding="utf-8")
+    data.to_csv(files["csv"], index=False, lineterminator="\n")
+    meta = {
+        "exile_report": {
+            "label": label,
+            "source": source,
+            "files": {k: f"figures/{Path(v).name}" for k, v in files.items()},
+        }
+    }
+    if display:
+        from IPython.display import display as ipy_display
+
+        png_bytes = files["png"].read_bytes()
+        import base64
+
+        ipy_display(
+            {
+                "image/svg+xml": svg,
+                "image/png": base64.b64encode(png_bytes).decode("ascii"),
+                "text/plain": f"<Figure {label}>",
+            },
+            raw=True,
+            metadata=meta,
+        )
+    plt.close(fig)
+    return meta
+
+
+def show_table(df: pd.DataFrame, label: str, *, source: str | None = None, floatfmt: str = ",.0f",
+               display: bool = True) -> str:
+    """Show a table as a Markdown pipe table (works in HTML and PDF) and write its CSV.
+
+    ``label`` must match the cell's ``#| label:`` (``tbl-…``). Numbers are formatted with
+    ``floatfmt``; missing values show as an en dash.
+    """
+    if not label.startswith("tbl-"):
+        raise ValueError(f"table label must start with 'tbl-': {label!r}")
+    FIGURES.mkdir(parents=True, exist_ok=True)
+    csv_path = FIGURES / f"{label}.csv"
+    df.to_csv(csv_path, index=False, lineterminator="\n")
+    md = markdown_table(df, floatfmt=floatfmt)
+    if source:
+        md += f"\n\n{source if source.lower().startswith('source') else 'Source: ' + source}\n"
+    if display:
+        from IPython.display import display as ipy_display
+
+        ipy_display(
+            {"text/markdown": md, "text/plain": md},
+            raw=True,
+            metadata={"exile_report": {"label": label, "files": {"csv": f"figures/{csv_path.name}"}}},
+        )
+    return md
+
+
+def _fmt(value, floatfmt: str) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return "–"
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return format(value, floatfmt)
+    text = str(value).replace("|", "\\|").replace("\n", " ")
+    return text
+
+
+def markdown_table(df: pd.DataFrame, floatfmt: str = ",.0f") -> str:
+    """A pandoc pipe table; numeric columns right-aligned."""
+    cols = list(df.columns)
+    numeric = [pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+               for c in cols]
+    header = "| " + " | ".join(str(c) for c in cols) + " |"
+    rule = "|" + "|".join("---:" if n else ":---" for n in numeric) + "|"
+    rows = []
+    for rec in df.itertuples(index=False):
+        cells = []
+        for v in rec:
+            if hasattr(v, "item") and not isinstance(v, str):
+                try:
+                    v = v.item()
+                except (ValueError, AttributeError):
+                    pass
+            cells.append(_fmt(v, floatfmt))
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join([header, rule, *rows])

@@ -1,0 +1,99 @@
+"""Execution: papermill with the explicit kernel, the cache, errors and warnings named by cell."""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from exile_report import execute
+from exile_report.execute import ChapterRun, ExecutionError
+
+
+def _notebook(path: Path, *cells: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "exile-report", "display_name": "x", "language": "python"}
+    param = nbformat.v4.new_code_cell("x = 1\nname = 'a'", metadata={"tags": ["parameters"]})
+    nb.cells = [param] + [nbformat.v4.new_code_cell(c) for c in cells]
+    nbformat.write(nb, path)
+    return path
+
+
+def _run(root: Path, nb: Path, params: dict) -> ChapterRun:
+    fp = execute.chapter_fingerprint(nb, params, "inputs")
+    return ChapterRun(key="demo", notebook=nb.relative_to(root),
+                      output=root / "_build" / "executed" / nb.name, params=params, fingerprint=fp)
+
+
+def test_executes_with_parameters_and_caches(tmp_path):
+    nb = _notebook(tmp_path / "demo.ipynb", "print(x * 2, name)")
+    run = _run(tmp_path, nb, {"x": 21, "name": "b"})
+    logs = []
+    execute.execute_chapters([run], tmp_path, log=logs.append)
+    assert run.executed
+    out = nbformat.read(run.output, as_version=4)
+    printed = "".join(o.get("text", "") for c in out.cells for o in c.get("outputs", []))
+    assert "42 b" in printed
+    meta = out.metadata["exile_report"]
+    assert meta["fingerprint"] == run.fingerprint and meta["parameters"] == {"x": 21, "name": "b"}
+    # no clock times or machine paths in the executed notebook
+    text = run.output.read_text()
+    assert "start_time" not in text and str(tmp_path) not in text
+
+    again = _run(tmp_path, nb, {"x": 21, "name": "b"})
+    logs.clear()
+    execute.execute_chapters([again], tmp_path, log=logs.append)
+    assert not again.executed
+    assert any("up to date" in line for line in logs)
+
+    changed = _run(tmp_path, nb, {"x": 2, "name": "b"})
+    execute.execute_chapters([changed], tmp_path, log=logs.append)
+    assert changed.executed
+
+
+def test_error_names_the_cell(tmp_path):
+    nb = _notebook(tmp_path / "bad.ipynb", "y = 1", "#| label: fig-broken\nraise ValueError('boom')")
+    run = _run(tmp_path, nb, {"x": 1, "name": "a"})
+    with pytest.raises(ExecutionError, match=r"chapter demo .*cell 3.*ValueError: boom"):
+        execute.execute_chapters([run], tmp_path, log=lambda s: None)
+    assert not run.output.exists()
+    assert not list(tmp_path.rglob("*.running.ipynb"))
+
+
+def test_warning_fails_the_build(tmp_path):
+    nb = _notebook(tmp_path / "warn.ipynb",
+                   "#| label: fig-noisy\nimport warnings\nwarnings.warn('careful')")
+    run = _run(tmp_path, nb, {"x": 1, "name": "a"})
+    with pytest.raises(ExecutionError, match=r"cell 2 \(fig-noisy\): wrote to stderr.*careful"):
+        execute.execute_chapters([run], tmp_path, log=lambda s: None)
+
+
+def test_parameter_value_cannot_inject_code(tmp_path):
+    evil = "'); open('pwned', 'w').write('x'); print('"
+    nb = _notebook(tmp_path / "inj.ipynb", "print(repr(name))")
+    run = _run(tmp_path, nb, {"x": 1, "name": evil})
+    execute.execute_chapters([run], tmp_path, log=lambda s: None)
+    assert not (tmp_path / "pwned").exists()
+    out = nbformat.read(run.output, as_version=4)
+    printed = "".join(o.get("text", "") for c in out.cells for o in c.get("outputs", []))
+    assert repr(evil) in printed
+
+
+def test_truncated_executed_notebook_is_rebuilt(tmp_path):
+    nb = _notebook(tmp_path / "t.ipynb", "print(x)")
+    run = _run(tmp_path, nb, {"x": 1, "name": "a"})
+    run.output.parent.mkdir(parents=True)
+    run.output.write_text('{"cells": [')  # an interrupted write
+    assert not execute.cached(run, tmp_path)
+    execute.execute_chapters([run], tmp_path, log=lambda s: None)
+    assert run.executed
+
+
+def test_parallel_execution(tmp_path):
+    runs = []
+    for i in range(3):
+        nb = _notebook(tmp_path / f"p{i}.ipynb", f"print('chapter {i}', x)")
+        r = _run(tmp_path, nb, {"x": i, "name": "a"})
+        r.key = f"c{i}"
+        runs.append(r)
+    execute.execute_chapters(runs, tmp_path, jobs=2, log=lambda s: None)
+    assert all(r.executed for r in runs)

@@ -1,0 +1,130 @@
+"""Parameters: declared specs, params.yml, overrides and the messages a reader sees."""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from exile_report.params import (
+    Param,
+    ParamError,
+    chapter_specs,
+    parse_override,
+    resolve_chapter,
+    resolve_params,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+PARAMS = ROOT / "params.yml"
+
+
+def test_defaults_validate_for_every_chapter():
+    values = resolve_params(PARAMS)
+    assert set(values) == set(chapter_specs())
+    for key, spec in chapter_specs().items():
+        assert set(values[key]) == {p.name for p in spec.params}
+
+
+def test_named_sets_validate():
+    sets = yaml.safe_load(PARAMS.read_text())["sets"]
+    assert sets, "params.yml should offer at least one named set"
+    for name in sets:
+        resolve_params(PARAMS, param_set=name)
+
+
+def test_notebook_parameters_cell_matches_params_yml():
+    """The notebook runs on its own with the same defaults the book uses."""
+    defaults = yaml.safe_load(PARAMS.read_text())["defaults"]
+    for key, spec in chapter_specs().items():
+        nb = nbformat.read(ROOT / spec.notebook, as_version=4)
+        first = nb.cells[0]
+        assert "parameters" in first.metadata.get("tags", []), spec.notebook
+        ns: dict = {}
+        exec(first.source, ns)  # the parameters cell holds literals only
+        found = {k: v for k, v in ns.items() if not k.startswith("__")}
+        assert found == defaults[key], spec.notebook
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("history.start_year=1900", ("history", "start_year", 1900)),
+    ("scale.return_rate=[0.2, 0.4]", ("scale", "return_rate", [0.2, 0.4])),
+    ("scale.as_of=2023-06-30", ("scale", "as_of", "2023-06-30")),
+    ("asylum-law.origins=[RUS,BLR]", ("asylum-law", "origins", ["RUS", "BLR"])),
+])
+def test_parse_override(text, expected):
+    assert parse_override(text) == expected
+
+
+def test_override_applies():
+    values = resolve_params(PARAMS, ["history.start_year=1900", "asylum-law.origins=[RUS]"])
+    assert values["history"]["start_year"] == 1900
+    assert values["asylum-law"]["origins"] == ["RUS"]
+
+
+def test_chapter_aliases():
+    assert resolve_chapter("02-scale") == "scale"
+    assert resolve_chapter("chapters/02-scale.ipynb") == "scale"
+    with pytest.raises(ParamError, match="unknown chapter 'scal'.*did you mean 'scale'"):
+        resolve_chapter("scal")
+
+
+@pytest.mark.parametrize("override,message", [
+    ("history.start_year=abc", r"history\.start_year: expected a whole number, got 'abc'"),
+    ("history.start_year=1500", r"history\.start_year: 1500 is below the minimum 1700"),
+    ("history.start_yer=1900", r"unknown parameter history\.start_yer \(did you mean 'start_year'"),
+    ("histroy.start_year=1900", r"unknown chapter 'histroy'"),
+    ("history.start_year=2000", None),
+    ("scale.return_rate=[0.5, 1.5]", r"scale\.return_rate: 1\.5 is above the maximum 1"),
+    ("scale.return_rate=[0.5]", r"expected a list of 2 values, got 1"),
+    ("scale.return_rate=0.5", r"expected a list of float"),
+    ("scale.as_of=2023-13-45", r"scale\.as_of: expected a date YYYY-MM-DD"),
+    ("scale.as_of=yesterday", r"scale\.as_of: expected a date YYYY-MM-DD, got 'yesterday'"),
+    ("history.categories=[law, wars]", r"'wars' is not allowed \(did you mean 'war'\?\)"),
+    ("history.categories=[]", r"the list must not be empty"),
+    ("asylum-law.origins=[XXX]", r"asylum-law\.origins: 'XXX' is not allowed"),
+    ("asylum-law.top_n=true", r"expected a whole number, got True"),
+    ("asylum-law.min_decisions=-1", r"below the minimum 0"),
+    ("history", r"expected CHAPTER\.NAME=VALUE"),
+    ("history.start_year=[1900", r"not valid YAML"),
+])
+def test_bad_overrides_are_refused(override, message):
+    if message is None:
+        resolve_params(PARAMS, [override])
+        return
+    with pytest.raises(ParamError, match=message):
+        resolve_params(PARAMS, [override])
+
+
+def test_cross_parameter_checks():
+    with pytest.raises(ParamError, match=r"start_year \(2020\) is after end_year \(2010\)"):
+        resolve_params(PARAMS, ["history.start_year=2020", "history.end_year=2010"])
+    with pytest.raises(ParamError, match=r"return_rate low \(0.5\) is above high \(0.2\)"):
+        resolve_params(PARAMS, ["scale.return_rate=[0.5, 0.2]"])
+
+
+def test_malformed_params_file(tmp_path):
+    bad = tmp_path / "params.yml"
+    bad.write_text("defaults:\n  history: {start_year: 1822\n")
+    with pytest.raises(ParamError, match=r"params\.yml: line \d+, column \d+: malformed YAML"):
+        resolve_params(bad)
+    bad.write_text("- just a list\n")
+    with pytest.raises(ParamError, match="expected a mapping with a 'defaults' section"):
+        resolve_params(bad)
+    with pytest.raises(ParamError, match="parameter file not found"):
+        resolve_params(tmp_path / "missing.yml")
+
+
+def test_unknown_set(tmp_path):
+    with pytest.raises(ParamError, match="unknown parameter set 'nope'"):
+        resolve_params(PARAMS, param_set="nope")
+
+
+def test_code_cannot_pass_as_a_value():
+    """Only plain scalars reach a notebook: anything else is refused by type."""
+    p = Param("x", "str", "text")
+    assert p.check("c", "__import__('os').system('x')") == "__import__('os').system('x')"
+    with pytest.raises(ParamError):
+        Param("n", "int", "n").check("c", "__import__('os')")
+    with pytest.raises(ParamError):
+        Param("d", "dict[str]", "d").check("c", {"a": ["nested"]})
