@@ -43,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     add_params(b)
     e = sub.add_parser("execute", help="execute what changed into _build/, without rendering")
     add_params(e)
+    e.add_argument("--only", action="append", default=[], metavar="NAME",
+                   help="consider only this chapter (repeatable); the others are left alone")
     sub.add_parser("data", help="derive data/processed/ from the raw snapshots in $EXILE_RAW_DIR")
     sub.add_parser("check", help="check every table against its schema, checksums and citations")
     sub.add_parser("params", help="list every chapter parameter with its type, range and default")
@@ -87,7 +89,8 @@ def _run(args) -> int:
         from .build import build
 
         report = build(ROOT, overrides=args.param, param_set=args.param_set,
-                       chapters=args.chapter, jobs=args.jobs, render=args.command == "build")
+                       chapters=args.chapter, jobs=args.jobs, render=args.command == "build",
+                       only=getattr(args, "only", []))
         t = report.timings
         print(f"executed: {', '.join(report.executed) or 'none'}; "
               f"up to date: {', '.join(report.cached) or 'none'}")
