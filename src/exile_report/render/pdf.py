@@ -1,0 +1,198 @@
+"""The book PDF: the whole book's markdown -> one pandoc call (typst + citeproc) -> typst -> PDF.
+
+Why this shape: a single pandoc process for all chapters keeps the render fast and lets citeproc
+see every citation at once for the one bibliography at the end; typst (the python package, fonts
+built in) lays the book out without a TeX installation and embeds only the fonts it ships, so the
+PDF is identical on every machine. The front end has already numbered figures, tables, sections
+and chapters (see :mod:`exile_report.render.model`); ``typst/book.lua`` carries those numbers into
+typst verbatim and ``typst/book.typ`` is the house style.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pypandoc
+import typst
+
+from exile_report.render.model import Book, Chapter, RenderError
+
+TEMPLATE_DIR = Path(__file__).with_name("typst")
+STYLE = TEMPLATE_DIR / "book.typ"
+FILTER = TEMPLATE_DIR / "book.lua"
+CHAPTER_MARK = "// exile-chapter: "
+REFERENCES_MARKDOWN = "# References {.unnumbered}\n\n::: {#refs}\n:::\n"
+
+
+def write_pdf(book: Book, out_pdf: Path, workdir: Path) -> None:
+    """Write the book as one PDF at ``out_pdf``.
+
+    Relative image paths are looked up in ``book.resources`` and otherwise taken relative to
+    ``workdir``; the typst source is kept in ``workdir/_pdf/`` for inspection. Raises
+    :class:`RenderError` naming the chapter when pandoc or typst fails.
+    """
+    workdir = Path(workdir).resolve()
+    out_pdf = Path(out_pdf)
+    build = workdir / "_pdf"
+    build.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(STYLE, build / STYLE.name)
+    config = build / "config.json"
+    config.write_text(json.dumps(_filter_config(book, workdir), indent=1, sort_keys=True))
+    body = _pandoc_to_typst(book, config)
+    main = build / "book-main.typ"
+    main.write_text(_main_source(book, body), encoding="utf-8")
+    pdf = _compile(main, book)
+    out_pdf.parent.mkdir(parents=True, exist_ok=True)
+    out_pdf.write_bytes(pdf)
+
+
+def book_markdown(book: Book) -> str:
+    """All chapters in order, each behind a raw typst marker naming it (for book.lua and for
+    mapping a typst error back to its chapter); a References chapter is added if missing."""
+    chapters = list(book.chapters)
+    if book.bibliography and not any("{#refs" in c.markdown for c in chapters):
+        chapters.append(
+            Chapter(
+                key="references",
+                kind="references",
+                number=None,
+                title="References",
+                sec_id=None,
+                markdown=REFERENCES_MARKDOWN,
+                source=Path("references"),
+            )
+        )
+    parts = []
+    for chapter in chapters:
+        marker = f'{CHAPTER_MARK}{chapter.key}\n#metadata("{chapter.key}") <exile-chapter-end>'
+        parts.append(f"```{{=typst}}\n{marker}\n```\n\n{chapter.markdown.strip()}\n")
+    return "\n".join(parts)
+
+
+def _filter_config(book: Book, workdir: Path) -> dict:
+    """What book.lua needs: where files are, and each chapter's kind and number."""
+    return {
+        "workdir": workdir.as_posix(),
+        "resources": {
+            key: (path if Path(path).is_absolute() else workdir / path).as_posix()
+            for key, path in book.resources.items()
+        },
+        "chapters": {
+            c.key: {"kind": c.kind, "number": c.number or ""} for c in book.chapters
+        },
+    }
+
+
+def _pandoc_to_typst(book: Book, config: Path) -> str:
+    """One pandoc run for the whole book: markdown -> citeproc -> book.lua -> typst markup."""
+    args = [
+        pypandoc.get_pandoc_path(),
+        "--from=markdown",
+        "--to=typst",
+        "--wrap=preserve",
+        "--metadata=link-citations:true",
+        f"--metadata=lang:{book.language}",
+    ]
+    if book.bibliography:
+        args.append("--citeproc")
+        args += [f"--bibliography={Path(b).resolve()}" for b in book.bibliography]
+        if book.csl:
+            args.append(f"--csl={Path(book.csl).resolve()}")
+    args.append(f"--lua-filter={FILTER}")
+    env = {**os.environ, "EXILE_PDF_CONFIG": str(config)}
+    run = subprocess.run(
+        args, input=book_markdown(book), capture_output=True, text=True, env=env, check=False
+    )
+    problems = [line for line in run.stderr.splitlines() if line.strip()]
+    if run.returncode != 0 or problems:
+        raise RenderError("pandoc (markdown -> typst) failed for the book PDF:\n" + run.stderr)
+    return run.stdout
+
+
+def _typst_str(value: object) -> str:
+    """A typst string literal."""
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{text}"'
+
+
+def _colophon_value(value: object) -> str:
+    """A colophon value as text: mappings and lists one item a line."""
+    if isinstance(value, dict):
+        return "\n".join(f"{k}: {_colophon_value(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return "\n".join(_colophon_value(v) for v in value)
+    return str(value)
+
+
+def _colophon(book: Book) -> list[tuple[str, str]]:
+    """``book.meta["colophon"]`` (a mapping or a list of pairs) as (item, value) rows."""
+    entries = book.meta.get("colophon") or {}
+    pairs = entries.items() if isinstance(entries, dict) else entries
+    return [(str(k), _colophon_value(v)) for k, v in pairs]
+
+
+def _typst_date(iso: str) -> str:
+    try:
+        day = dt.date.fromisoformat(iso[:10])
+    except ValueError as err:
+        raise RenderError(f"book date {iso!r} is not an ISO date (YYYY-MM-DD)") from err
+    return f"datetime(year: {day.year}, month: {day.month}, day: {day.day})"
+
+
+def _main_source(book: Book, body: str) -> str:
+    """The typst main file: import the style, pass the book's metadata, then the body."""
+    rows = ", ".join(f"({_typst_str(k)}, {_typst_str(v)})" for k, v in _colophon(book))
+    subject = book.meta.get("subject") or book.subtitle
+    arguments = [
+        f"title: {_typst_str(book.title)}",
+        f"subtitle: {_typst_str(book.subtitle)}",
+        f"authors: ({''.join(_typst_str(a) + ', ' for a in book.authors)})",
+        f"date: {_typst_date(book.date)}",
+        f"version: {_typst_str(book.version)}",
+        f"keywords: ({''.join(_typst_str(k) + ', ' for k in book.keywords)})",
+        f"subject: {_typst_str(subject)}",
+        f"lang: {_typst_str(book.language)}",
+        f"colophon: ({rows}{',' if rows else ''})",
+    ]
+    header = (
+        f'#import "{STYLE.name}": book, callout, figure-source\n'
+        "#show: book.with(\n  " + ",\n  ".join(arguments) + ",\n)\n\n"
+    )
+    return header + body
+
+
+def _compile(main: Path, book: Book) -> bytes:
+    """typst -> PDF bytes with only typst's bundled fonts (the same PDF on every machine)."""
+    try:
+        pdf, warnings = typst.compile_with_warnings(
+            str(main), root="/", ignore_system_fonts=True, format="pdf", pdf_tags=False
+        )
+    except typst.TypstError as err:
+        raise RenderError(_describe_typst_error(err, main, book)) from err
+    font_problems = [w for w in warnings if "font" in str(getattr(w, "message", w))]
+    if font_problems:
+        raise RenderError("typst font problem: " + "; ".join(map(str, font_problems)))
+    return pdf
+
+
+def _describe_typst_error(err: Exception, main: Path, book: Book) -> str:
+    """The typst diagnostic plus the chapter (and its source file) the failing line came from."""
+    diagnostic = getattr(err, "diagnostic", "") or str(err)
+    message = getattr(err, "message", "") or str(err)
+    where = ""
+    match = re.search(re.escape(main.name) + r":(\d+):", diagnostic)
+    if match:
+        line_no = int(match.group(1))
+        lines = main.read_text(encoding="utf-8").splitlines()[:line_no]
+        keys = [ln[len(CHAPTER_MARK):].strip() for ln in lines if ln.startswith(CHAPTER_MARK)]
+        if keys:
+            chapter = next((c for c in book.chapters if c.key == keys[-1]), None)
+            source = f" ({chapter.source})" if chapter else ""
+            where = f" in chapter {keys[-1]}{source}"
+    return f"typst failed to build the book PDF{where}: {message}\n{diagnostic}"
