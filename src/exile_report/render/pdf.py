@@ -83,9 +83,7 @@ def _filter_config(book: Book, workdir: Path) -> dict:
             key: (path if Path(path).is_absolute() else workdir / path).as_posix()
             for key, path in book.resources.items()
         },
-        "chapters": {
-            c.key: {"kind": c.kind, "number": c.number or ""} for c in book.chapters
-        },
+        "chapters": {c.key: {"kind": c.kind, "number": c.number or ""} for c in book.chapters},
     }
 
 
@@ -190,7 +188,7 @@ def _describe_typst_error(err: Exception, main: Path, book: Book) -> str:
     if match:
         line_no = int(match.group(1))
         lines = main.read_text(encoding="utf-8").splitlines()[:line_no]
-        keys = [ln[len(CHAPTER_MARK):].strip() for ln in lines if ln.startswith(CHAPTER_MARK)]
+        keys = [ln[len(CHAPTER_MARK) :].strip() for ln in lines if ln.startswith(CHAPTER_MARK)]
         if keys:
             chapter = next((c for c in book.chapters if c.key == keys[-1]), None)
             source = f" ({chapter.source})" if chapter else ""
