@@ -1,0 +1,123 @@
+"""``data/datapackage.json``: a Frictionless descriptor of every processed and curated
+table, generated from the schemas (fields, constraints, primary keys) and the source
+register (licences, sources), with each file's sha256, so it never drifts from the data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from exile_report import paths
+from exile_report.processing import sha256_of
+from exile_report.schemas import TABLES, Col, Table
+from exile_report.sources import load_register
+
+CURATED_LICENCE = {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
+                   "title": "Creative Commons Attribution 4.0 (the report's own compilation)"}
+
+
+def _field(col: Col) -> dict:
+    field = {"name": col.name, "type": col.type}
+    if col.description:
+        field["description"] = col.description
+    cons: dict = {}
+    if col.required:
+        cons["required"] = True
+    if col.allowed is not None:
+        cons["enum"] = list(col.allowed)
+    if col.pattern and col.type == "string":
+        # Frictionless patterns match the whole cell; ours are anchored at the start only
+        # unless they end with "$".
+        body = col.pattern.removeprefix("^")
+        cons["pattern"] = body.removesuffix("$") if body.endswith("$") else body + ".*"
+    if col.ge is not None and col.type in ("integer", "number"):
+        cons["minimum"] = int(col.ge) if col.type == "integer" else col.ge
+    if col.le is not None and col.type in ("integer", "number"):
+        cons["maximum"] = int(col.le) if col.type == "integer" else col.le
+    if col.max_len:
+        cons["maxLength"] = col.max_len
+    if cons:
+        field["constraints"] = cons
+    return field
+
+
+def _file_meta(path: Path) -> dict:
+    return {"hash": f"sha256:{sha256_of(path)}", "bytes": path.stat().st_size}
+
+
+def _source_of(filename: str, register: list[dict]) -> dict | None:
+    return next((s for s in register if filename in s.get("outputs", [])), None)
+
+
+def _licences(source: dict | None) -> list[dict]:
+    if source is None:
+        return [CURATED_LICENCE]
+    lic = {"title": source["licence"]["name"]}
+    if source["licence"].get("url"):
+        lic["path"] = source["licence"]["url"]
+    else:
+        lic["name"] = "other"
+    return [lic]
+
+
+def _sources(source: dict | None) -> list[dict]:
+    if source is None:
+        return [{"title": "Compiled by the report team from the sources cited in each row "
+                          "(column citation_key; see references.bib)"}]
+    return [{"title": f"{source['producer']}: {source['title']}", "path": source["url_main"]}]
+
+
+def _resource(table: Table, register: list[dict]) -> dict:
+    path = table.path
+    source = _source_of(path.name, register)
+    schema = {"fields": [_field(c) for c in table.columns], "missingValues": [""]}
+    if table.key:
+        schema["primaryKey"] = list(table.key)
+    return {
+        "name": table.name,
+        "path": str(path.relative_to(paths.DATA)),
+        "title": table.description or table.name,
+        "profile": "tabular-data-resource",
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        **_file_meta(path),
+        "licenses": _licences(source),
+        "sources": _sources(source),
+        "schema": schema,
+    }
+
+
+def build() -> dict:
+    """The descriptor as a dict (tables whose file does not exist yet are left out)."""
+    register = load_register()
+    resources = [_resource(t, register) for t in TABLES.values() if t.path.is_file()]
+    geo = paths.PROCESSED / "countries_110m.geojson"
+    if geo.is_file():
+        source = _source_of(geo.name, register)
+        resources.append({
+            "name": "countries_110m_geojson", "path": str(geo.relative_to(paths.DATA)),
+            "title": "Natural Earth 1:110m country outlines (ISO3 fixed; Crimea inside RUS)",
+            "format": "geojson", "mediatype": "application/geo+json", "encoding": "utf-8",
+            **_file_meta(geo), "licenses": _licences(source), "sources": _sources(source),
+        })
+    return {
+        "name": "exile-report-data",
+        "title": "Data of the reference report on political exile from Russia",
+        "profile": "data-package",
+        "licenses": [CURATED_LICENCE],
+        "resources": resources,
+    }
+
+
+def text() -> str:
+    """The descriptor as the exact text written to disk."""
+    return json.dumps(build(), indent=2, ensure_ascii=False) + "\n"
+
+
+def write(path: Path | None = None) -> Path:
+    """Regenerate ``data/datapackage.json``."""
+    path = Path(path) if path else paths.DATAPACKAGE
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text())
+    return path
