@@ -189,6 +189,8 @@ def _execute_in_loop(run: ChapterRun, root: Path, tmp: Path, start: float) -> Ch
             str(root / run.notebook), str(tmp), parameters=copy.deepcopy(run.params),
             kernel_name=KERNEL_NAME, cwd=str(root), progress_bar=False, log_output=False,
             report_mode=False, request_save_on_cell_execute=False, language="python",
+            # The kernel app logs transport notices to our terminal; its errors still reach cells.
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except pm.PapermillExecutionError as exc:
         tmp.unlink(missing_ok=True)

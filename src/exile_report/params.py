@@ -142,6 +142,8 @@ CHAPTER_MODULES = {
     "scale": ("chapters/02-scale.ipynb", "exile_report.analysis.scale"),
     "host-states": ("chapters/03-host-states.ipynb", "exile_report.analysis.host_states"),
     "asylum-law": ("chapters/04-asylum-law.ipynb", "exile_report.analysis.asylum"),
+    # Appendix notebooks: executed like chapters, with no parameters of their own.
+    "data-sources": ("chapters/A1-data-sources.ipynb", None),
 }
 
 
@@ -149,12 +151,12 @@ def chapter_specs() -> dict[str, ChapterSpec]:
     """The declared chapters, in book order."""
     specs = {}
     for key, (notebook, module_name) in CHAPTER_MODULES.items():
-        module = importlib.import_module(module_name)
+        module = importlib.import_module(module_name) if module_name else None
         stem = Path(notebook).stem
         specs[key] = ChapterSpec(
             key=key,
             notebook=notebook,
-            params=tuple(module.PARAMETERS),
+            params=tuple(getattr(module, "PARAMETERS", ())),
             check=getattr(module, "check_params", None),
             aliases=(stem, notebook),
         )
