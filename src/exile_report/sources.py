@@ -62,3 +62,92 @@ def load_register(path: Path | None = None) -> list[dict]:
 def citation_keys(source: dict) -> list[str]:
     """The citation keys of a source (several are separated by ';')."""
     return [k.strip() for k in str(source["citation_key"]).split(";") if k.strip()]
+
+
+# ---------------------------------------------------------------- appendix
+
+
+def _cell(text) -> str:
+    """Text safe inside a pipe-table cell (one line, no bare pipes)."""
+    return " ".join(str(text if text is not None else "").split()).replace("|", "\\|")
+
+
+def _cite(keys: list[str]) -> str:
+    return "[" + "; ".join(f"@{k}" for k in keys) + "]"
+
+
+def _source_section(s: dict) -> str:
+    lic = s["licence"]
+    licence = f"[{lic['name']}]({lic['url']})" if lic.get("url") else lic["name"]
+    outputs = ", ".join(f"`{o}`" for o in s["outputs"])
+    lines = [
+        f"### {s['title']} {{.unnumbered}}",
+        "",
+        f"- **Producer:** {s['producer']} {_cite(citation_keys(s))}",
+        f"- **Where:** <{s['url_main']}>; snapshot used: <{s['url_download']}>",
+        f"- **Published:** {s['date_published']}; **accessed:** {s['date_accessed']}",
+        f"- **Licence:** {licence}",
+        f"- **Used for:** {' '.join(str(s['used_for']).split())}",
+        f"- **Processed tables:** {outputs}",
+        "- **Caveats:**",
+        *(f"    - {' '.join(str(c).split())}" for c in s["caveats"]),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _curated_table() -> str:
+    """Pipe table of the curated tables with their row counts (files present only)."""
+    import pandas as pd
+
+    from exile_report.schemas import CURATED_TABLES
+
+    rows = ["| Table | Contents | Rows |", "| --- | --- | ---: |"]
+    for t in CURATED_TABLES:
+        if t.path.is_file():
+            n = len(pd.read_csv(t.path, dtype=str, keep_default_na=False))
+            rows.append(f"| `{t.name}.csv` | {_cell(t.description)} | {n} |")
+    if len(rows) == 2:
+        return ""
+    return "\n".join(["## Curated tables {.unnumbered}", "",
+                      ("Compiled by hand; every row cites its source, quotes the figure as "
+                      "published and carries a grade (A/B/C)."), "", *rows, "",
+                      ": Curated tables in `data/curated/` {#tbl-curated-tables}", ""])
+
+
+def _conflicts_table() -> str:
+    """Pipe table of data/curated/conflicts.csv, if it exists."""
+    import pandas as pd
+
+    path = paths.CURATED / "conflicts.csv"
+    if not path.is_file():
+        return ""
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    rows = ["| Id | Topic | Claim A | Claim B | Likely reason | Treatment |",
+            "| --- | --- | --- | --- | --- | --- |"]
+    for r in df.to_dict("records"):
+        a = f"{_cell(r.get('claim_a'))} {_cite([k for k in str(r.get('source_a', '')).split(';') if k.strip()])}"
+        b = f"{_cell(r.get('claim_b'))} {_cite([k for k in str(r.get('source_b', '')).split(';') if k.strip()])}"
+        rows.append(f"| {_cell(r.get('conflict_id'))} | {_cell(r.get('topic'))} | {a} | {b} | "
+                    f"{_cell(r.get('likely_reason'))} | {_cell(r.get('treatment'))} |")
+    return "\n".join(["## Where sources disagree {.unnumbered}", "", *rows, "",
+                      (": Conflicting figures and how the report treats them "
+                      "{#tbl-conflicts}"), ""])
+
+
+def appendix_markdown() -> str:
+    """Body of the "Data and sources" appendix as pandoc markdown (pipe tables only, so it
+    renders the same in HTML and PDF)."""
+    parts = [
+        ("Every number in this report comes from one of the sources below or from a source cited "
+        "in a curated table. Raw snapshots are checked against the sha256 checksums recorded in "
+        "`data/sources.yml`; processed tables are rebuilt from them by `exile-report data` and "
+        "described, with file hashes, in `data/datapackage.json`."),
+        "",
+        "## Data sources {.unnumbered}",
+        "",
+        *(_source_section(s) for s in load_register()),
+        _curated_table(),
+        _conflicts_table(),
+    ]
+    return "\n".join(p for p in parts if p is not None).rstrip() + "\n"
