@@ -48,9 +48,13 @@ def _rel(path: Path) -> str:
 
 
 def _missing_file(path: Path) -> Problem:
-    return Problem(_rel(path), None, None,
-                   "file not found; run `exile-report data` to rebuild processed tables "
-                   "(curated tables are written by hand)")
+    from exile_report import paths
+
+    if paths.CURATED in path.parents:
+        hint = "curated table missing; it is written by hand in data/curated/"
+    else:
+        hint = "file not found; run `exile-report data` to rebuild data/processed/"
+    return Problem(_rel(path), None, None, hint)
 
 
 def _parse(path: Path, table) -> tuple[pd.DataFrame | None, list[Problem]]:

@@ -121,3 +121,7 @@ def write(path: Path | None = None) -> Path:
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(text())
     return path
+
+
+if __name__ == "__main__":  # after editing a curated table: python -m exile_report.datapackage
+    print(write())

@@ -33,27 +33,40 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def verify_raw(raw_dir: Path, register: list[dict] | None = None) -> None:
-    """Raise ``DataError`` naming the file, expected and actual hash on the first raw file
-    that is missing or differs from the register."""
+def raw_problems(raw_dir: Path, register: list[dict] | None = None) -> list[str]:
+    """One message per raw file that is missing or differs from the register, naming the
+    file, the expected and the actual sha256."""
     from exile_report.sources import load_register
 
     raw_dir = Path(raw_dir)
+    problems = []
     for source in register if register is not None else load_register():
         for entry in source.get("files", []):
             path = raw_dir / source["id"] / entry["name"]
             if not path.is_file():
-                raise DataError(f"{path}: raw file missing (expected sha256 {entry['sha256']})")
+                problems.append(f"{path}: raw file missing (expected sha256 {entry['sha256']})")
+                continue
             actual = sha256_of(path)
             if actual != entry["sha256"]:
-                raise DataError(
-                    f"{path}: checksum mismatch: expected sha256 {entry['sha256']}, "
-                    f"actual {actual}"
-                )
+                problems.append(f"{path}: checksum mismatch: expected sha256 {entry['sha256']}, "
+                                f"actual {actual}")
+    return problems
+
+
+def verify_raw(raw_dir: Path, register: list[dict] | None = None) -> None:
+    """Raise ``DataError`` listing every raw file that is missing or differs from the
+    register (file, expected and actual hash)."""
+    problems = raw_problems(raw_dir, register)
+    if problems:
+        raise DataError("\n".join(problems))
 
 
 def run_all(raw_dir: Path, out_dir: Path) -> list[Path]:
-    """Verify the raw snapshots, then rebuild every processed table; return written paths."""
+    """Verify the raw snapshots, then rebuild every processed table; return written paths.
+
+    When writing into the project's ``data/processed/`` it also regenerates
+    ``data/datapackage.json`` (hashes change with the files); other output folders (tests)
+    leave the project untouched."""
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
     if not raw_dir.is_dir():
         raise DataError(f"{raw_dir}: raw data folder not found (set EXILE_RAW_DIR)")
@@ -61,4 +74,8 @@ def run_all(raw_dir: Path, out_dir: Path) -> list[Path]:
     written: list[Path] = []
     for module in MODULES:
         written += module.save(module.process(module.load(raw_dir)), out_dir)
+    from exile_report import datapackage, paths
+
+    if out_dir.resolve() == paths.PROCESSED.resolve():
+        written.append(datapackage.write())
     return written
