@@ -78,8 +78,10 @@ def test_figures_and_tables_are_numbered_per_chapter_with_the_number_in_the_capt
     method, data, apx = (chapter(book, k).markdown for k in ("01-method", "02-data", "a-sources"))
     assert "![Figure 1.1: A diagram drawn by hand](chapters/diagram.svg){#fig-diagram" in method
     assert ": Table 1.1: Steps of the method {#tbl-steps}" in method
-    assert "![Figure 2.1: People in exile by year, citing [@roe2021]](02-data_files/fig-line.svg)" \
+    assert (
+        "![Figure 2.1: People in exile by year, citing [@roe2021]](02-data_files/fig-line.svg)"
         in data
+    )
     assert "![Figure 2.2: Bars](02-data_files/fig-bars.png)" in data
     assert ": Table 2.1: Counts by year {#tbl-counts}" in data
     assert ": Table A.1: Files shipped with the book {#tbl-files}" in apx
@@ -87,18 +89,20 @@ def test_figures_and_tables_are_numbered_per_chapter_with_the_number_in_the_capt
 
 def test_crossref_forms_documented_by_quarto(book):
     md = chapter(book, "index").markdown
-    assert f"[Chapter{NBSP}1](#sec-method){{.quarto-xref}}" in md          # @sec- on a chapter
-    assert f"[Figure{NBSP}2.1](#fig-line){{.quarto-xref}} shows" in md     # @fig-x
-    assert "[2.1](#tbl-counts){.quarto-xref} is the number only" in md     # [-@tbl-x]
-    assert f"See also [Figure{NBSP}2.1](#fig-line)" in md                  # @Fig-x
+    assert f"[Chapter{NBSP}1](#sec-method){{.quarto-xref}}" in md  # @sec- on a chapter
+    assert f"[Figure{NBSP}2.1](#fig-line){{.quarto-xref}} shows" in md  # @fig-x
+    assert "[2.1](#tbl-counts){.quarto-xref} is the number only" in md  # [-@tbl-x]
+    assert f"See also [Figure{NBSP}2.1](#fig-line)" in md  # @Fig-x
     assert f"[Fig{NBSP}2.2](#fig-bars){{.quarto-xref}} (custom prefix)" in md  # [Fig @fig-x]
-    assert (f"together: [Figure{NBSP}2.1](#fig-line){{.quarto-xref}}, "
-            f"[Figure{NBSP}2.2](#fig-bars){{.quarto-xref}}.") in md         # [@a; @b]
-    assert f"[Appendix{NBSP}A](#sec-sources)" in md                        # appendix chapter
-    assert f"[Section{NBSP}A.1](#sec-sources-files)" in md                 # appendix section
+    assert (
+        f"together: [Figure{NBSP}2.1](#fig-line){{.quarto-xref}}, "
+        f"[Figure{NBSP}2.2](#fig-bars){{.quarto-xref}}."
+    ) in md  # [@a; @b]
+    assert f"[Appendix{NBSP}A](#sec-sources)" in md  # appendix chapter
+    assert f"[Section{NBSP}A.1](#sec-sources-files)" in md  # appendix section
     data = chapter(book, "02-data").markdown
     assert f"[Section{NBSP}1.1.1](#sec-edge)" in data
-    assert f"[Chapter{NBSP}1](#sec-method)" in data                        # @Sec-method
+    assert f"[Chapter{NBSP}1](#sec-method)" in data  # @Sec-method
     assert book.targets["fig-line"] == "02-data"
     assert book.targets["tbl-steps"] == "01-method"
 
@@ -109,7 +113,7 @@ def test_code_emails_and_citations_are_not_crossrefs(book):
     assert "# a code block: @fig-nope and [@nokey] here are not references" in md
     assert "someone@example.org" in md
     method = chapter(book, "01-method").markdown
-    assert "[@roe2021, p. 4; see @unhcr2024]" in method   # citations stay for citeproc
+    assert "[@roe2021, p. 4; see @unhcr2024]" in method  # citations stay for citeproc
     assert book.meta["cited"]["01-method"] == ["roe2021", "unhcr2024", "doe2020"]
     assert book.meta["cited"]["index"] == []
 
@@ -121,34 +125,41 @@ def test_variables_shortcode(book):
 
 def test_notebook_cells(book):
     md = chapter(book, "02-data").markdown
-    assert "year = 20" not in md                      # parameters / injected-parameters hidden
-    assert "hidden output" not in md and "secret_setup" not in md   # include: false
-    assert "save_figure" not in md                    # echo: false from _quarto.yml
-    assert "``` {.python .cell-code}\ntotal = sum([10, 12, 30, 25])" in md   # echo: true
-    assert "``` {.cell-output}\n77\n```" in md        # stdout as a code block
-    assert "``` {.cell-output}\n4\n```" in md         # text/plain result
-    assert "Generated **markdown** with a list:\n\n- one\n- two" in md   # output: asis
+    assert "year = 20" not in md  # parameters / injected-parameters hidden
+    assert "hidden output" not in md and "secret_setup" not in md  # include: false
+    assert "save_figure" not in md  # echo: false from _quarto.yml
+    assert "``` {.python .cell-code}\ntotal = sum([10, 12, 30, 25])" in md  # echo: true
+    assert "``` {.cell-output}\n77\n```" in md  # stdout as a code block
+    assert "``` {.cell-output}\n4\n```" in md  # text/plain result
+    assert "Generated **markdown** with a list:\n\n- one\n- two" in md  # output: asis
     assert 'fig-alt="A line rising from 10 in 2020 to 30 in 2022, then falling to 25."' in md
-    assert 'png="02-data_files/fig-line.png"' in md   # SVG preferred, PNG kept
+    assert 'png="02-data_files/fig-line.png"' in md  # SVG preferred, PNG kept
     assert "[Source: made-up test values]{.figure-source}" in md
-    assert ("[[PNG](figures/fig-line.png) · [SVG](figures/fig-line.svg) · "
-            "[Data (CSV)](figures/fig-line.csv)]{.figure-downloads}") in md
+    assert (
+        "[[PNG](figures/fig-line.png) · [SVG](figures/fig-line.svg) · "
+        "[Data (CSV)](figures/fig-line.csv)]{.figure-downloads}"
+    ) in md
     assert "[[Data (CSV)](figures/tbl-counts.csv)]{.figure-downloads}" in md
-    for rel in ("02-data_files/fig-line.svg", "02-data_files/fig-line.png",
-                "figures/fig-line.csv", "chapters/diagram.svg"):
+    for rel in (
+        "02-data_files/fig-line.svg",
+        "02-data_files/fig-line.png",
+        "figures/fig-line.csv",
+        "chapters/diagram.svg",
+    ):
         assert book.resources[rel].is_file()
     assert chapter(book, "02-data").notebook.name == "02-data.ipynb"
 
 
 def test_cell_options_are_yaml():
-    options, code = split_cell_options('#| label: fig-a\n#| fig-cap: "A: b"\n#| echo: true\nx = 1',
-                                       "x")
+    options, code = split_cell_options(
+        '#| label: fig-a\n#| fig-cap: "A: b"\n#| echo: true\nx = 1', "x"
+    )
     assert options == {"label": "fig-a", "fig-cap": "A: b", "echo": True}
     assert code == "x = 1"
 
 
 def test_executed_notebook_replaces_the_source(project, tmp_path):
-    path, nb = notebook(project)
+    _, nb = notebook(project)
     executed = tmp_path / "executed.ipynb"
     nb["cells"][2]["source"] = ["# Data {#sec-data}\n\nExecuted version."]
     executed.write_text(json.dumps(nb), encoding="utf-8")
@@ -209,8 +220,12 @@ def test_unknown_citation_names_key_and_chapter(project):
 def test_duplicate_label_names_both_places(project):
     path = project / "chapters" / "a-sources.qmd"
     path.write_text(path.read_text() + "\n## Again {#sec-method}\n")
-    fails(project, "duplicate id #sec-method", r"a-sources\.qmd: line \d+",
-          r"first at chapters/01-method\.qmd: line \d+")
+    fails(
+        project,
+        "duplicate id #sec-method",
+        r"a-sources\.qmd: line \d+",
+        r"first at chapters/01-method\.qmd: line \d+",
+    )
 
 
 def test_duplicate_figure_label_across_chapters(project):
@@ -222,16 +237,18 @@ def test_duplicate_figure_label_across_chapters(project):
 def test_error_output_fails_with_cell_and_label(project):
     path, nb = notebook(project)
     i = cell_index(nb, "tbl-counts")
-    nb["cells"][i]["outputs"].append({"output_type": "error", "ename": "KeyError",
-                                      "evalue": "'year'", "traceback": []})
+    nb["cells"][i]["outputs"].append(
+        {"output_type": "error", "ename": "KeyError", "evalue": "'year'", "traceback": []}
+    )
     path.write_text(json.dumps(nb), encoding="utf-8")
     fails(project, rf"02-data\.ipynb: cell {i} \(label tbl-counts\)", "KeyError")
 
 
 def test_error_in_a_hidden_cell_still_fails(project):
     path, nb = notebook(project)
-    nb["cells"][0]["outputs"] = [{"output_type": "error", "ename": "ValueError", "evalue": "bad",
-                                  "traceback": []}]
+    nb["cells"][0]["outputs"] = [
+        {"output_type": "error", "ename": "ValueError", "evalue": "bad", "traceback": []}
+    ]
     path.write_text(json.dumps(nb), encoding="utf-8")
     fails(project, r"02-data\.ipynb: cell 0\b", "ValueError")
 
@@ -239,8 +256,14 @@ def test_error_in_a_hidden_cell_still_fails(project):
 def test_stderr_warning_is_an_error(project):
     path, nb = notebook(project)
     i = cell_index(nb, "fig-line")
-    nb["cells"][i]["outputs"].insert(0, {"output_type": "stream", "name": "stderr",
-                                         "text": "FutureWarning: something will change\n"})
+    nb["cells"][i]["outputs"].insert(
+        0,
+        {
+            "output_type": "stream",
+            "name": "stderr",
+            "text": "FutureWarning: something will change\n",
+        },
+    )
     path.write_text(json.dumps(nb), encoding="utf-8")
     fails(project, rf"cell {i} \(label fig-line\)", "stderr", "FutureWarning")
 

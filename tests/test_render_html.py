@@ -3,6 +3,7 @@ interface (built-in engine, a fake ``quarto`` on PATH, reproducibility, speed)."
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -26,8 +27,14 @@ NBSP = "\u00a0"
 @pytest.fixture(scope="module")
 def out(tmp_path_factory):
     dest = tmp_path_factory.mktemp("html") / "book"
-    result = render_book(BOOK, {}, dest, meta={"version": "0.1.0", "licence": "CC BY 4.0"},
-                         engine="pandoc", pdf=False)
+    result = render_book(
+        BOOK,
+        {},
+        dest,
+        meta={"version": "0.1.0", "licence": "CC BY 4.0"},
+        engine="pandoc",
+        pdf=False,
+    )
     assert result["engine"] == "pandoc"
     return dest
 
@@ -47,7 +54,7 @@ def test_every_page_is_written_with_lang_and_one_h1(out):
         assert len(page.find_all("h1")) == 1, name
         levels = [int(h.name[1]) for h in page.main.find_all(re.compile(r"^h[1-6]$"))]
         assert levels[0] == 1
-        assert all(b - a <= 1 for a, b in zip(levels, levels[1:])), (name, levels)
+        assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), (name, levels)
     assert text(soup(out, "index.html").h1) == "Preface"
     assert text(soup(out, "02-data.html").h1) == "2 Data"
     assert text(soup(out, "a-sources.html").h1) == "Appendix A Data and sources"
@@ -72,10 +79,17 @@ def test_previous_and_next_links(out):
 
 def test_section_numbers(out):
     heads = [text(h) for h in soup(out, "01-method.html").main.find_all(["h2", "h3"])]
-    assert heads[:5] == ["1.1 Definitions", "1.1.1 Edge cases", "Unnumbered aside",
-                         "1.2 Second section", "References"]
-    assert soup(out, "a-sources.html").find(id="sec-sources-files").h2.get_text(" ", True) \
+    assert heads[:5] == [
+        "1.1 Definitions",
+        "1.1.1 Edge cases",
+        "Unnumbered aside",
+        "1.2 Second section",
+        "References",
+    ]
+    assert (
+        soup(out, "a-sources.html").find(id="sec-sources-files").h2.get_text(" ", True)
         == "A.1 Files"
+    )
 
 
 def test_figures_have_numbered_captions_alt_text_and_downloads(out):
@@ -85,14 +99,16 @@ def test_figures_have_numbered_captions_alt_text_and_downloads(out):
     assert text(fig.figcaption).startswith("Figure 2.1: People in exile by year")
     img = fig.find("img")
     assert img["alt"] == "A line rising from 10 in 2020 to 30 in 2022, then falling to 25."
-    assert fig.find("source")["srcset"] == "02-data_files/fig-line.svg"   # SVG preferred
-    assert img["src"] == "02-data_files/fig-line.png"                     # PNG fallback
+    assert fig.find("source")["srcset"] == "02-data_files/fig-line.svg"  # SVG preferred
+    assert img["src"] == "02-data_files/fig-line.png"  # PNG fallback
     meta = fig.find_next_sibling("div", class_="figure-meta")
     assert text(meta.find(class_="figure-source")) == "Source: made-up test values"
     links = meta.select(".figure-downloads a")
     assert [(text(a), a["href"]) for a in links] == [
-        ("PNG", "figures/fig-line.png"), ("SVG", "figures/fig-line.svg"),
-        ("Data (CSV)", "figures/fig-line.csv")]
+        ("PNG", "figures/fig-line.png"),
+        ("SVG", "figures/fig-line.svg"),
+        ("Data (CSV)", "figures/fig-line.csv"),
+    ]
     bars = page.find(id="fig-bars")
     assert text(bars.figcaption) == "Figure 2.2: Bars"
     assert bars.img["alt"] == "Four bars, the third tallest."
@@ -111,8 +127,10 @@ def test_tables_have_numbered_captions(out):
     assert table.name == "table"
     assert text(table.caption) == "Table 2.1: Counts by year"
     assert len(table.tbody.find_all("tr")) == 4
-    assert text(soup(out, "a-sources.html").find(id="tbl-files").caption) == \
-        "Table A.1: Files shipped with the book"
+    assert (
+        text(soup(out, "a-sources.html").find(id="tbl-files").caption)
+        == "Table A.1: Files shipped with the book"
+    )
 
 
 def test_crossrefs_read_like_quarto_and_link_across_pages(out):
@@ -131,16 +149,22 @@ def test_crossrefs_read_like_quarto_and_link_across_pages(out):
         ("Section A.1", "a-sources.html#sec-sources-files"),
     ]
     same_page = soup(out, "02-data.html").select("a.quarto-xref")
-    assert ("#fig-line", "Figure 2.1") in [(a["href"], text(a).replace(NBSP, " "))
-                                           for a in same_page]
+    assert ("#fig-line", "Figure 2.1") in [
+        (a["href"], text(a).replace(NBSP, " ")) for a in same_page
+    ]
 
 
 def test_every_internal_link_resolves(out):
     ids = {name: {el["id"] for el in soup(out, name).find_all(id=True)} for name in PAGES}
     checked = 0
     for name in PAGES:
-        for tag, attr in (("a", "href"), ("img", "src"), ("source", "srcset"), ("link", "href"),
-                          ("script", "src")):
+        for tag, attr in (
+            ("a", "href"),
+            ("img", "src"),
+            ("source", "srcset"),
+            ("link", "href"),
+            ("script", "src"),
+        ):
             for el in soup(out, name).find_all(tag):
                 url = el.get(attr)
                 if not url:
@@ -161,7 +185,7 @@ def test_citations_link_to_reference_lists(out):
     assert cite.a["href"] == "#ref-doe2020"
     entries = [e["id"] for e in method.select("#refs .csl-entry")]
     assert entries == ["ref-doe2020", "ref-roe2021", "ref-unhcr2024"]
-    assert soup(out, "index.html").find(id="refs") is None          # cites nothing
+    assert soup(out, "index.html").find(id="refs") is None  # cites nothing
     full = [e["id"] for e in soup(out, "references.html").select("#refs .csl-entry")]
     assert full == ["ref-doe2020", "ref-roe2021", "ref-unhcr2024"]  # cited anywhere, not more
     assert "Counting Those Who Left" in text(soup(out, "references.html").find(id="ref-roe2021"))
@@ -177,8 +201,11 @@ def test_header_downloads_and_notebook(out):
 
 def test_scholar_meta_tags(out):
     page = soup(out, "a-sources.html")
-    tags = [(m["name"], m["content"]) for m in page.find_all("meta", attrs={"name": True})
-            if m["name"].startswith("citation_")]
+    tags = [
+        (m["name"], m["content"])
+        for m in page.find_all("meta", attrs={"name": True})
+        if m["name"].startswith("citation_")
+    ]
     assert ("citation_title", "Conformance Book") in tags
     assert [v for k, v in tags if k == "citation_author"] == ["Ada Example", "Grace Sample"]
     assert ("citation_publication_date", "2024/05/01") in tags
@@ -198,7 +225,7 @@ def test_citation_meta_hook_uses_site_url_and_overrides(out):
 def test_search_index_is_a_script_setting_a_global(out):
     js = (out / "search-index.js").read_text(encoding="utf-8")
     assert js.startswith("window.BOOK_SEARCH_INDEX = ") and js.endswith(";\n")
-    index = json.loads(js[len("window.BOOK_SEARCH_INDEX = "):-2])
+    index = json.loads(js[len("window.BOOK_SEARCH_INDEX = ") : -2])
     figure = next(e for e in index if e["id"] == "sec-figure")
     assert figure["p"] == "02-data.html" and figure["t"] == "2.1 A figure"
     assert "shows the trend" in figure["x"]
@@ -222,8 +249,14 @@ def test_assets_are_local_and_css_is_responsive_and_printable(out):
 
 def test_output_is_reproducible(out, tmp_path):
     again = tmp_path / "again"
-    render_book(BOOK, {}, again, meta={"version": "0.1.0", "licence": "CC BY 4.0"},
-                engine="pandoc", pdf=False)
+    render_book(
+        BOOK,
+        {},
+        again,
+        meta={"version": "0.1.0", "licence": "CC BY 4.0"},
+        engine="pandoc",
+        pdf=False,
+    )
     first = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
     second = sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
     assert first == second
@@ -246,7 +279,8 @@ def test_html_and_pdf_render_fast(tmp_path):
     if result["pdf"] is not None:  # the PDF writer is a separate module
         assert result["pdf"].stat().st_size > 1000
         assert soup(tmp_path / "book", "index.html").select_one(
-            'nav.downloads a[href="exile-report.pdf"]')
+            'nav.downloads a[href="exile-report.pdf"]'
+        )
 
 
 # ----------------------------------------------------------------------------- quarto on PATH
@@ -274,7 +308,9 @@ def test_quarto_on_path_is_used_without_execution(tmp_path, monkeypatch):
     nb["metadata"]["executed_marker"] = True
     executed.write_text(json.dumps(nb))
     out = tmp_path / "out"
-    result = render_book(BOOK, {"chapters/02-data.ipynb": executed}, out, meta={"date": "2024-05-01"})
+    result = render_book(
+        BOOK, {"chapters/02-data.ipynb": executed}, out, meta={"date": "2024-05-01"}
+    )
     args = log.read_text().splitlines()
     assert args[0] == "render"
     assert Path(args[1]).name == "project" and Path(args[1]) != BOOK

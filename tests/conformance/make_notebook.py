@@ -18,9 +18,9 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import nbformat  # noqa: E402
-from nbformat.v4 import (  # noqa: E402
+import matplotlib.pyplot as plt
+import nbformat
+from nbformat.v4 import (
     new_code_cell,
     new_markdown_cell,
     new_notebook,
@@ -66,69 +66,109 @@ def build() -> nbformat.NotebookNode:
     )
     cells = [
         new_code_cell("year = 2023", metadata={"tags": ["parameters"]}),
-        new_code_cell("year = 2024", metadata={"tags": ["injected-parameters"]}),
-        new_markdown_cell("# Data {#sec-data}\n\nThis chapter shows the data ({{< var people_total >}} "
-                          "people), as @doe2020 did. The method is in @sec-method."),
-        new_markdown_cell("## A figure {#sec-figure}\n\n@fig-line shows the trend; "
-                          "@fig-bars the same as bars."),
         new_code_cell(
-            "#| label: fig-line\n#| fig-cap: \"People in exile by year, citing [@roe2021]\"\n"
-            "#| fig-alt: \"A line rising from 10 in 2020 to 30 in 2022, then falling to 25.\"\n"
-            "save_figure(fig, 'fig-line')",
-            outputs=[new_output(
-                "display_data",
-                data={"image/svg+xml": line_svg,
-                      "image/png": base64.b64encode(line_png).decode("ascii"),
-                      "text/plain": "<Figure fig-line>"},
-                metadata={"exile_report": {
-                    "label": "fig-line",
-                    "source": "Source: made-up test values",
-                    "files": {"png": "figures/fig-line.png", "svg": "figures/fig-line.svg",
-                              "csv": "figures/fig-line.csv"}}},
-            )],
+            "year = 2024\nYEARS = [2020, 2021, 2022, 2023]\nCOUNTS = [10, 12, 30, 25]\nTABLE = ''",
+            metadata={"tags": ["injected-parameters"]},
+        ),
+        new_markdown_cell(
+            "# Data {#sec-data}\n\nThis chapter shows the data ({{< var people_total >}} "
+            "people), as @doe2020 did. The method is in @sec-method."
+        ),
+        new_markdown_cell(
+            "## A figure {#sec-figure}\n\n@fig-line shows the trend; @fig-bars the same as bars."
+        ),
+        new_code_cell(
+            '#| label: fig-line\n#| fig-cap: "People in exile by year, citing [@roe2021]"\n'
+            '#| fig-alt: "A line rising from 10 in 2020 to 30 in 2022, then falling to 25."\n'
+            "import matplotlib.pyplot as plt\n\nfig, ax = plt.subplots()\nax.plot(YEARS, COUNTS)",
+            outputs=[
+                new_output(
+                    "display_data",
+                    data={
+                        "image/svg+xml": line_svg,
+                        "image/png": base64.b64encode(line_png).decode("ascii"),
+                        "text/plain": "<Figure fig-line>",
+                    },
+                    metadata={
+                        "exile_report": {
+                            "label": "fig-line",
+                            "source": "Source: made-up test values",
+                            "files": {
+                                "png": "figures/fig-line.png",
+                                "svg": "figures/fig-line.svg",
+                                "csv": "figures/fig-line.csv",
+                            },
+                        }
+                    },
+                )
+            ],
         ),
         new_code_cell(
             "#| label: fig-bars\n#| fig-cap: Bars\n#| fig-alt: Four bars, the third tallest.\n"
-            "plt.bar(...)",
-            outputs=[new_output("display_data",
-                                data={"image/png": base64.b64encode(bars_png).decode("ascii"),
-                                      "text/plain": "<Figure>"})],
+            "import matplotlib.pyplot as plt\n\nplt.bar([str(y) for y in YEARS], COUNTS)",
+            outputs=[
+                new_output(
+                    "display_data",
+                    data={
+                        "image/png": base64.b64encode(bars_png).decode("ascii"),
+                        "text/plain": "<Figure>",
+                    },
+                )
+            ],
         ),
         new_markdown_cell("## A table {#sec-table}\n\n@tbl-counts lists the counts."),
         new_code_cell(
-            "#| label: tbl-counts\n#| tbl-cap: Counts by year\nshow_table(df, 'tbl-counts')",
-            outputs=[new_output(
-                "display_data",
-                data={"text/markdown": table + "\n\nSource: made-up test values\n",
-                      "text/plain": table},
-                metadata={"exile_report": {"label": "tbl-counts",
-                                           "files": {"csv": "figures/tbl-counts.csv"}}},
-            )],
+            "#| label: tbl-counts\n#| tbl-cap: Counts by year\nfrom IPython.display import Markdown\n\n"
+            "Markdown(TABLE)",
+            outputs=[
+                new_output(
+                    "display_data",
+                    data={
+                        "text/markdown": table + "\n\nSource: made-up test values\n",
+                        "text/plain": table,
+                    },
+                    metadata={
+                        "exile_report": {
+                            "label": "tbl-counts",
+                            "files": {"csv": "figures/tbl-counts.csv"},
+                        }
+                    },
+                )
+            ],
         ),
         new_code_cell(
             "#| output: asis\nprint('Generated **markdown** with a list:\\n\\n- one\\n- two')",
-            outputs=[new_output("stream", name="stdout",
-                                text="Generated **markdown** with a list:\n\n- one\n- two\n")],
+            outputs=[
+                new_output(
+                    "stream",
+                    name="stdout",
+                    text="Generated **markdown** with a list:\n\n- one\n- two\n",
+                )
+            ],
         ),
         new_code_cell(
             "#| echo: true\ntotal = sum([10, 12, 30, 25])\nprint(total)",
             outputs=[new_output("stream", name="stdout", text="77\n")],
         ),
         new_code_cell(
-            "#| include: false\nimport secret_setup",
+            "#| include: false\nsecret_setup = print('hidden output')",
             outputs=[new_output("stream", name="stdout", text="hidden output\n")],
         ),
         new_code_cell(
-            "len(YEARS)",
+            "len(COUNTS)",
             outputs=[new_output("execute_result", data={"text/plain": "4"}, execution_count=7)],
         ),
-        new_markdown_cell("Back to @sec-definitions, @sec-edge and @Sec-method; "
-                          "the steps are in @tbl-steps."),
+        new_markdown_cell(
+            "Back to @sec-definitions, @sec-edge and @Sec-method; the steps are in @tbl-steps."
+        ),
     ]
-    nb = new_notebook(cells=cells, metadata={
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-        "language_info": {"name": "python"},
-    })
+    nb = new_notebook(
+        cells=cells,
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "language_info": {"name": "python"},
+        },
+    )
     for index, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{index}"  # stable ids: the fixture is committed
     return nb

@@ -22,7 +22,7 @@ from pathlib import Path
 from .frontend import load_book, read_config
 from .model import Book, Chapter, RenderError
 
-__all__ = ["Book", "Chapter", "RenderError", "render_book", "PDF_NAME"]
+__all__ = ["PDF_NAME", "Book", "Chapter", "RenderError", "render_book"]
 
 PDF_NAME = "exile-report.pdf"
 
@@ -36,8 +36,15 @@ def _pdf_writer():
     return write_pdf
 
 
-def render_book(project_dir: Path, chapters: dict, out_dir: Path, *, meta: dict | None = None,
-                engine: str = "auto", pdf: bool = True) -> dict:
+def render_book(
+    project_dir: Path,
+    chapters: dict,
+    out_dir: Path,
+    *,
+    meta: dict | None = None,
+    engine: str = "auto",
+    pdf: bool = True,
+) -> dict:
     """Render the book in ``project_dir`` into ``out_dir`` (which must be empty or absent).
 
     ``chapters`` maps each chapter as listed in ``_quarto.yml`` to the file to render instead
@@ -62,8 +69,9 @@ def render_book(project_dir: Path, chapters: dict, out_dir: Path, *, meta: dict 
     return render_with_pandoc(project_dir, chapters, out_dir, meta=meta, pdf=pdf)
 
 
-def render_with_pandoc(project_dir: Path, chapters: dict, out_dir: Path, *,
-                       meta: dict | None = None, pdf: bool = True) -> dict:
+def render_with_pandoc(
+    project_dir: Path, chapters: dict, out_dir: Path, *, meta: dict | None = None, pdf: bool = True
+) -> dict:
     """The built-in engine: front end, then the HTML and PDF writers side by side."""
     from .html import write_html
 
@@ -103,8 +111,9 @@ def render_with_pandoc(project_dir: Path, chapters: dict, out_dir: Path, *,
 
 def _stage_project(project_dir: Path, chapters: dict, stage: Path) -> None:
     """Copy the project's book sources to ``stage`` with the executed notebooks in place."""
-    ignore = shutil.ignore_patterns(".git", ".venv", "_build", "_book*", "__pycache__",
-                                    ".quarto", "*.egg-info", ".pytest_cache")
+    ignore = shutil.ignore_patterns(
+        ".git", ".venv", "_build", "_book*", "__pycache__", ".quarto", "*.egg-info", ".pytest_cache"
+    )
     shutil.copytree(project_dir, stage, ignore=ignore, symlinks=True)
     for src, executed in (chapters or {}).items():
         src = Path(src)
@@ -114,8 +123,9 @@ def _stage_project(project_dir: Path, chapters: dict, stage: Path) -> None:
         shutil.copyfile(executed, target)
 
 
-def render_with_quarto(quarto: str, project_dir: Path, chapters: dict, out_dir: Path, *,
-                       meta: dict | None = None) -> dict:
+def render_with_quarto(
+    quarto: str, project_dir: Path, chapters: dict, out_dir: Path, *, meta: dict | None = None
+) -> dict:
     """Render with the Quarto CLI, never letting it execute code.
 
     The notebooks were executed by the build; ``--no-execute`` makes Quarto use their stored
@@ -138,17 +148,22 @@ def render_with_quarto(quarto: str, project_dir: Path, chapters: dict, out_dir: 
         env = {**os.environ, "QUARTO_PYTHON": os.environ.get("QUARTO_PYTHON", "")}
         if not env["QUARTO_PYTHON"]:
             env.pop("QUARTO_PYTHON")
-        proc = subprocess.run(args, cwd=stage, capture_output=True, text=True, env=env)
+        proc = subprocess.run(args, cwd=stage, capture_output=True, text=True, env=env, check=False)
         if proc.returncode != 0:
             tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-20:])
-            raise RenderError(f"{project_dir / '_quarto.yml'}: quarto render failed "
-                              f"(exit {proc.returncode}):\n{tail}")
+            raise RenderError(
+                f"{project_dir / '_quarto.yml'}: quarto render failed "
+                f"(exit {proc.returncode}):\n{tail}"
+            )
         output = stage / ((config.get("project") or {}).get("output-dir") or "_book")
         if not output.is_dir():
             raise RenderError(f"quarto render wrote no {output.name}/ folder")
         for item in sorted(output.iterdir()):
             shutil.move(str(item), out_dir / item.name)
     pdfs = sorted(out_dir.glob("*.pdf"))
-    return {"engine": "quarto", "pages": sorted(out_dir.glob("*.html")),
-            "pdf": pdfs[0] if pdfs else None,
-            "seconds": {"total": time.perf_counter() - started}}
+    return {
+        "engine": "quarto",
+        "pages": sorted(out_dir.glob("*.html")),
+        "pdf": pdfs[0] if pdfs else None,
+        "seconds": {"total": time.perf_counter() - started},
+    }

@@ -35,17 +35,15 @@ STDERR_ALLOW: tuple[re.Pattern, ...] = ()
 # pandoc's citation key: starts with a letter, digit or _, may hold internal punctuation.
 KEY = r"[A-Za-z0-9_](?:[\w]|[:.#$%&\-+?<>~/](?=[\w]))*"
 VAR_RE = re.compile(r"\{\{<\s*var\s+([\w.\-]+)\s*>\}\}")
-HEADING_RE = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*$", re.M)
+HEADING_RE = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*$", re.MULTILINE)
 ATTR_TAIL_RE = re.compile(r"\s*\{([^{}]*)\}\s*$")
 ATTR_TOKEN_RE = re.compile(r'#([^\s}]+)|\.([^\s}]+)|([\w-]+)=("(?:[^"\\]|\\.)*"|[^\s}]+)|(-)')
 CAPTION_INLINE = r"(?:[^\[\]]|\[(?:[^\[\]]|\[[^\[\]]*\])*\])*"
-FIGURE_RE = re.compile(r"!\[(" + CAPTION_INLINE + r")\]\(([^)\s]+)\)\{([^{}]*)\}")
-TABLE_CAPTION_RE = re.compile(r"^:[ \t]+(.*?)[ \t]*\{([^{}]*#tbl-[^{}]*)\}[ \t]*$", re.M)
 BRACKET_RE = re.compile(r"(?<!\!)\[([^\[\]]*@[^\[\]]*)\](?![(\[{])")
 BARE_RE = re.compile(r"(?<![\w@\\\[\-/])@(" + KEY + r")")
 CODE_RE = re.compile(
     r"^([ \t]*)(`{3,}|~{3,})[^\n]*\n.*?^[ \t]*\2[`~]*[ \t]*$|(`+)(?!`).+?(?<!`)\3(?!`)|<!--.*?-->",
-    re.M | re.S,
+    re.MULTILINE | re.DOTALL,
 )
 
 
@@ -241,7 +239,7 @@ def fence(text: str, classes: str) -> str:
 # --------------------------------------------------------------------------- .qmd
 
 
-FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*\n", re.S)
+FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*\n", re.DOTALL)
 
 
 def read_qmd(path: Path, shown: Path, variables: dict) -> tuple[dict, list[Piece]]:
@@ -310,8 +308,17 @@ def _downloads(files: dict, kinds: tuple[str, ...]) -> str:
 class NotebookReader:
     """Turns one executed notebook into pieces of markdown, writing its images to ``media_dir``."""
 
-    def __init__(self, path: Path, shown: Path, key: str, media_dir: Path, echo_default: bool,
-                 variables: dict, resources: dict[str, Path], project_dir: Path):
+    def __init__(
+        self,
+        path: Path,
+        shown: Path,
+        key: str,
+        media_dir: Path,
+        echo_default: bool,
+        variables: dict,
+        resources: dict[str, Path],
+        project_dir: Path,
+    ):
         self.path, self.shown, self.key = path, shown, key
         self.media_dir, self.echo_default = media_dir, echo_default
         self.variables, self.resources, self.project_dir = variables, resources, project_dir
@@ -398,8 +405,9 @@ class NotebookReader:
         if self._image_of(output):
             return self.figure(data, _exile_meta(output), options, where)
         if "text/markdown" in data:
-            return self.markdown_output(_joined(data["text/markdown"]), _exile_meta(output),
-                                        options, where)
+            return self.markdown_output(
+                _joined(data["text/markdown"]), _exile_meta(output), options, where
+            )
         if "text/plain" in data:
             text = _joined(data["text/plain"])
             return text.strip("\n") + "\n" if asis else fence(text, ".cell-output")
@@ -422,12 +430,14 @@ class NotebookReader:
         paths = {}
         if "image/svg+xml" in data:
             paths["svg"] = f"{folder}/{label}.svg"
-            (self.media_dir / paths["svg"]).write_text(_joined(data["image/svg+xml"]),
-                                                       encoding="utf-8")
+            (self.media_dir / paths["svg"]).write_text(
+                _joined(data["image/svg+xml"]), encoding="utf-8"
+            )
         if "image/png" in data:
             paths["png"] = f"{folder}/{label}.png"
             (self.media_dir / paths["png"]).write_bytes(
-                base64.b64decode(_joined(data["image/png"])))
+                base64.b64decode(_joined(data["image/png"]))
+            )
         for rel in paths.values():
             self.resources[rel] = self.media_dir / rel
         src = paths.get("svg") or paths["png"]
@@ -496,8 +506,9 @@ def _title_from_heading(pieces: list[Piece]) -> str | None:
     return None
 
 
-def load_book(project_dir: Path, chapters: dict | None, media_dir: Path, *,
-              meta: dict | None = None) -> Book:
+def load_book(
+    project_dir: Path, chapters: dict | None, media_dir: Path, *, meta: dict | None = None
+) -> Book:
     """Read the project and return the numbered, cross-referenced :class:`Book`.
 
     ``chapters`` maps a chapter file as listed in ``_quarto.yml`` (relative path or absolute
@@ -527,8 +538,9 @@ def load_book(project_dir: Path, chapters: dict | None, media_dir: Path, *,
             raise RenderError(f"{qpath}: chapter {name} not found ({path})")
         key = shown.stem
         if path.suffix == ".ipynb":
-            reader = NotebookReader(path, shown, key, media_dir, echo_default, variables,
-                                    resources, project_dir)
+            reader = NotebookReader(
+                path, shown, key, media_dir, echo_default, variables, resources, project_dir
+            )
             front, pieces = reader.read()
         elif path.suffix in (".qmd", ".md"):
             front, pieces = read_qmd(path, shown, variables)
@@ -543,12 +555,15 @@ def load_book(project_dir: Path, chapters: dict | None, media_dir: Path, *,
             raise RenderError(f"{shown}: no title (front matter title: or a '# ' heading)")
         if not _title_from_heading(pieces):
             pieces.insert(0, Piece(f"# {title}\n", shown, line=1))
-        drafts.append(Draft(key, kind, shown, str(title), pieces,
-                            path if path.suffix == ".ipynb" else None))
+        drafts.append(
+            Draft(key, kind, shown, str(title), pieces, path if path.suffix == ".ipynb" else None)
+        )
     _check_unique_keys(drafts)
     targets = number_book(drafts)
-    bib_paths = [project_dir / b for b in _as_list(book_cfg.get("bibliography")
-                                                    or config.get("bibliography"))]
+    bib_paths = [
+        project_dir / b
+        for b in _as_list(book_cfg.get("bibliography") or config.get("bibliography"))
+    ]
     bib_keys = read_bibliography_keys(bib_paths)
     cited: dict[str, list[str]] = {}
     for draft in drafts:
@@ -566,9 +581,16 @@ def load_book(project_dir: Path, chapters: dict | None, media_dir: Path, *,
         date=str(meta.get("date") or book_cfg.get("date") or ""),
         version=str(meta.get("version") or book_cfg.get("version") or ""),
         chapters=[
-            Chapter(key=d.key, kind=d.kind, number=d.number, title=d.title, sec_id=d.sec_id,
-                    markdown="\n".join(p.text.rstrip("\n") + "\n" for p in d.pieces),
-                    source=d.source, notebook=d.notebook)
+            Chapter(
+                key=d.key,
+                kind=d.kind,
+                number=d.number,
+                title=d.title,
+                sec_id=d.sec_id,
+                markdown="\n".join(p.text.rstrip("\n") + "\n" for p in d.pieces),
+                source=d.source,
+                notebook=d.notebook,
+            )
             for d in drafts
         ],
         bibliography=bib_paths,
@@ -598,118 +620,113 @@ def _alpha(n: int) -> str:
     return chr(ord("A") + n - 1) if n <= 26 else _alpha((n - 1) // 26) + _alpha((n - 1) % 26 + 1)
 
 
+NUMBERED_RE = re.compile(
+    r"^(?P<hl>#{1,6})[ \t]+(?P<ht>.*?)[ \t]*$"
+    r"|!\[(?P<fc>" + CAPTION_INLINE + r")\]\((?P<fs>[^)\s]+)\)\{(?P<fa>[^{}]*)\}"
+    r"|^:[ \t]+(?P<tc>.*?)[ \t]*\{(?P<ta>[^{}]*#tbl-[^{}]*)\}[ \t]*$",
+    re.MULTILINE,
+)
+
+
+class Numberer:
+    """Numbers the chapters of one book in order and records every target it numbers."""
+
+    def __init__(self):
+        self.targets: dict[str, Target] = {}
+        self.chapters = 0
+        self.appendices = 0
+
+    def add(self, target: Target) -> None:
+        if target.id in self.targets:
+            first = self.targets[target.id].where
+            raise RenderError(f"{target.where}: duplicate id #{target.id} (first at {first})")
+        self.targets[target.id] = target
+
+    def chapter(self, d: Draft) -> None:
+        first = _chapter_heading(d)
+        _, classes, _ = parse_attrs(first[1]) if first else (None, [], {})
+        if d.kind == "chapter" and "unnumbered" not in classes:
+            self.chapters += 1
+            d.number = str(self.chapters)
+        elif d.kind == "appendix":
+            self.appendices += 1
+            d.number = _alpha(self.appendices)
+        self.d = d
+        self.floats = {"fig": 0, "tbl": 0}
+        self.section = [0] * 7
+        self.seen_h1 = False
+        for piece in d.pieces:
+            self.piece = piece
+            piece.text = sub_outside_code(NUMBERED_RE, self.dispatch, piece.text)
+        _collect_explicit_ids(d, self.add)
+
+    def dispatch(self, m: re.Match) -> str:
+        where = self.piece.where(m.start())
+        if m.group("hl"):
+            return self.heading(m, where)
+        if m.group("fs"):
+            return self.figure(m, where)
+        return self.table(m, where)
+
+    def heading(self, m: re.Match, where: str) -> str:
+        d, level, text = self.d, len(m.group("hl")), m.group("ht")
+        attr_m = ATTR_TAIL_RE.search(text)
+        attrs = attr_m.group(1) if attr_m else ""
+        title = (text[: attr_m.start()] if attr_m else text).strip()
+        ident, classes, _ = parse_attrs(attrs)
+        if level == 1:
+            if self.seen_h1:
+                raise RenderError(f"{where}: a second '# ' heading; one per chapter")
+            self.seen_h1 = True
+            if ident:
+                kind = ("apx" if d.kind == "appendix" else "ch") if d.number else "sec"
+                self.add(Target(ident, d.key, kind, d.number, title, where))
+                d.sec_id = ident
+            return m.group(0)
+        if d.number is None or "unnumbered" in classes:
+            if ident:
+                self.add(Target(ident, d.key, "sec", None, title, where))
+            return m.group(0)
+        self.section[level] += 1
+        self.section[level + 1 :] = [0] * (6 - level)
+        number = ".".join([d.number] + [str(n) for n in self.section[2 : level + 1]])
+        if ident:
+            self.add(Target(ident, d.key, "sec", number, title, where))
+        attr_text = "{" + attrs + "}" if attr_m else ""
+        return f"{m.group('hl')} [{number}]{{.header-section-number}} {title} {attr_text}".rstrip()
+
+    def figure(self, m: re.Match, where: str) -> str:
+        ident, _, kv = parse_attrs(m.group("fa"))
+        if not ident or not ident.startswith("fig-"):
+            return m.group(0)
+        if not kv.get("fig-alt", "").strip():
+            raise RenderError(f"{where}: figure {ident} has no fig-alt (alt text is required)")
+        self.floats["fig"] += 1
+        number = _float_number(self.d.number, self.floats["fig"])
+        self.add(Target(ident, self.d.key, "fig", number, m.group("fc"), where))
+        attrs = m.group("fa")
+        if "alt" not in kv:
+            attrs += f" alt={quote_attr(kv['fig-alt'])}"
+        return f"![Figure {number}: {m.group('fc')}]({m.group('fs')}){{{attrs}}}"
+
+    def table(self, m: re.Match, where: str) -> str:
+        ident, _, _ = parse_attrs(m.group("ta"))
+        self.floats["tbl"] += 1
+        number = _float_number(self.d.number, self.floats["tbl"])
+        self.add(Target(ident, self.d.key, "tbl", number, m.group("tc"), where))
+        return f": Table {number}: {m.group('tc')} {{{m.group('ta').strip()}}}"
+
+
 def number_book(drafts: list[Draft]) -> dict[str, Target]:
     """Number chapters (1..n), appendices (A, B, …), sections, figures and tables like Quarto.
 
     The preface and any heading marked ``{.unnumbered}`` stay unnumbered. Figures and tables
     are numbered per chapter ("Figure 2.1", "Table A.1"); their captions get the number.
     """
-    targets: dict[str, Target] = {}
-    chapter_n = appendix_n = 0
-
-    def add(target: Target) -> None:
-        if target.id in targets:
-            raise RenderError(
-                f"{target.where}: duplicate id #{target.id} (first at {targets[target.id].where})"
-            )
-        targets[target.id] = target
-
+    numberer = Numberer()
     for d in drafts:
-        first = _chapter_heading(d)
-        _, classes, _ = parse_attrs(first[1]) if first else (None, [], {})
-        if d.kind == "chapter" and "unnumbered" not in classes:
-            chapter_n += 1
-            d.number = str(chapter_n)
-        elif d.kind == "appendix":
-            appendix_n += 1
-            d.number = _alpha(appendix_n)
-        counters = {"fig": 0, "tbl": 0}
-        section = [0] * 7
-        seen_h1 = False
-        for piece in d.pieces:
-            def heading(m: re.Match, piece=piece) -> str:
-                nonlocal seen_h1
-                level, text = len(m.group(1)), m.group(2)
-                attr_m = ATTR_TAIL_RE.search(text)
-                attrs = attr_m.group(1) if attr_m else ""
-                title = text[: attr_m.start()] if attr_m else text
-                ident, classes, _ = parse_attrs(attrs)
-                where = piece.where(m.start())
-                if level == 1:
-                    if seen_h1:
-                        raise RenderError(f"{where}: a second '# ' heading; one per chapter")
-                    seen_h1 = True
-                    if ident:
-                        kind = "apx" if d.kind == "appendix" else "ch"
-                        add(Target(ident, d.key, kind if d.number else "sec", d.number,
-                                   title.strip(), where))
-                        d.sec_id = ident
-                    return m.group(0)
-                if d.number is None or "unnumbered" in classes:
-                    if ident:
-                        add(Target(ident, d.key, "sec", None, title.strip(), where))
-                    return m.group(0)
-                section[level] += 1
-                section[level + 1 :] = [0] * (6 - level)
-                number = ".".join([d.number] + [str(n) for n in section[2 : level + 1]])
-                if ident:
-                    add(Target(ident, d.key, "sec", number, title.strip(), where))
-                attr_text = "{" + attrs + "}" if attr_m else ""
-                return (f"{m.group(1)} [{number}]{{.header-section-number}} {title.strip()} "
-                        f"{attr_text}").rstrip()
-
-            def figure(m: re.Match, piece=piece) -> str:
-                ident, _, kv = parse_attrs(m.group(3))
-                if not ident or not ident.startswith("fig-"):
-                    return m.group(0)
-                where = piece.where(m.start())
-                if not kv.get("fig-alt", "").strip():
-                    raise RenderError(f"{where}: figure {ident} has no fig-alt (alt text is "
-                                      "required)")
-                counters["fig"] += 1
-                number = _float_number(d.number, counters["fig"])
-                add(Target(ident, d.key, "fig", number, m.group(1), where))
-                attrs = m.group(3)
-                if "alt" not in kv:
-                    attrs += f" alt={quote_attr(kv['fig-alt'])}"
-                return f"![Figure {number}: {m.group(1)}]({m.group(2)}){{{attrs}}}"
-
-            def table(m: re.Match, piece=piece) -> str:
-                ident, _, _ = parse_attrs(m.group(2))
-                counters["tbl"] += 1
-                number = _float_number(d.number, counters["tbl"])
-                add(Target(ident, d.key, "tbl", number, m.group(1), piece.where(m.start())))
-                return f": Table {number}: {m.group(1)} {{{m.group(2).strip()}}}"
-
-            combined = re.compile(
-                "|".join(f"(?P<{n}>{p.pattern})" for n, p in
-                         (("h", HEADING_RE), ("f", FIGURE_RE), ("t", TABLE_CAPTION_RE))),
-                re.M,
-            )
-
-            def dispatch(m: re.Match) -> str:
-                sub = {"h": HEADING_RE, "f": FIGURE_RE, "t": TABLE_CAPTION_RE}[m.lastgroup]
-                inner = sub.match(m.group(0)) if m.lastgroup != "h" else HEADING_RE.match(
-                    m.string, m.start())
-                fake = _Shift(inner, m.start())
-                return {"h": heading, "f": figure, "t": table}[m.lastgroup](fake)
-
-            piece.text = sub_outside_code(combined, dispatch, piece.text)
-        _collect_explicit_ids(d, targets, add)
-    return targets
-
-
-class _Shift:
-    """A sub-pattern match seen at the position of the combined match (for error lines)."""
-
-    def __init__(self, match: re.Match, start: int):
-        self._m, self._start = match, start
-
-    def group(self, n=0):
-        return self._m.group(n)
-
-    def start(self):
-        return self._start
+        numberer.chapter(d)
+    return numberer.targets
 
 
 def _float_number(chapter_number: str | None, n: int) -> str:
@@ -725,10 +742,10 @@ def _chapter_heading(d: Draft) -> tuple[str, str] | None:
     return None
 
 
-EXPLICIT_ID_RE = re.compile(r"(?:^:{3,}[ \t]*|\])\{#([\w:.\-]+)[^{}]*\}", re.M)
+EXPLICIT_ID_RE = re.compile(r"(?:^:{3,}[ \t]*|\])\{#([\w:.\-]+)[^{}]*\}", re.MULTILINE)
 
 
-def _collect_explicit_ids(d: Draft, targets: dict[str, Target], add) -> None:
+def _collect_explicit_ids(d: Draft, add) -> None:
     """Other ``{#id}`` in the text must not clash with a numbered target either."""
     for piece in d.pieces:
         for m in finditer_outside_code(EXPLICIT_ID_RE, piece.text):
@@ -764,8 +781,9 @@ def _ref_type(key: str) -> str | None:
     return head.lower() if head.lower() in CROSSREF_TYPES and "-" in key else None
 
 
-def resolve_refs(d: Draft, targets: dict[str, Target], bib_keys: set[str],
-                 cited: list[str]) -> None:
+def resolve_refs(
+    d: Draft, targets: dict[str, Target], bib_keys: set[str], cited: list[str]
+) -> None:
     """Cross-references -> links; citation keys checked against the bibliography."""
 
     def target_of(key: str, where: str) -> Target:
@@ -776,8 +794,9 @@ def resolve_refs(d: Draft, targets: dict[str, Target], bib_keys: set[str],
 
     def cite(key: str, where: str) -> None:
         if key not in bib_keys:
-            raise RenderError(f"{where}: unknown citation @{key} in chapter {d.source} "
-                              "(not in the bibliography)")
+            raise RenderError(
+                f"{where}: unknown citation @{key} in chapter {d.source} (not in the bibliography)"
+            )
         if key not in cited:
             cited.append(key)
 
@@ -785,18 +804,21 @@ def resolve_refs(d: Draft, targets: dict[str, Target], bib_keys: set[str],
         return f"[{t.ref_text(prefix, suppress)}](#{t.id}){{.quarto-xref}}"
 
     for piece in d.pieces:
+
         def bracket(m: re.Match, piece=piece) -> str:
             where = piece.where(m.start())
             items = []
             for part in m.group(1).split(";"):
-                im = re.match(r"^\s*(.*?)\s*(-?)@(" + KEY + r")(.*?)\s*$", part, re.S)
+                im = re.match(r"^\s*(.*?)\s*(-?)@(" + KEY + r")(.*?)\s*$", part, re.DOTALL)
                 if not im:
                     return m.group(0)  # not a citation group (e.g. an e-mail in brackets)
                 items.append(im.groups())
             refs = [i for i in items if _ref_type(i[2])]
             if refs and len(refs) != len(items):
-                raise RenderError(f"{where}: [{m.group(1)}] mixes cross-references and citations;"
-                                  " write them in separate brackets")
+                raise RenderError(
+                    f"{where}: [{m.group(1)}] mixes cross-references and citations;"
+                    " write them in separate brackets"
+                )
             if not refs:
                 for _, _, key, _ in items:
                     cite(key, where)
@@ -832,6 +854,7 @@ def collect_images(d: Draft, project_dir: Path, resources: dict[str, Path]) -> N
     """
     folder = d.source.parent
     for piece in d.pieces:
+
         def image(m: re.Match, piece=piece) -> str:
             src = m.group(2)
             if re.match(r"^[a-z]+:", src) or src.startswith("/") or src in resources:

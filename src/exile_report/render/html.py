@@ -51,8 +51,20 @@ def pandoc_path() -> str:
 
 
 def _pandoc_args(book: Book) -> list[str]:
-    args = ["-f", "markdown", "-t", "html5", "--wrap=none", "--section-divs", "--mathml",
-            "--citeproc", "-M", "link-citations=true", "-M", f"lang={book.language}"]
+    args = [
+        "-f",
+        "markdown",
+        "-t",
+        "html5",
+        "--wrap=none",
+        "--section-divs",
+        "--mathml",
+        "--citeproc",
+        "-M",
+        "link-citations=true",
+        "-M",
+        f"lang={book.language}",
+    ]
     for bib in book.bibliography:
         args += ["--bibliography", str(bib)]
     if book.csl:
@@ -62,8 +74,13 @@ def _pandoc_args(book: Book) -> list[str]:
 
 def run_pandoc(markdown: str, args: list[str], where: str, cwd: Path) -> str:
     """One pandoc run; any pandoc warning (e.g. a citation citeproc cannot find) is an error."""
-    proc = subprocess.run([pandoc_path(), *args], input=markdown.encode("utf-8"),
-                          capture_output=True, cwd=cwd)
+    proc = subprocess.run(
+        [pandoc_path(), *args],
+        input=markdown.encode("utf-8"),
+        capture_output=True,
+        cwd=cwd,
+        check=False,
+    )
     stderr = proc.stderr.decode("utf-8", "replace").strip()
     if proc.returncode != 0:
         raise RenderError(f"{where}: pandoc failed: {stderr}")
@@ -89,10 +106,15 @@ def page_markdown(book: Book, chapter: Chapter) -> str:
 
 def references_chapter(book: Book) -> Chapter:
     """A references page for books whose ``_quarto.yml`` does not list one."""
-    return Chapter(key="references", kind="references", number=None, title="References",
-                   sec_id="sec-references",
-                   markdown="# References {#sec-references .unnumbered}\n\n::: {#refs}\n:::\n",
-                   source=Path("references"))
+    return Chapter(
+        key="references",
+        kind="references",
+        number=None,
+        title="References",
+        sec_id="sec-references",
+        markdown="# References {#sec-references .unnumbered}\n\n::: {#refs}\n:::\n",
+        source=Path("references"),
+    )
 
 
 # --------------------------------------------------------------------------- post-processing
@@ -162,9 +184,11 @@ def _polish_images(body: str) -> str:
     """SVG first with its PNG twin as fallback; drop attributes that are only for writers."""
     body = re.sub(r' data-fig-alt="[^"]*"', "", body)
     body = PICTURE_RE.sub(
-        lambda m: (f'<picture><source srcset="{m.group(1)}" type="image/svg+xml">'
-                   f'<img src="{m.group(3)}"{m.group(2)}{m.group(4)} loading="lazy">'
-                   "</picture>"),
+        lambda m: (
+            f'<picture><source srcset="{m.group(1)}" type="image/svg+xml">'
+            f'<img src="{m.group(3)}"{m.group(2)}{m.group(4)} loading="lazy">'
+            "</picture>"
+        ),
         body,
     )
     return re.sub(r"<img ((?:(?!loading=)[^>])*?) ?/>", r'<img \1 loading="lazy">', body)
@@ -176,9 +200,13 @@ def _number_h1(body: str, label: str) -> str:
         return body
     return re.sub(
         r"<h1([^>]*)>(.*?)</h1>",
-        lambda m: (f'<h1{m.group(1)}><span class="chapter-number">{html.escape(label)}</span> '
-                   f'<span class="chapter-title">{m.group(2)}</span></h1>'),
-        body, count=1, flags=re.S,
+        lambda m: (
+            f'<h1{m.group(1)}><span class="chapter-number">{html.escape(label)}</span> '
+            f'<span class="chapter-title">{m.group(2)}</span></h1>'
+        ),
+        body,
+        count=1,
+        flags=re.DOTALL,
     )
 
 
@@ -219,8 +247,9 @@ def _number_label(chapter: Chapter) -> str:
     return f"Appendix {chapter.number}" if chapter.kind == "appendix" else chapter.number
 
 
-def write_html(book: Book, out_dir: Path, *, pdf_name: str | None = "exile-report.pdf",
-               jobs: int | None = None) -> list[Path]:
+def write_html(
+    book: Book, out_dir: Path, *, pdf_name: str | None = "exile-report.pdf", jobs: int | None = None
+) -> list[Path]:
     """Write the HTML book into ``out_dir`` and return the pages written."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -240,12 +269,17 @@ def write_html(book: Book, out_dir: Path, *, pdf_name: str | None = "exile-repor
         outline.feed(body)
         h1s = [h for h in outline.headings if h["level"] == 1]
         if len(h1s) != 1:
-            raise RenderError(f"{page.chapter.source}: {len(h1s)} top-level headings; a page "
-                              "needs exactly one")
+            raise RenderError(
+                f"{page.chapter.source}: {len(h1s)} top-level headings; a page needs exactly one"
+            )
         page.body, page.headings = body, outline.headings
         page.sections = [
-            {"p": page.name, "id": s["id"] or "", "t": s["text"],
-             "x": " ".join("".join(s["body"]).split())[:SEARCH_TEXT_LIMIT]}
+            {
+                "p": page.name,
+                "id": s["id"] or "",
+                "t": s["text"],
+                "x": " ".join("".join(s["body"]).split())[:SEARCH_TEXT_LIMIT],
+            }
             for s in outline.sections
         ]
 
@@ -253,21 +287,41 @@ def write_html(book: Book, out_dir: Path, *, pdf_name: str | None = "exile-repor
         list(pool.map(convert, pages))
 
     copy_files(book, out_dir)
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                             keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     template = env.get_template("page.html")
     meta_tags = citation_meta(book, pdf_name)
-    toc = [{"name": p.name, "title": p.chapter.title, "label": p.chapter.number or "",
-            "kind": p.chapter.kind} for p in pages]
+    toc = [
+        {
+            "name": p.name,
+            "title": p.chapter.title,
+            "label": p.chapter.number or "",
+            "kind": p.chapter.kind,
+        }
+        for p in pages
+    ]
     written = []
     for i, page in enumerate(pages):
         notebook = f"notebooks/{page.chapter.key}.ipynb" if page.chapter.notebook else None
         text = template.render(
-            book=book, page=page, toc=toc, meta_tags=meta_tags, pdf_name=pdf_name,
-            notebook=notebook, prev=pages[i - 1] if i > 0 else None,
+            book=book,
+            page=page,
+            toc=toc,
+            meta_tags=meta_tags,
+            pdf_name=pdf_name,
+            notebook=notebook,
+            prev=pages[i - 1] if i > 0 else None,
             next=pages[i + 1] if i + 1 < len(pages) else None,
-            sections=[h for h in page.headings if h["level"] == 2 and h["id"]
-                      and h["text"] != "References"],
+            sections=[
+                h
+                for h in page.headings
+                if h["level"] == 2 and h["id"] and h["text"] != "References"
+            ],
             licence=book.meta.get("licence", ""),
         )
         path = out_dir / page.name
@@ -275,9 +329,11 @@ def write_html(book: Book, out_dir: Path, *, pdf_name: str | None = "exile-repor
         written.append(path)
     index = [s for p in pages for s in p.sections]
     (out_dir / "search-index.js").write_text(
-        "window.BOOK_SEARCH_INDEX = " + json.dumps(index, ensure_ascii=False, sort_keys=True,
-                                                   separators=(",", ":")) + ";\n",
-        encoding="utf-8")
+        "window.BOOK_SEARCH_INDEX = "
+        + json.dumps(index, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        + ";\n",
+        encoding="utf-8",
+    )
     return written
 
 
