@@ -4,6 +4,7 @@ These tables are typed by hand from the research dossier, so the test guards wha
 break: the columns and codes other code relies on, unique ids, parseable and ordered dates,
 and that every citation key resolves to an entry in the bibliography fragment.
 """
+
 from __future__ import annotations
 
 import csv
@@ -18,24 +19,89 @@ CURATED = ROOT / "data" / "curated"
 BIB = ROOT / "bib" / "history-law.bib"
 
 WAVES = {
-    "tsarist", "revolution-white", "soviet-deportations-dissidents", "late-soviet-1990s",
-    "putin-2011-2021", "invasion-2022", "mobilisation-2022", "wartime-2023-2025",
+    "tsarist",
+    "revolution-white",
+    "soviet-deportations-dissidents",
+    "late-soviet-1990s",
+    "putin-2011-2021",
+    "invasion-2022",
+    "mobilisation-2022",
+    "wartime-2023-2025",
 }
-CATEGORIES = {"law", "repression", "expulsion", "emigration-wave", "exile-institution",
-              "designation", "war"}
-LEGAL_KINDS = {"convention", "eu-directive", "eu-regulation", "judgment", "national-law",
-               "national-practice", "guidance"}
+CATEGORIES = {
+    "law",
+    "repression",
+    "expulsion",
+    "emigration-wave",
+    "exile-institution",
+    "designation",
+    "war",
+}
+LEGAL_KINDS = {
+    "convention",
+    "eu-directive",
+    "eu-regulation",
+    "judgment",
+    "national-law",
+    "national-practice",
+    "guidance",
+}
 GRADES = {"A", "B", "C"}
 COLUMNS = {
-    "timeline.csv": ["event_id", "date", "date_precision", "end_date", "wave", "category", "title",
-                     "description", "as_published", "citation_key", "grade"],
-    "wave_estimates.csv": ["wave", "estimator", "period_start", "period_end", "concept", "low",
-                           "central", "high", "unit", "figure_as_published", "citation_key",
-                           "grade", "note"],
-    "legal.csv": ["legal_id", "kind", "jurisdiction", "court_or_body", "title", "reference", "date",
-                  "provision", "relevance", "as_published", "citation_key", "grade"],
-    "conflicts-history-law.csv": ["conflict_id", "topic", "table", "row_ids", "claim_a",
-                                  "source_a", "claim_b", "source_b", "likely_reason", "treatment"],
+    "timeline.csv": [
+        "event_id",
+        "date",
+        "date_precision",
+        "end_date",
+        "wave",
+        "category",
+        "title",
+        "description",
+        "as_published",
+        "citation_key",
+        "grade",
+    ],
+    "wave_estimates.csv": [
+        "wave",
+        "estimator",
+        "period_start",
+        "period_end",
+        "concept",
+        "low",
+        "central",
+        "high",
+        "unit",
+        "figure_as_published",
+        "citation_key",
+        "grade",
+        "note",
+    ],
+    "legal.csv": [
+        "legal_id",
+        "kind",
+        "jurisdiction",
+        "court_or_body",
+        "title",
+        "reference",
+        "date",
+        "provision",
+        "relevance",
+        "as_published",
+        "citation_key",
+        "grade",
+    ],
+    "conflicts-history-law.csv": [
+        "conflict_id",
+        "topic",
+        "table",
+        "row_ids",
+        "claim_a",
+        "source_a",
+        "claim_b",
+        "source_b",
+        "likely_reason",
+        "treatment",
+    ],
 }
 
 
@@ -48,7 +114,9 @@ def read(name: str) -> tuple[list[str], list[dict[str, str]]]:
 
 def bib_keys() -> set[str]:
     """Keys defined in the bibliography fragment."""
-    return set(re.findall(r"^@\w+\{([^,\s]+),", BIB.read_text(encoding="utf-8"), flags=re.M))
+    return set(
+        re.findall(r"^@\w+\{([^,\s]+),", BIB.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    )
 
 
 def keys_of(cell: str) -> list[str]:
@@ -131,7 +199,9 @@ def test_legal_rows():
 
 def test_conflict_rows_point_at_existing_rows():
     _, rows = read("conflicts-history-law.csv")
-    ids = {r["event_id"] for r in read("timeline.csv")[1]} | {r["legal_id"] for r in read("legal.csv")[1]}
+    ids = {r["event_id"] for r in read("timeline.csv")[1]} | {
+        r["legal_id"] for r in read("legal.csv")[1]
+    }
     cids = [r["conflict_id"] for r in rows]
     assert len(cids) == len(set(cids))
     for r in rows:
@@ -143,9 +213,12 @@ def test_conflict_rows_point_at_existing_rows():
 def test_every_citation_key_is_in_the_bib_fragment():
     known = bib_keys()
     used: set[str] = set()
-    for name, cols in (("timeline.csv", ["citation_key"]), ("wave_estimates.csv", ["citation_key"]),
-                       ("legal.csv", ["citation_key"]),
-                       ("conflicts-history-law.csv", ["source_a", "source_b"])):
+    for name, cols in (
+        ("timeline.csv", ["citation_key"]),
+        ("wave_estimates.csv", ["citation_key"]),
+        ("legal.csv", ["citation_key"]),
+        ("conflicts-history-law.csv", ["source_a", "source_b"]),
+    ):
         for r in read(name)[1]:
             for c in cols:
                 used.update(keys_of(r[c]))
@@ -155,10 +228,10 @@ def test_every_citation_key_is_in_the_bib_fragment():
 
 def test_bib_entries_have_required_fields():
     text = BIB.read_text(encoding="utf-8")
-    entries = re.split(r"\n(?=@)", text[text.index("@"):])
+    entries = re.split(r"\n(?=@)", text[text.index("@") :])
     assert len(entries) == len(bib_keys())
     for e in entries:
         key = re.match(r"@\w+\{([^,]+),", e).group(1)
         for field in ("author", "title", "url", "urldate"):
-            assert re.search(rf"^\s*{field} = \{{", e, flags=re.M), (key, field)
+            assert re.search(rf"^\s*{field} = \{{", e, flags=re.MULTILINE), (key, field)
         assert "urldate = {2026-11-23}" in e, key
