@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pypandoc
@@ -30,26 +31,35 @@ CHAPTER_MARK = "// exile-chapter: "
 REFERENCES_MARKDOWN = "# References {.unnumbered}\n\n::: {#refs}\n:::\n"
 
 
-def write_pdf(book: Book, out_pdf: Path, workdir: Path) -> None:
+def write_pdf(book: Book, out_pdf: Path, workdir: Path, *, source_dir: Path | None = None) -> None:
     """Write the book as one PDF at ``out_pdf``.
 
     Relative image paths are looked up in ``book.resources`` and otherwise taken relative to
-    ``workdir``; the typst source is kept in ``workdir/_pdf/`` for inspection. Raises
-    :class:`RenderError` naming the chapter when pandoc or typst fails.
+    ``workdir``. The intermediate typst files go to a temporary folder, or to ``source_dir`` when
+    given (to inspect them); nothing is written into ``workdir``. Raises :class:`RenderError`
+    naming the chapter when pandoc or typst fails; ``out_pdf`` is then left untouched.
     """
     workdir = Path(workdir).resolve()
     out_pdf = Path(out_pdf)
-    build = workdir / "_pdf"
-    build.mkdir(parents=True, exist_ok=True)
+    if source_dir is None:
+        with tempfile.TemporaryDirectory(prefix="exile-pdf-") as tmp:
+            pdf = _build(book, workdir, Path(tmp))
+    else:
+        source_dir.mkdir(parents=True, exist_ok=True)
+        pdf = _build(book, workdir, Path(source_dir).resolve())
+    out_pdf.parent.mkdir(parents=True, exist_ok=True)
+    out_pdf.write_bytes(pdf)
+
+
+def _build(book: Book, workdir: Path, build: Path) -> bytes:
+    """pandoc then typst in ``build``; the PDF's bytes."""
     shutil.copyfile(STYLE, build / STYLE.name)
     config = build / "config.json"
     config.write_text(json.dumps(_filter_config(book, workdir), indent=1, sort_keys=True))
     body = _pandoc_to_typst(book, config)
     main = build / "book-main.typ"
     main.write_text(_main_source(book, body), encoding="utf-8")
-    pdf = _compile(main, book)
-    out_pdf.parent.mkdir(parents=True, exist_ok=True)
-    out_pdf.write_bytes(pdf)
+    return _compile(main, book)
 
 
 def book_markdown(book: Book) -> str:
@@ -159,7 +169,7 @@ def _main_source(book: Book, body: str) -> str:
         f"colophon: ({rows}{',' if rows else ''})",
     ]
     header = (
-        f'#import "{STYLE.name}": book, callout, figure-source\n'
+        f'#import "{STYLE.name}": book, callout, figure-source, fit-image\n'
         "#show: book.with(\n  " + ",\n  ".join(arguments) + ",\n)\n\n"
     )
     return header + body
@@ -169,7 +179,7 @@ def _compile(main: Path, book: Book) -> bytes:
     """typst -> PDF bytes with only typst's bundled fonts (the same PDF on every machine)."""
     try:
         pdf, warnings = typst.compile_with_warnings(
-            str(main), root="/", ignore_system_fonts=True, format="pdf", pdf_tags=False
+            str(main), root="/", ignore_system_fonts=True, format="pdf", pdf_tags=True
         )
     except typst.TypstError as err:
         raise RenderError(_describe_typst_error(err, main, book)) from err

@@ -119,9 +119,10 @@ local function figure(fig, source)
   local alt = img.attributes["fig-alt"] or pandoc.utils.stringify(img.caption)
   local args = { typst_string(resolve_path(img.src)) }
   local width = typst_length(img.attributes.width or fig.attributes.width)
-  args[#args + 1] = "width: " .. (width or "100%")
+  if width then args[#args + 1] = "width: " .. width end
   if alt ~= "" then args[#args + 1] = "alt: " .. typst_string(alt) end
-  local body = "image(" .. table.concat(args, ", ") .. ")"
+  -- fit-image (book.typ) shrinks an image wider than the text to the text width, never enlarges
+  local body = (width and "image(" or "fit-image(") .. table.concat(args, ", ") .. ")"
   local caption = ""
   if pandoc.utils.stringify(fig.caption.long) ~= "" then
     caption = block_markup(fig.caption.long)
@@ -165,16 +166,35 @@ local function callout(div, filters)
   return out
 end
 
---- Walk the top-level blocks in order, so headings know which chapter they open and a figure
---- can take the source line of the figure-meta div that follows it.
+--- Two passes. First the top-level blocks in order, so that a chapter heading knows which chapter
+--- it opens and a figure takes the source line of the figure-meta div right after it; then one
+--- walk over the whole document for what is nested (callouts, other figures, sub-headings).
 function Pandoc(doc)
   local out = pandoc.Blocks({})
   local blocks = doc.blocks
   local i = 1
+  while i <= #blocks do
+    local blk = blocks[i]
+    local nxt = blocks[i + 1]
+    if blk.t == "RawBlock" and blk.format == "typst" then
+      current_chapter = blk.text:match("^// exile%-chapter: (%S+)") or current_chapter
+    end
+    if blk.t == "Figure" and nxt and nxt.t == "Div" and has_class(nxt, "figure-meta") then
+      out:insert(figure(blk, figure_source(nxt)) or blk)
+      i = i + 2
+    elseif blk.t == "Header" then
+      out:insert(heading(blk))
+      i = i + 1
+    else
+      out:insert(blk)
+      i = i + 1
+    end
+  end
+  current_chapter = nil
   local filters
   filters = {
     traverse = "topdown",
-    Header = heading,
+    Header = function(h) return heading(h), false end,
     Div = function(div)
       if has_class(div, "figure-meta") then
         local source = figure_source(div)
@@ -186,25 +206,13 @@ function Pandoc(doc)
       return nil
     end,
     Figure = function(fig) return figure(fig, nil), false end,
+    -- inlines hold nothing to change: do not descend into them (speed)
+    Para = function() return nil, false end,
+    Plain = function() return nil, false end,
+    Table = function() return nil, false end,
+    CodeBlock = function() return nil, false end,
+    RawBlock = function() return nil, false end,
   }
-  while i <= #blocks do
-    local blk = blocks[i]
-    if blk.t == "RawBlock" and blk.format == "typst" then
-      local key = blk.text:match("^// exile%-chapter: (%S+)")
-      if key then current_chapter = key end
-    end
-    local nxt = blocks[i + 1]
-    if blk.t == "Figure" and nxt and nxt.t == "Div" and has_class(nxt, "figure-meta") then
-      out:insert(figure(blk, figure_source(nxt)) or blk)
-      i = i + 2
-    elseif blk.t == "Header" then
-      out:insert(heading(blk))
-      i = i + 1
-    else
-      out:extend(pandoc.Blocks({ blk }):walk(filters))
-      i = i + 1
-    end
-  end
-  doc.blocks = out
+  doc.blocks = out:walk(filters)
   return doc
 end
