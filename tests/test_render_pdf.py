@@ -300,9 +300,43 @@ def test_external_links_stay_links(reader, pages):
     assert "https://example.org" in uris
 
 
+def test_body_elements(pages):
+    text = "\n".join(pages)
+    assert "Reading the numbers" in text  # callout title, boxed, not a heading:
+    assert "Reading the numbers" not in pages[_page_with(pages, "Contents")]
+    assert "The footnote text." in text
+    assert "A block quote." in text
+    assert "Preface" in pages[_page_with(pages, "What the report finds")]
+    assert "CHAPTER" not in pages[_page_with(pages, "What the report finds")]  # unnumbered
+
+
+def test_figures_carry_their_alt_text(built):
+    data = built.read_bytes()
+    assert b"/Alt(Line chart)" in data
+    assert b"/Alt(Chart)" in data
+
+
 def test_two_builds_are_byte_identical(built, tmp_path):
     write_pdf(make_book(tmp_path), tmp_path / "again.pdf", tmp_path)
     assert (tmp_path / "again.pdf").read_bytes() == built.read_bytes()
+
+
+def test_nothing_is_written_into_workdir_and_sources_can_be_kept(tmp_path):
+    book = make_book(tmp_path)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    write_pdf(book, tmp_path / "out.pdf", tmp_path)
+    after = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    assert after == sorted([*before, Path("out.pdf")])
+    write_pdf(book, tmp_path / "out2.pdf", tmp_path, source_dir=tmp_path / "typst-src")
+    main = (tmp_path / "typst-src" / "book-main.typ").read_text()
+    assert "// exile-chapter: 01-history" in main and "<fig-wave>" in main
+
+
+def test_pandoc_failure_raises_render_error(tmp_path):
+    book = make_book(tmp_path)
+    book.bibliography = [tmp_path / "no-such.bib"]
+    with pytest.raises(RenderError, match="pandoc"):
+        write_pdf(book, tmp_path / "book.pdf", tmp_path)
 
 
 def test_missing_image_raises_render_error_naming_chapter_and_file(tmp_path):
