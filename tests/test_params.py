@@ -41,7 +41,7 @@ def test_notebook_parameters_cell_matches_params_yml():
         first = nb.cells[0]
         assert "parameters" in first.metadata.get("tags", []), spec.notebook
         ns: dict = {}
-        exec(first.source, ns)  # the parameters cell holds literals only
+        exec(first.source, ns)  # noqa: S102 - the parameters cell holds literals only
         found = {k: v for k, v in ns.items() if not k.startswith("__")}
         assert found == defaults.get(key, {}), spec.notebook
 

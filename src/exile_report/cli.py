@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 EPILOG = """examples:
   exile-report build                                   build the whole book into _book/
@@ -60,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     except ParamError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except Exception as exc:  # noqa: BLE001 - turned into one readable line, no traceback
+    except Exception as exc:
         from .build import BuildError
         from .execute import ExecutionError
 

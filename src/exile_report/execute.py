@@ -102,7 +102,7 @@ def cached(run: ChapterRun, root: Path) -> bool:
         return False
     try:
         nb = nbformat.read(run.output, as_version=4)
-    except Exception:  # a truncated file from an interrupted build: execute again
+    except Exception:  # noqa: BLE001 - a truncated file from an interrupted build: run again
         return False
     meta = nb.metadata.get("exile_report", {})
     if meta.get("fingerprint") != run.fingerprint:
@@ -166,7 +166,6 @@ def _sanitize(nb, run: ChapterRun, root: Path) -> None:
 
 def execute_one(run: ChapterRun, root: Path) -> ChapterRun:
     """Execute one chapter with papermill into a temporary file, check it, then move it in place."""
-    import papermill as pm
 
     tmp = run.output.with_suffix(".running.ipynb")
     tmp.parent.mkdir(parents=True, exist_ok=True)
@@ -198,7 +197,7 @@ def _execute_in_loop(run: ChapterRun, root: Path, tmp: Path, start: float) -> Ch
             f"chapter {run.key} ({run.notebook}), cell {exc.cell_index} "
             f"(execution count {exc.exec_count}): {exc.ename}: {exc.evalue}"
         ) from None
-    except Exception as exc:  # kernel died, notebook unreadable, ...
+    except Exception as exc:  # noqa: BLE001 - kernel died, notebook unreadable, ...
         tmp.unlink(missing_ok=True)
         raise ExecutionError(f"chapter {run.key} ({run.notebook}): {type(exc).__name__}: {exc}") \
             from None

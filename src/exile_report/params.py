@@ -12,9 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import importlib
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -30,7 +32,7 @@ _NoDatesLoader.yaml_implicit_resolvers = {
 
 
 def _yaml_load(text: str):
-    return yaml.load(text, Loader=_NoDatesLoader)  # noqa: S506 - a SafeLoader subclass
+    return yaml.load(text, Loader=_NoDatesLoader)
 
 
 class ParamError(ValueError):
@@ -94,7 +96,7 @@ class Param:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ParamError(f"{where}: expected a number, got {_show(value)}")
             value = float(value)
-            if value != value or value in (float("inf"), float("-inf")):
+            if not math.isfinite(value):
                 raise ParamError(f"{where}: expected a finite number, got {_show(value)}")
         elif kind == "str":
             if not isinstance(value, str):

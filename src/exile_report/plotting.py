@@ -16,10 +16,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
 
-from .paths import FIGURES  # noqa: E402
+from .paths import FIGURES
 
 # Okabe & Ito (2008), "Color Universal Design". Order chosen so the first colours contrast most.
 OKABE_ITO = {

@@ -7,7 +7,6 @@ into ``_book/`` by :func:`exile_report.build.publish` only when this returns wit
 from __future__ import annotations
 
 import io
-import json
 import zipfile
 from pathlib import Path
 
@@ -104,12 +103,31 @@ def _bundle_readme(root: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def book_fingerprint(root: Path, runs) -> str:
+    """Everything the rendered book depends on besides the executions' own fingerprints."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for run in runs:
+        h.update(f"{run.key}:{run.fingerprint}\n".encode())
+    files = [root / "_quarto.yml", root / VARIABLES, root / "index.qmd"]
+    files += sorted((root / "chapters").glob("*.qmd"))
+    files += sorted(root.glob("*.bib")) + sorted((root / "bib").glob("*.bib"))
+    files += sorted(p for p in (root / "src" / "exile_report" / "render").rglob("*")
+                    if "__pycache__" not in p.parts)
+    files += [root / "src" / "exile_report" / "publish.py"]
+    for path in files:
+        if path.is_file():
+            h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
 def render_into(root: Path, staging: Path, runs, params: dict[str, dict], *, date: str,
                 commit: str, log=print) -> dict:
     """Render the book from the executed chapters into ``staging`` (a fresh folder)."""
     from .render import render_book
 
-    variables = write_variables(root, params, date, commit)
+    variables = yaml.safe_load((root / VARIABLES).read_text(encoding="utf-8"))
     chapters = {run.notebook.as_posix(): run.output for run in runs}
     meta = {
         "date": date,
@@ -120,7 +138,8 @@ def render_into(root: Path, staging: Path, runs, params: dict[str, dict], *, dat
             "Edition": f"{__version__} ({date})",
             "Built from source commit": commit,
             "Build date": date,
-            "Parameters": json.dumps(params, sort_keys=True),
+            **{f"Parameters, {ch}": "; ".join(f"{k} = {_as_text(v)}" for k, v in vals.items())
+               for ch, vals in params.items() if vals},
         },
     }
     log("rendering HTML and PDF")

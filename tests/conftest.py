@@ -1,0 +1,49 @@
+"""Shared fixtures: a built copy of the repository for tests that need a whole book."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _copy_repo(dest: Path) -> Path:
+    """A working copy of the repository as it is now (tracked and untracked files, no outputs)."""
+    ignore = shutil.ignore_patterns(".venv", "_build", "_book", "_book.*", ".git", "__pycache__",
+                                    ".pytest_cache", ".ruff_cache", "*.egg-info", "figures")
+    shutil.copytree(ROOT, dest, ignore=ignore)
+    (dest / "figures").mkdir(exist_ok=True)
+    return dest
+
+
+def run_cli(repo: Path, *args: str, env: dict | None = None, timeout: int = 300):
+    """Run ``exile-report`` on ``repo`` in a subprocess with that copy's own package code."""
+    full_env = dict(os.environ, PYTHONPATH=str(repo / "src"))
+    full_env.pop("SOURCE_DATE_EPOCH", None)
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "exile_report.cli", *args], cwd=repo,
+                          env=full_env, capture_output=True, text=True, timeout=timeout,
+                          check=False)
+
+
+@pytest.fixture(scope="session")
+def built_repo(tmp_path_factory) -> Path:
+    """A copy of the repository with a complete book built once (shared by read-only tests)."""
+    repo = _copy_repo(tmp_path_factory.mktemp("built") / "repo")
+    proc = run_cli(repo, "build", env={"SOURCE_DATE_EPOCH": "1767225600"})
+    assert proc.returncode == 0, proc.stderr
+    return repo
+
+
+@pytest.fixture()
+def scratch_repo(built_repo, tmp_path) -> Path:
+    """A private copy of the built repository that a test may damage."""
+    repo = tmp_path / "repo"
+    shutil.copytree(built_repo, repo, symlinks=True)
+    return repo

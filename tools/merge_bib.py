@@ -1,0 +1,26 @@
+"""Merge the bibliography fragments under bib/ into references.bib (sorted by key, deduplicated).
+
+A key defined twice with different content is an error: the fragments must agree.
+Usage: python tools/merge_bib.py [ROOT]
+"""
+
+import re
+import sys
+from pathlib import Path
+
+root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(".")
+entries: dict[str, tuple[str, str]] = {}
+ENTRY = re.compile(r"^@(\w+)\s*\{\s*([^,\s]+)\s*,", re.M)
+for frag in sorted((root / "bib").glob("*.bib")):
+    text = frag.read_text(encoding="utf-8")
+    starts = [m.start() for m in ENTRY.finditer(text)] + [len(text)]
+    for a, b in zip(starts, starts[1:]):
+        chunk = text[a:b].strip()
+        key = ENTRY.match(chunk).group(2)
+        if key in entries and " ".join(entries[key][1].split()) != " ".join(chunk.split()):
+            sys.exit(f"{frag}: key {key} also defined differently in {entries[key][0]}")
+        entries.setdefault(key, (frag.name, chunk))
+out = "% Bibliography of the report. Every source cited anywhere, one entry per key.\n\n"
+out += "\n\n".join(chunk for _k, (_f, chunk) in sorted(entries.items())) + "\n"
+(root / "references.bib").write_text(out, encoding="utf-8")
+print(f"references.bib: {len(entries)} entries")
