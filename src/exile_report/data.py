@@ -102,20 +102,28 @@ def _schema_problems(df: pd.DataFrame, table, file: str) -> list[Problem]:
 
     from exile_report.schemas import schema
 
+    rules = {c.name for c in schema(table.name).checks} | {c.error for c in schema(table.name).checks}
     try:
         schema(table.name).validate(df, lazy=True)
         return []
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
-    problems = []
-    for rec in cases.head(50).to_dict("records"):
+    problems, seen = [], set()
+    for rec in cases.head(200).to_dict("records"):
         idx = rec.get("index")
         row = int(idx) + 2 if idx is not None and not pd.isna(idx) else None
         column = rec.get("column")
         column = None if column is None or pd.isna(column) else str(column)
-        check = rec.get("check")
+        check = str(rec.get("check"))
         value = rec.get("failure_case")
-        problems.append(Problem(file, column, row, f"fails {check}: {value!r}"))
+        if check in rules:
+            # a row-level rule (e.g. "date<=end_date"): pandera repeats it per column
+            column, message = None, f"row breaks a rule: {check}"
+        else:
+            message = f"fails {check}: {value!r}"
+        if (column, row, message) not in seen:
+            seen.add((column, row, message))
+            problems.append(Problem(file, column, row, message))
     return problems
 
 

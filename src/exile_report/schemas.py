@@ -230,7 +230,7 @@ CURATED_TABLES = [
         Col("estimate_id", pattern=r"^E\d{3,}$"), Col("estimator"),
         Col("estimator_type", allowed=("research", "media", "host-state", "border-service",
                                        "russian-official", "ngo", "encyclopedia")),
-        _date("date_published", False), _date("period_start", False), _date("period_end"),
+        _date("date_published", False), _date("period_start", False), _date("period_end", False),
         Col("geography", pattern=ISO3),
         Col("concept", allowed=("departures", "stock-abroad", "border-crossings",
                                 "residence-permits", "asylum-claims", "returns-share", "other")),
@@ -267,8 +267,9 @@ CURATED_TABLES = [
     Table("conflicts", "curated", (
         Col("conflict_id", pattern=r"^K\d{2,}$"), Col("topic"),
         Col("table", allowed=("timeline", "wave_estimates", "estimates", "policies", "legal")),
-        Col("row_ids", required=False), Col("claim_a"), Col("source_a", citation=True),
-        Col("claim_b"), Col("source_b", citation=True), Col("likely_reason"), Col("treatment"),
+        Col("row_ids", required=False), Col("claim_a"),
+        Col("source_a", required=False, citation=True),  # empty: the claim has no stored source
+        Col("claim_b"), Col("source_b", required=False, citation=True), Col("likely_reason"), Col("treatment"),
     ), key=("conflict_id",), strict=False,
         description="Sources that disagree, and what the report does about it"),
 ]

@@ -110,7 +110,7 @@ def process(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         i = int(np.flatnonzero(mismatch.to_numpy())[0])
         raise DataError(
             f"{FILES['grant_rates']}: row {i + 2}: column Initial grant rate: source says "
-            f"{source_rate.iloc[i]!r}, Grant/(Grant+Refused) gives {rate.iloc[i]!r}"
+            f"{float(source_rate.iloc[i])!r}, Grant/(Grant+Refused) gives {float(rate.iloc[i])!r}"
         )
     grant_rates = pd.DataFrame({
         "year": g["Year"].astype("int64"),
