@@ -345,3 +345,28 @@ def test_front_end_checks_run_before_quarto(tmp_path, monkeypatch):
     (project / "index.qmd").write_text("# Preface\n\nSee @fig-nope.\n")
     with pytest.raises(RenderError, match=r"index\.qmd: line 3.*@fig-nope"):
         render_book(project, {}, tmp_path / "out")
+
+
+def test_footnotes_stay_on_their_page(out):
+    method = soup(out, "01-method.html")
+    ref = method.find("a", class_="footnote-ref")
+    note = method.find(id=ref["href"][1:])
+    assert "A footnote of chapter 1" in text(note)
+    assert note.find("a", href="#ref-roe2021")  # a citation inside a footnote links too
+    appendix = soup(out, "a-sources.html")
+    notes = [text(li) for li in appendix.select("section.footnotes li")]
+    assert len(notes) == 1 and "A footnote of appendix A" in notes[0]
+    assert not soup(out, "02-data.html").select("section.footnotes")
+
+
+def test_quarto_clock_dates_are_not_resolved(tmp_path):
+    from exile_report.render.frontend import load_book
+
+    project = tmp_path / "book"
+    shutil.copytree(BOOK, project)
+    config = project / "_quarto.yml"
+    config.write_text(config.read_text().replace('date: "2024-05-01"', "date: last-modified"))
+    assert load_book(project, None, tmp_path / "m").date == ""
+    assert (
+        load_book(project, None, tmp_path / "m", meta={"date": "2025-02-03"}).date == "2025-02-03"
+    )

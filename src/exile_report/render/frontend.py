@@ -578,7 +578,7 @@ def load_book(
         title=str(meta.get("title") or book_cfg.get("title") or ""),
         subtitle=str(meta.get("subtitle") or book_cfg.get("subtitle") or ""),
         authors=_author_names(meta.get("authors") or book_cfg.get("author")),
-        date=str(meta.get("date") or book_cfg.get("date") or ""),
+        date=_edition_date(meta, book_cfg),
         version=str(meta.get("version") or book_cfg.get("version") or ""),
         chapters=[
             Chapter(
@@ -602,6 +602,13 @@ def load_book(
         meta=book_meta,
         targets={t.id: t.chapter for t in targets.values()},
     )
+
+
+def _edition_date(meta: dict, book_cfg: dict) -> str:
+    """The build's date, else ``_quarto.yml``'s unless it is one of Quarto's clock values
+    (``last-modified``, ``today``, ``now``), which the engine must not resolve from the clock."""
+    date = str(meta.get("date") or book_cfg.get("date") or "")
+    return "" if date in ("last-modified", "today", "now") else date
 
 
 def _check_unique_keys(drafts: list[Draft]) -> None:

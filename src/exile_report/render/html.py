@@ -5,8 +5,8 @@ the numbered contents in a sidebar, previous/next links, download links (PDF, ex
 notebook), Google Scholar ``citation_*`` meta tags and an offline search box whose index is
 ``search-index.js`` (a script that sets a global, so it works from ``file://`` too).
 
-Pandoc (with citeproc) turns each page's markdown into an HTML fragment; the pages are run in
-parallel and then wrapped in one Jinja2 template. Nothing here reads the clock or writes an
+One pandoc run (with citeproc) converts the whole book; its output is split into pages, each
+page gets the reference list and footnotes it uses, and one Jinja2 template wraps them. Nothing here reads the clock or writes an
 absolute path, so the output is byte-for-byte reproducible.
 """
 
@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 import shutil
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -51,6 +49,11 @@ def pandoc_path() -> str:
 
 
 def _pandoc_args(book: Book) -> list[str]:
+    """Arguments of the one pandoc run that converts the whole book.
+
+    Code is not syntax-highlighted: loading a highlighting grammar costs pandoc about half a
+    second, more than the rest of the book, and the book's code is short.
+    """
     args = [
         "-f",
         "markdown",
@@ -59,6 +62,7 @@ def _pandoc_args(book: Book) -> list[str]:
         "--wrap=none",
         "--section-divs",
         "--mathml",
+        "--syntax-highlighting=none",
         "--citeproc",
         "-M",
         "link-citations=true",
@@ -89,19 +93,85 @@ def run_pandoc(markdown: str, args: list[str], where: str, cwd: Path) -> str:
     return proc.stdout.decode("utf-8")
 
 
-def page_markdown(book: Book, chapter: Chapter) -> str:
-    """The chapter's markdown plus a reference list of what it cites (Quarto's default)."""
-    cited = book.meta.get("cited", {})
-    if chapter.kind == "references":
-        every = [k for keys in cited.values() for k in keys]
-        unique = list(dict.fromkeys(every))
-        nocite = ", ".join(f"@{k}" for k in unique)
-        head = f"---\nnocite: |\n  {nocite}\n---\n\n" if unique else ""
-        return head + chapter.markdown
-    text = chapter.markdown
-    if cited.get(chapter.key):
-        text += "\n\n## References {.unnumbered .unlisted}\n\n::: {#refs}\n:::\n"
-    return text
+PAGE_MARK = "<!--exile-page:{}-->"
+PAGE_MARK_RE = re.compile(r"<!--exile-page:([^>]+)-->\n?")
+FOOTNOTES_RE = re.compile(
+    r'<section id="footnotes"[^>]*>\s*<hr />\s*<ol>(.*?)</ol>\s*</section>\s*$', re.DOTALL
+)
+
+
+def book_markdown(book: Book, pages: list[Page]) -> str:
+    """All pages as one pandoc document, each page in its own div behind a marker comment.
+
+    citeproc costs pandoc about half a second per run whatever the input, so the book is
+    converted in one run and split at the markers afterwards. The ``nocite`` block puts every
+    cited work in the book's bibliography (on the references page).
+    """
+    cited = list(dict.fromkeys(k for keys in book.meta.get("cited", {}).values() for k in keys))
+    parts = []
+    if cited:
+        parts.append("---\nnocite: |\n  " + ", ".join(f"@{k}" for k in cited) + "\n---\n")
+    for page in pages:
+        parts.append(
+            f"```{{=html}}\n{PAGE_MARK.format(page.name)}\n```\n\n"
+            f"::: {{.book-page}}\n{page.chapter.markdown.rstrip()}\n:::\n"
+        )
+    return "\n".join(parts)
+
+
+def split_book(output: str) -> tuple[dict[str, str], dict[str, str]]:
+    """pandoc's HTML of the whole book -> (page name -> body, footnote number -> ``<li>``)."""
+    notes: dict[str, str] = {}
+    m = FOOTNOTES_RE.search(output)
+    if m:
+        output = output[: m.start()]
+        for item in re.split(r'(?=<li id="fn\d+")', m.group(1)):
+            num = re.match(r'<li id="fn(\d+)"', item)
+            if num:
+                notes[num.group(1)] = item.strip()
+    chunks = PAGE_MARK_RE.split(output)
+    bodies = {name: body.strip() + "\n" for name, body in zip(chunks[1::2], chunks[2::2])}
+    return bodies, notes
+
+
+def bibliography_entries(body: str) -> dict[str, str]:
+    """``ref-key`` -> the entry's HTML, in the order citeproc sorted them (references page)."""
+    m = re.search(r'<div id="refs"[^>]*>(.*)</div>', body, re.DOTALL)
+    if not m:
+        return {}
+    entries = {}
+    for item in re.split(r'(?=<div id="ref-)', m.group(1)):
+        ident = re.match(r'<div id="(ref-[^"]+)"', item)
+        if ident:
+            entries[ident.group(1)] = item.strip()
+    return entries
+
+
+def page_references(body: str, entries: dict[str, str]) -> str:
+    """A reference list of what this page cites, as Quarto puts at the end of each chapter."""
+    used = set(re.findall(r'href="#(ref-[^"]+)"', body))
+    items = [html_ for ident, html_ in entries.items() if ident in used]
+    if not items:
+        return ""
+    return (
+        '<section id="references" class="level2 unnumbered unlisted">\n<h2>References</h2>\n'
+        '<div id="refs" class="references csl-bib-body hanging-indent" role="list">\n'
+        + "\n".join(items)
+        + "\n</div>\n</section>\n"
+    )
+
+
+def page_footnotes(body: str, notes: dict[str, str]) -> str:
+    """The footnotes referenced on this page (pandoc numbers them through the whole book)."""
+    used = [n for n in re.findall(r'href="#fn(\d+)"', body) if n in notes]
+    if not used:
+        return ""
+    items = [notes[n].replace("<li ", f'<li value="{n}" ', 1) for n in dict.fromkeys(used)]
+    return (
+        '<section class="footnotes" role="doc-endnotes">\n<hr />\n<ol>\n'
+        + "\n".join(items)
+        + "\n</ol>\n</section>\n"
+    )
 
 
 def references_chapter(book: Book) -> Chapter:
@@ -248,7 +318,7 @@ def _number_label(chapter: Chapter) -> str:
 
 
 def write_html(
-    book: Book, out_dir: Path, *, pdf_name: str | None = "exile-report.pdf", jobs: int | None = None
+    book: Book, out_dir: Path, *, pdf_name: str | None = "exile-report.pdf"
 ) -> list[Path]:
     """Write the HTML book into ``out_dir`` and return the pages written."""
     out_dir = Path(out_dir)
@@ -258,33 +328,15 @@ def write_html(
         chapters.append(references_chapter(book))
     pages = [Page(c, c.html_name, _number_label(c)) for c in chapters]
     id_pages = {ident: _page_of(key, chapters) for ident, key in book.targets.items()}
-    args = _pandoc_args(book)
-    cwd = out_dir
-
-    def convert(page: Page) -> None:
-        body = run_pandoc(page_markdown(book, page.chapter), args, str(page.chapter.source), cwd)
-        body = _rewrite_links(body, page.name, id_pages)
-        body = _number_h1(_polish_images(body), page.number_label)
-        outline = _Outline()
-        outline.feed(body)
-        h1s = [h for h in outline.headings if h["level"] == 1]
-        if len(h1s) != 1:
-            raise RenderError(
-                f"{page.chapter.source}: {len(h1s)} top-level headings; a page needs exactly one"
-            )
-        page.body, page.headings = body, outline.headings
-        page.sections = [
-            {
-                "p": page.name,
-                "id": s["id"] or "",
-                "t": s["text"],
-                "x": " ".join("".join(s["body"]).split())[:SEARCH_TEXT_LIMIT],
-            }
-            for s in outline.sections
-        ]
-
-    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 2) as pool:
-        list(pool.map(convert, pages))
+    output = run_pandoc(book_markdown(book, pages), _pandoc_args(book), "book", out_dir)
+    bodies, notes = split_book(output)
+    entries = bibliography_entries(bodies.get("references.html", ""))
+    for page in pages:
+        body = bodies[page.name]
+        if page.chapter.kind != "references":
+            body = body + page_references(body, entries)
+        body += page_footnotes(body, notes)
+        finish_page(page, body, id_pages)
 
     copy_files(book, out_dir)
     env = jinja2.Environment(
@@ -335,6 +387,29 @@ def write_html(
         encoding="utf-8",
     )
     return written
+
+
+def finish_page(page: Page, body: str, id_pages: dict[str, str]) -> None:
+    """Links, images and the numbered ``<h1>``; the outline for contents and search."""
+    body = _rewrite_links(body, page.name, id_pages)
+    body = _number_h1(_polish_images(body), page.number_label)
+    outline = _Outline()
+    outline.feed(body)
+    h1s = [h for h in outline.headings if h["level"] == 1]
+    if len(h1s) != 1:
+        raise RenderError(
+            f"{page.chapter.source}: {len(h1s)} top-level headings; a page needs exactly one"
+        )
+    page.body, page.headings = body, outline.headings
+    page.sections = [
+        {
+            "p": page.name,
+            "id": s["id"] or "",
+            "t": s["text"],
+            "x": " ".join("".join(s["body"]).split())[:SEARCH_TEXT_LIMIT],
+        }
+        for s in outline.sections
+    ]
 
 
 def _page_of(key: str, chapters: list[Chapter]) -> str:
