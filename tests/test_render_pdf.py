@@ -332,6 +332,17 @@ def test_nothing_is_written_into_workdir_and_sources_can_be_kept(tmp_path):
     assert "// exile-chapter: 01-history" in main and "<fig-wave>" in main
 
 
+def test_absolute_image_paths_work(tmp_path):
+    book = make_book(tmp_path)
+    absolute = (tmp_path / "figures" / "fig-raster.png").as_posix()
+    book.chapters[1].markdown = book.chapters[1].markdown.replace(
+        "](figures/fig-raster.png)", f"]({absolute})"
+    )
+    write_pdf(book, tmp_path / "book.pdf", tmp_path / "elsewhere")
+    text = "\n".join(p.extract_text() for p in PdfReader(tmp_path / "book.pdf").pages)
+    assert "Figure 1.2: The same chart as a raster image" in text
+
+
 def test_pandoc_failure_raises_render_error(tmp_path):
     book = make_book(tmp_path)
     book.bibliography = [tmp_path / "no-such.bib"]
