@@ -73,7 +73,8 @@ def _cell(text) -> str:
 
 
 def _cite(keys: list[str]) -> str:
-    return "[" + "; ".join(f"@{k}" for k in keys) + "]"
+    keys = [k.strip() for k in keys if k.strip()]
+    return "[" + "; ".join(f"@{k}" for k in keys) + "]" if keys else ""
 
 
 def _source_section(s: dict) -> str:
