@@ -11,14 +11,20 @@ from pathlib import Path
 root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(".")
 entries: dict[str, tuple[str, str]] = {}
 ENTRY = re.compile(r"^@(\w+)\s*\{\s*([^,\s]+)\s*,", re.M)
-for frag in sorted((root / "bib").glob("*.bib")):
+sources = [root / "references.bib"] if (root / "references.bib").exists() else []
+for frag in sources + sorted((root / "bib").glob("*.bib")):
     text = frag.read_text(encoding="utf-8")
     starts = [m.start() for m in ENTRY.finditer(text)] + [len(text)]
     for a, b in zip(starts, starts[1:]):
         chunk = text[a:b].strip()
         key = ENTRY.match(chunk).group(2)
         if key in entries and " ".join(entries[key][1].split()) != " ".join(chunk.split()):
-            sys.exit(f"{frag}: key {key} also defined differently in {entries[key][0]}")
+            url_a = re.search(r"url\s*=\s*\{([^}]*)\}", entries[key][1])
+            url_b = re.search(r"url\s*=\s*\{([^}]*)\}", chunk)
+            if (url_a and url_a.group(1)) != (url_b and url_b.group(1)):
+                sys.exit(f"{frag}: key {key} names another address than in {entries[key][0]}")
+            print(f"note: {key} in {frag.name} differs in wording from {entries[key][0]}; "
+                  "kept the first", file=sys.stderr)
         entries.setdefault(key, (frag.name, chunk))
 out = "% Bibliography of the report. Every source cited anywhere, one entry per key.\n\n"
 out += "\n\n".join(chunk for _k, (_f, chunk) in sorted(entries.items())) + "\n"

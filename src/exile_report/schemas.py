@@ -266,7 +266,9 @@ CURATED_TABLES = [
         description="Asylum law relevant to Russian exiles, deserters and draft evaders"),
     Table("conflicts", "curated", (
         Col("conflict_id", pattern=r"^K\d{2,}$"), Col("topic"),
-        Col("table", allowed=("timeline", "wave_estimates", "estimates", "policies", "legal")),
+        # one curated table, or several separated by ';' when a conflict spans tables
+        Col("table", pattern=r"^(timeline|wave_estimates|estimates|policies|legal)"
+                             r"(;(timeline|wave_estimates|estimates|policies|legal))*$"),
         Col("row_ids", required=False), Col("claim_a"),
         Col("source_a", required=False, citation=True),  # empty: the claim has no stored source
         Col("claim_b"), Col("source_b", required=False, citation=True), Col("likely_reason"), Col("treatment"),
