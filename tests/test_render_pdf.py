@@ -350,13 +350,21 @@ def test_pandoc_failure_raises_render_error(tmp_path):
         write_pdf(book, tmp_path / "book.pdf", tmp_path)
 
 
-def test_missing_image_raises_render_error_naming_chapter_and_file(tmp_path):
-    broken = CHAPTER_1.replace("figures/fig-raster.png", "figures/missing.png")
+@pytest.mark.parametrize(
+    ("present", "missing"),
+    [
+        ("figures/fig-raster.png", "figures/missing.png"),  # sized image (width=60%)
+        ("](figures/fig-wave.svg)", "](figures/missing.svg)"),  # fitted to the text width
+    ],
+)
+def test_missing_image_raises_render_error_naming_chapter_and_file(tmp_path, present, missing):
+    broken = CHAPTER_1.replace(present, missing)
+    assert broken != CHAPTER_1
     with pytest.raises(RenderError) as caught:
         write_pdf(make_book(tmp_path, broken), tmp_path / "book.pdf", tmp_path)
     message = str(caught.value)
     assert "01-history" in message and "chapters/01-history.ipynb" in message
-    assert "missing.png" in message and "file not found" in message
+    assert Path(missing.strip("]()")).name in message and "file not found" in message
     assert not (tmp_path / "book.pdf").exists()
 
 

@@ -89,10 +89,7 @@ def _filter_config(book: Book, workdir: Path) -> dict:
     """What book.lua needs: where files are, and each chapter's kind and number."""
     return {
         "workdir": workdir.as_posix(),
-        "resources": {
-            key: (path if Path(path).is_absolute() else workdir / path).as_posix()
-            for key, path in book.resources.items()
-        },
+        "resources": {key: Path(path).resolve().as_posix() for key, path in book.resources.items()},
         "chapters": {c.key: {"kind": c.kind, "number": c.number or ""} for c in book.chapters},
     }
 
@@ -190,15 +187,26 @@ def _compile(main: Path, book: Book) -> bytes:
 
 
 def _describe_typst_error(err: Exception, main: Path, book: Book) -> str:
-    """The typst diagnostic plus the chapter (and its source file) the failing line came from."""
+    """The typst diagnostic plus the chapter (and its source file) the failing line came from.
+
+    The line is the diagnostic's own when it points into the main file; when it points into the
+    style (an image loaded by ``fit-image``), the line of the main file naming the missing file.
+    """
     diagnostic = getattr(err, "diagnostic", "") or str(err)
     message = getattr(err, "message", "") or str(err)
-    where = ""
+    lines = main.read_text(encoding="utf-8").splitlines()
+    line_no = None
     match = re.search(re.escape(main.name) + r":(\d+):", diagnostic)
+    missing = re.search(r"searched at (.+?)\)", message)
     if match:
         line_no = int(match.group(1))
-        lines = main.read_text(encoding="utf-8").splitlines()[:line_no]
-        keys = [ln[len(CHAPTER_MARK) :].strip() for ln in lines if ln.startswith(CHAPTER_MARK)]
+    elif missing:
+        line_no = next((i + 1 for i, ln in enumerate(lines) if missing.group(1) in ln), None)
+    where = ""
+    if line_no:
+        keys = [
+            ln[len(CHAPTER_MARK) :].strip() for ln in lines[:line_no] if ln.startswith(CHAPTER_MARK)
+        ]
         if keys:
             chapter = next((c for c in book.chapters if c.key == keys[-1]), None)
             source = f" ({chapter.source})" if chapter else ""
