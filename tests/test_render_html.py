@@ -62,8 +62,15 @@ def test_every_page_is_written_with_lang_and_one_h1(out):
 
 def test_sidebar_is_numbered_and_marks_the_current_page(out):
     page = soup(out, "02-data.html")
-    entries = [text(a) for a in page.select("ol.toc > li > a")]
-    assert entries == ["Preface", "1 Method", "2 Data", "A Data and sources", "References"]
+    entries = [text(li.a) if li.a else text(li) for li in page.select("ol.toc > li")]
+    assert entries == [
+        "Preface",
+        "1 Method",
+        "2 Data",
+        "Appendices",
+        "A Data and sources",
+        "References",
+    ]
     current = page.select('ol.toc a[aria-current="page"]')
     assert [a["href"] for a in current] == ["02-data.html"]
     assert [text(a) for a in page.select(".toc-sections a")] == ["2.1 A figure", "2.2 A table"]
@@ -370,3 +377,24 @@ def test_quarto_clock_dates_are_not_resolved(tmp_path):
     assert (
         load_book(project, None, tmp_path / "m", meta={"date": "2025-02-03"}).date == "2025-02-03"
     )
+
+
+def test_colours_pass_wcag_aa():
+    """Text colours of the stylesheet against their backgrounds: at least 4.5:1."""
+    from exile_report.render.html import ASSETS
+
+    css = (ASSETS / "book.css").read_text()
+    var = dict(re.findall(r"--([\w-]+):\s*(#[0-9a-fA-F]{6})", css))
+
+    def luminance(hex_colour: str) -> float:
+        channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    def ratio(a: str, b: str) -> float:
+        hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+        return (hi + 0.05) / (lo + 0.05)
+
+    for fg in ("text", "muted", "link", "link-visited"):
+        for bg in ("bg", "panel"):
+            assert ratio(var[fg], var[bg]) >= 4.5, (fg, bg, ratio(var[fg], var[bg]))

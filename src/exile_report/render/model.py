@@ -66,5 +66,7 @@ class Book:
     keywords: list[str] = field(default_factory=list)
     language: str = "en"
     resources: dict[str, Path] = field(default_factory=dict)  # extra files copied into the output
-    meta: dict = field(default_factory=dict)  # repo url, licence, commit, parameters used, ...
+    # repo url, licence, commit, parameters used, ...; the front end adds "cited" (chapter key ->
+    # citation keys in order of first use) and "config" (the parsed _quarto.yml).
+    meta: dict = field(default_factory=dict)
     targets: dict[str, str] = field(default_factory=dict)  # crossref id -> chapter key
