@@ -8,10 +8,12 @@ start of the next one.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -103,6 +105,25 @@ def build(root: Path, *, overrides: list[str] = (), param_set: str | None = None
           chapters: list[str] = (), jobs: int | None = None, render: bool = True,
           only: list[str] = (), log=print) -> BuildReport:
     """Build the whole book into ``_book/``; raise on the first problem, leaving ``_book/`` as it was."""
+    with build_lock(root, log):
+        return _build(root, overrides=overrides, param_set=param_set, chapters=chapters,
+                      jobs=jobs, render=render, only=only, log=log)
+
+
+@contextmanager
+def build_lock(root: Path, log=print):
+    """One build at a time per checkout; the lock dies with its process (a killed build frees it)."""
+    (root / BUILD).mkdir(exist_ok=True)
+    with open(root / BUILD / "build.lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log("another build of this checkout is running; waiting for it to finish")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def _build(root: Path, *, overrides, param_set, chapters, jobs, render, only, log) -> BuildReport:
     report = BuildReport()
     t0 = time.perf_counter()
     recover(root, log)
