@@ -78,10 +78,7 @@ def test_figures_and_tables_are_numbered_per_chapter_with_the_number_in_the_capt
     method, data, apx = (chapter(book, k).markdown for k in ("01-method", "02-data", "a-sources"))
     assert "![Figure 1.1: A diagram drawn by hand](chapters/diagram.svg){#fig-diagram" in method
     assert ": Table 1.1: Steps of the method {#tbl-steps}" in method
-    assert (
-        "![Figure 2.1: People in exile by year, citing [@roe2021]](02-data_files/fig-line.svg)"
-        in data
-    )
+    assert "![Figure 2.1: People in exile by year, citing [@roe2021]](figures/fig-line.svg)" in data
     assert "![Figure 2.2: Bars](02-data_files/fig-bars.png)" in data
     assert ": Table 2.1: Counts by year {#tbl-counts}" in data
     assert ": Table A.1: Files shipped with the book {#tbl-files}" in apx
@@ -133,7 +130,8 @@ def test_notebook_cells(book):
     assert "``` {.cell-output}\n4\n```" in md  # text/plain result
     assert "Generated **markdown** with a list:\n\n- one\n- two" in md  # output: asis
     assert 'fig-alt="A line rising from 10 in 2020 to 30 in 2022, then falling to 25."' in md
-    assert 'png="02-data_files/fig-line.png"' in md  # SVG preferred, PNG kept
+    # SVG preferred, PNG kept; the build's download files are used when they hold the same bytes
+    assert "](figures/fig-line.svg){#fig-line" in md and 'png="figures/fig-line.png"' in md
     assert "[Source: made-up test values]{.figure-source}" in md
     assert (
         "[[PNG](figures/fig-line.png) · [SVG](figures/fig-line.svg) · "
@@ -141,8 +139,8 @@ def test_notebook_cells(book):
     ) in md
     assert "[[Data (CSV)](figures/tbl-counts.csv)]{.figure-downloads}" in md
     for rel in (
-        "02-data_files/fig-line.svg",
-        "02-data_files/fig-line.png",
+        "figures/fig-line.svg",
+        "02-data_files/fig-bars.png",
         "figures/fig-line.csv",
         "chapters/diagram.svg",
     ):
@@ -286,3 +284,17 @@ def test_figure_without_caption_fails(project):
     nb["cells"][i]["source"] = [ln for ln in nb["cells"][i]["source"] if "fig-cap" not in ln]
     path.write_text(json.dumps(nb), encoding="utf-8")
     fails(project, rf"cell {i}", "fig-bars has no fig-cap")
+
+
+def test_missing_download_file_fails(project):
+    (project / "figures" / "fig-line.csv").unlink()
+    fails(project, r"02-data\.ipynb: cell \d+ \(label fig-line\)", "figures/fig-line.csv not found")
+
+
+def test_a_stale_download_file_is_not_shown_as_the_figure(project):
+    (project / "figures" / "fig-line.svg").write_text("<svg>an older run</svg>")
+    book = load(project)
+    md = chapter(book, "02-data").markdown
+    assert "](02-data_files/fig-line.svg){#fig-line" in md  # the notebook's own output
+    assert 'png="figures/fig-line.png"' in md  # the PNG still matches
+    assert book.resources["02-data_files/fig-line.svg"].read_bytes().startswith(b"<?xml")

@@ -106,8 +106,8 @@ def test_figures_have_numbered_captions_alt_text_and_downloads(out):
     assert text(fig.figcaption).startswith("Figure 2.1: People in exile by year")
     img = fig.find("img")
     assert img["alt"] == "A line rising from 10 in 2020 to 30 in 2022, then falling to 25."
-    assert fig.find("source")["srcset"] == "02-data_files/fig-line.svg"  # SVG preferred
-    assert img["src"] == "02-data_files/fig-line.png"  # PNG fallback
+    assert fig.find("source")["srcset"] == "figures/fig-line.svg"  # SVG preferred
+    assert img["src"] == "figures/fig-line.png"  # PNG fallback
     meta = fig.find_next_sibling("div", class_="figure-meta")
     assert text(meta.find(class_="figure-source")) == "Source: made-up test values"
     links = meta.select(".figure-downloads a")
@@ -119,7 +119,7 @@ def test_figures_have_numbered_captions_alt_text_and_downloads(out):
     bars = page.find(id="fig-bars")
     assert text(bars.figcaption) == "Figure 2.2: Bars"
     assert bars.img["alt"] == "Four bars, the third tallest."
-    for img in (out / p for p in ("02-data_files/fig-line.svg", "figures/fig-line.csv")):
+    for img in (out / p for p in ("02-data_files/fig-bars.png", "figures/fig-line.csv")):
         assert img.is_file()
     method = soup(out, "01-method.html").find(id="fig-diagram")
     assert text(method.figcaption) == "Figure 1.1: A diagram drawn by hand"

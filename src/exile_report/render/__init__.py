@@ -12,6 +12,7 @@ Every problem raises :class:`RenderError` whose message names the file and the p
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import subprocess
 import tempfile
@@ -53,7 +54,8 @@ def render_book(
     ``version``, ``site_url``, ``licence``, ``citation`` (extra Scholar tags), ``parameters``.
     ``engine`` is ``"auto"`` (Quarto when on PATH), ``"quarto"`` or ``"pandoc"``.
 
-    Returns ``{"engine", "pages", "pdf", "seconds"}``.
+    Returns ``{"engine", "pages", "pdf", "seconds"}``; ``seconds`` holds wall-clock times of the
+    steps and ``cpu``, the CPU seconds they used (with the pandoc runs).
     """
     project_dir, out_dir = Path(project_dir), Path(out_dir)
     quarto = shutil.which("quarto")
@@ -76,6 +78,7 @@ def render_with_pandoc(
     from .html import write_html
 
     started = time.perf_counter()
+    cpu_started = _cpu_seconds()
     timings: dict[str, float] = {}
     write_pdf = _pdf_writer() if pdf else None
     with tempfile.TemporaryDirectory(prefix="exile-render-") as tmp:
@@ -103,7 +106,15 @@ def render_with_pandoc(
             pages = html_future.result()
             pdf_path = pdf_future.result() if pdf_future else None
     timings["total"] = time.perf_counter() - started
+    # CPU time of this process and its pandoc children: a measure of cost that, unlike the
+    # wall clock, does not grow when other work shares the machine.
+    timings["cpu"] = _cpu_seconds() - cpu_started
     return {"engine": "pandoc", "pages": pages, "pdf": pdf_path, "seconds": timings}
+
+
+def _cpu_seconds() -> float:
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 # --------------------------------------------------------------------------- Quarto

@@ -425,34 +425,49 @@ class NotebookReader:
             raise RenderError(f"{where}: figure {label} has no fig-alt (alt text is required)")
         if meta.get("label") and meta["label"] != label:
             raise RenderError(f"{where}: figure metadata says {meta['label']}, cell label {label}")
-        folder = f"{self.key}_files"
-        (self.media_dir / folder).mkdir(parents=True, exist_ok=True)
         paths = {}
+        images = {}
         if "image/svg+xml" in data:
-            paths["svg"] = f"{folder}/{label}.svg"
-            (self.media_dir / paths["svg"]).write_text(
-                _joined(data["image/svg+xml"]), encoding="utf-8"
-            )
+            images["svg"] = _joined(data["image/svg+xml"]).encode("utf-8")
         if "image/png" in data:
-            paths["png"] = f"{folder}/{label}.png"
-            (self.media_dir / paths["png"]).write_bytes(
-                base64.b64decode(_joined(data["image/png"]))
-            )
-        for rel in paths.values():
-            self.resources[rel] = self.media_dir / rel
+            images["png"] = base64.b64decode(_joined(data["image/png"]))
+        files = meta.get("files") or {}
+        for kind, content in images.items():
+            paths[kind] = self.image_file(label, kind, content, files.get(kind))
         src = paths.get("svg") or paths["png"]
         attrs = f"#{label} fig-alt={quote_attr(str(alt))} alt={quote_attr(str(alt))}"
         if "svg" in paths and "png" in paths:
             attrs += f" png={quote_attr(paths['png'])}"
         text = f"![{caption}]({src}){{{attrs}}}\n"
-        return text + self.meta_div(meta, ("png", "svg", "csv"))
+        return text + self.meta_div(meta, ("png", "svg", "csv"), where)
 
-    def meta_div(self, meta: dict, kinds: tuple[str, ...]) -> str:
-        files = dict(meta.get("files") or {})
+    def image_file(self, label: str, kind: str, content: bytes, download: str | None) -> str:
+        """Where the page finds a figure's image: the notebook's output is the truth.
+
+        When the download file the build wrote (``figures/fig-x.svg``) holds the same bytes,
+        the page uses it rather than a second copy; otherwise the output is written to
+        ``<chapter>_files/``.
+        """
+        if download:
+            path = self.project_dir / download
+            if path.is_file() and path.read_bytes() == content:
+                self.resources[download] = path
+                return download
+        rel = f"{self.key}_files/{label}.{kind}"
+        (self.media_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+        (self.media_dir / rel).write_bytes(content)
+        self.resources[rel] = self.media_dir / rel
+        return rel
+
+    def meta_div(self, meta: dict, kinds: tuple[str, ...], where: str) -> str:
+        """Source line and download links under a figure or table (from ``exile_report``
+        output metadata); the files must exist, a broken download link is a bug."""
+        files = {k: v for k, v in (meta.get("files") or {}).items() if k in kinds}
         for rel in files.values():
             path = self.project_dir / rel
-            if path.exists():
-                self.resources[rel] = path
+            if not path.is_file():
+                raise RenderError(f"{where}: download file {rel} not found ({path})")
+            self.resources[rel] = path
         inner = []
         if meta.get("source"):
             inner.append(f"[{meta['source']}]{{.figure-source}}")
@@ -478,7 +493,7 @@ class NotebookReader:
         while end + 1 < len(lines) and lines[end + 1].lstrip().startswith("|"):
             end += 1
         lines[end + 1 : end + 1] = ["", f": {caption} {{#{label}}}", ""]
-        return "\n".join(lines).strip("\n") + "\n" + self.meta_div(meta, ("csv",))
+        return "\n".join(lines).strip("\n") + "\n" + self.meta_div(meta, ("csv",), where)
 
 
 # --------------------------------------------------------------------------- the book
