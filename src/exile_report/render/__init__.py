@@ -122,8 +122,22 @@ def _cpu_seconds() -> float:
 
 def _stage_project(project_dir: Path, chapters: dict, stage: Path) -> None:
     """Copy the project's book sources to ``stage`` with the executed notebooks in place."""
+    # Outputs, caches and the package's own code and tests (which hold other Quarto projects,
+    # such as tests/conformance) stay behind; Quarto needs only the book's sources.
     ignore = shutil.ignore_patterns(
-        ".git", ".venv", "_build", "_book*", "__pycache__", ".quarto", "*.egg-info", ".pytest_cache"
+        ".git",
+        ".venv",
+        "_build",
+        "_book*",
+        "__pycache__",
+        ".quarto",
+        "*.egg-info",
+        ".pytest_cache",
+        ".ruff_cache",
+        "tests",
+        "src",
+        "tools",
+        "raw",
     )
     shutil.copytree(project_dir, stage, ignore=ignore, symlinks=True)
     for src, executed in (chapters or {}).items():
