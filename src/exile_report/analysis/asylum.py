@@ -419,3 +419,40 @@ def decisions_by_level(decisions: pd.DataFrame, origin: str, asylum_iso3: str, s
         return add_rates(out.astype({c: "Int64" for c in DECISION_COLUMNS}), min_decisions)
     return add_rates(out, min_decisions).sort_values("dec_total", ascending=False,
                                                      ignore_index=True)
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def as_float(values):
+    """Nullable numbers -> float with NaN, so matplotlib breaks lines at missing years."""
+    return pd.to_numeric(pd.Series(values), errors="coerce").astype("Float64").to_numpy(
+        dtype=float, na_value=float("nan"))
+
+
+def persons_lodged(yearly: pd.DataFrame) -> pd.Series:
+    """New applications by persons, plus before 2006 those of unsplit type (never in the same
+    country-year). Missing where neither exists. Cases are not included."""
+    both = yearly[["new_persons", "unsplit_persons"]]
+    return both.sum(axis=1, min_count=1).astype("Int64")
+
+
+def mark_war(ax, *, end_of_year: bool = False, label: bool = True) -> None:
+    """Mark 2022 (invasion in February, mobilisation in September) on a yearly axis.
+
+    On a flow axis (a point per calendar year) the whole year 2022 is shaded; on a stock axis
+    (a point per 31 December) the invasion falls between the 2021 and 2022 points.
+    """
+    from ..plotting import GREY, LIGHT_GREY
+
+    if end_of_year:
+        x = WAR_YEAR - 1 + 54 / 365  # 24 February, after the end-2021 point
+        ax.axvline(x, color=GREY, linewidth=0.8, linestyle="--", zorder=0)
+        text, xt = "Invasion", x
+    else:
+        ax.axvspan(WAR_YEAR - 0.5, WAR_YEAR + 0.5, color=LIGHT_GREY, alpha=0.6, zorder=0,
+                   linewidth=0)
+        text, xt = "2022: invasion, mobilisation", WAR_YEAR - 0.5
+    if label:
+        ax.annotate(text, xy=(xt, 1), xycoords=("data", "axes fraction"), xytext=(-3, -2),
+                    textcoords="offset points", fontsize=7.5, color=GREY, va="top", ha="right")

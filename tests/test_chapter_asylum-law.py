@@ -1,0 +1,148 @@
+"""Chapter 4 (asylum law): rate functions on hand-made decisions, yearly totals against the
+processed data, the notebook with other parameters, and refusal of an unknown origin."""
+
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from exile_report import execute
+from exile_report.analysis import asylum as A
+from exile_report.data import load
+from exile_report.execute import ChapterRun
+from exile_report.params import ParamError, resolve_params
+from exile_report.paths import ROOT
+
+
+def _decisions(rows):
+    cols = ["year", "origin_iso3", "asylum_iso3", "asylum_name", "dec_level", "dec_pc",
+            "dec_recognized", "dec_other", "dec_rejected", "dec_closed", "dec_total"]
+    df = pd.DataFrame(rows, columns=cols)
+    for c in cols[6:]:
+        df[c] = df[c].astype("Int64")
+    return df
+
+
+def test_rates_known_answers():
+    d = _decisions([
+        (2023, "RUS", "DEU", "Germany", "FI", "P", 20, 10, 70, 100, 200),
+        (2023, "RUS", "FRA", "France", "FI", "P", 0, 0, 0, 0, 0),  # zero decisions
+    ])
+    r = A.add_rates(d, min_decisions=0)
+    de = r.iloc[0]
+    assert de.substantive == 100
+    assert de.refugee_rate == pytest.approx(0.20)
+    assert de.protection_rate == pytest.approx(0.30)
+    assert de.closed_share == pytest.approx(0.50)
+    fr = r.iloc[1]  # no division error, just missing
+    assert pd.isna(fr.refugee_rate) and pd.isna(fr.protection_rate) and pd.isna(fr.closed_share)
+
+
+def test_rates_hidden_below_minimum():
+    d = _decisions([(2023, "RUS", "ESP", "Spain", "FI", "P", 30, 0, 19, 1, 50)])
+    r = A.add_rates(d, min_decisions=50).iloc[0]
+    assert pd.isna(r.refugee_rate)  # 49 substantive decisions < 50
+    assert r.closed_share == pytest.approx(1 / 50)  # 50 decisions in all: shown
+
+
+def test_persons_and_cases_never_added():
+    d = _decisions([
+        (2022, "RUS", "USA", "United States of America", "FI", "P", 10, 0, 10, 0, 20),
+        (2022, "RUS", "USA", "United States of America", "FI", "C", 5, 0, 5, 0, 10),
+        (2023, "RUS", "USA", "United States of America", "FI", "P", 30, 0, 10, 0, 40),
+    ])
+    with pytest.raises(ValueError, match="persons"):
+        A.sum_decisions(d, ["asylum_iso3"])
+    by = A.decisions_by_destination(d, "RUS", 2022, 2023, min_decisions=0)
+    assert len(by) == 2
+    p = by[by.dec_pc == "P"].iloc[0]
+    c = by[by.dec_pc == "C"].iloc[0]
+    assert (p.dec_total, p.dec_recognized) == (60, 40)
+    assert p.refugee_rate == pytest.approx(40 / 60)
+    assert (c.dec_total, c.refugee_rate) == (10, pytest.approx(0.5))
+
+
+def test_applications_keep_units_apart():
+    apps = pd.DataFrame({
+        "year": [2005, 2005, 2006, 2006], "origin_iso3": ["RUS"] * 4,
+        "asylum_iso3": ["AUT", "USA", "AUT", "USA"], "asylum_name": ["Austria", "US"] * 2,
+        "procedure_type": ["G"] * 4, "app_type": ["V", "N", "N", "N"],
+        "dec_level": ["FI", "IN", "FI", "IN"], "app_pc": ["P", "C", "P", "C"],
+        "applied": [100, 7, 50, 9],
+    })
+    y = A.yearly_applications(apps, "RUS", 2005, 2006).set_index("year")
+    assert y.loc[2005, "unsplit_persons"] == 100 and pd.isna(y.loc[2005, "new_persons"])
+    assert y.loc[2005, "new_cases"] == 7 and y.loc[2006, "new_persons"] == 50
+    assert list(A.persons_lodged(y.reset_index())) == [100, 50]
+    top = A.top_destinations(apps, "RUS", 2005, 2006, 5)
+    assert set(top.asylum_iso3) == {"AUT"}  # cases are not ranked against persons
+
+
+def test_yearly_totals_match_processed_data():
+    apps = load("unhcr_applications")
+    per_origin = load("unhcr_applications_origin_year")
+    for origin in A.ORIGINS:
+        y = A.yearly_applications(apps, origin, 2000, 2025).set_index("year")
+        ref = per_origin[(per_origin.origin_iso3 == origin) & (per_origin.app_type == "N")]
+        for row in ref.itertuples():
+            if row.year not in y.index:
+                continue
+            mine = int(y.loc[row.year, ["new_persons", "new_cases"]].fillna(0).sum())
+            assert mine == int(row.applied), (origin, row.year)
+    # a known value: 72,053 new applications by Russians counted as persons in 2023
+    assert A.yearly_applications(apps, "RUS", 2023, 2023).new_persons.iloc[0] == 72053
+    pop = load("unhcr_population")
+    stock = A.end_year_stock(load("unhcr_population_origin_year"), ["RUS"], 2010, 2025)
+    sums = pop[pop.origin_iso3 == "RUS"].groupby("year")[["refugees", "asylum_seekers"]].sum()
+    for row in stock.itertuples():
+        assert row.refugees == sums.loc[row.year, "refugees"]
+        assert row.asylum_seekers == sums.loc[row.year, "asylum_seekers"]
+
+
+def test_uk_partial_year_and_grant_rate():
+    uka = A.uk_yearly_applications(load("uk_applications"), ["RUS"], 2022, 2024).set_index("year")
+    assert uka.loc[2024, "months_covered"] == 9 and uka.loc[2023, "months_covered"] == 12
+    g = A.uk_grant_rates(load("uk_grant_rates"), ["RUS"], 2023, 2023, 0).iloc[0]
+    assert g.grant_rate == pytest.approx(g.grants / (g.grants + g.refusals))
+
+
+def test_legal_tables_cite_every_row():
+    legal = pd.DataFrame({
+        "legal_id": ["L1", "L2", "L3"], "kind": ["national-practice", "convention", "judgment"],
+        "jurisdiction": ["DEU", "INT", "EUU"], "title": ["x", "Convention", "Case"],
+        "reference": ["r", "Art. 1A(2)", "C-1/99"], "date": [None, "1951-07-28", "2015-02-26"],
+        "provision": ["p"] * 3, "relevance": ["q"] * 3, "citation_key": ["a", "b;c", "d"],
+    })
+    rules = A.legal_rules(legal)
+    assert list(rules["Instrument or decision"]) == ["Convention", "Case"]
+    assert rules["Source"].iloc[0] == "[@b; @c]"
+    assert A.legal_practice(legal)["Jurisdiction"].tolist() == ["Germany"]
+    with pytest.raises(LookupError):
+        A.legal_row(legal, "L9")
+
+
+def test_unknown_origin_refused_before_running(tmp_path):
+    with pytest.raises(ParamError, match=r"asylum-law\.origins.*'XXX' is not allowed"):
+        resolve_params(ROOT / "params.yml", ["asylum-law.origins=[RUS, XXX]"])
+    with pytest.raises(ParamError, match="start_year"):
+        resolve_params(ROOT / "params.yml", ["asylum-law.start_year=2020",
+                                             "asylum-law.end_year=2010"])
+
+
+def test_notebook_runs_with_other_years_and_origin(tmp_path):
+    params = resolve_params(ROOT / "params.yml", [
+        "asylum-law.start_year=2010", "asylum-law.end_year=2021",
+        "asylum-law.origins=[BLR]", "asylum-law.top_n=5", "asylum-law.min_decisions=200",
+    ])["asylum-law"]
+    nb = Path("chapters/04-asylum-law.ipynb")
+    out = tmp_path / "04-asylum-law.ipynb"
+    run = ChapterRun(key="asylum-law", notebook=nb, output=out, params=params,
+                     fingerprint="test")
+    execute.execute_chapters([run], ROOT, force={"asylum-law"}, log=lambda s: None)
+    executed = nbformat.read(out, as_version=4)
+    text = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
+    para = next(p for p in text.split("\n") if "lodged by citizens of Belarus" in p)
+    assert "in 2021 it was" in para  # the last year of the range
+    assert "2022" not in para and "2023" not in para  # nothing outside the range
+    assert "Belarus: " in text and "Russia: " not in text  # only the chosen origin is compared
