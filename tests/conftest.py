@@ -26,10 +26,31 @@ def run_cli(repo: Path, *args: str, env: dict | None = None, timeout: int = 300)
     """Run ``exile-report`` on ``repo`` in a subprocess with that copy's own package code."""
     full_env = dict(os.environ, PYTHONPATH=str(repo / "src"))
     full_env.pop("SOURCE_DATE_EPOCH", None)
+    full_env.pop("EXILE_FIGURES_DIR", None)  # a built copy keeps its figures in its own folder
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-m", "exile_report.cli", *args], cwd=repo,
                           env=full_env, capture_output=True, text=True, timeout=timeout,
                           check=False)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _figures_elsewhere(tmp_path_factory):
+    """Notebooks executed by tests write their figures to a temporary folder, never to the
+    book's own ``figures/`` (a cached build would otherwise pick them up)."""
+    folder = tmp_path_factory.mktemp("figures")
+    old = os.environ.get("EXILE_FIGURES_DIR")
+    os.environ["EXILE_FIGURES_DIR"] = str(folder)
+    import exile_report.paths as paths
+    import exile_report.plotting as plotting
+
+    saved = (paths.FIGURES, plotting.FIGURES)
+    paths.FIGURES = plotting.FIGURES = folder
+    yield folder
+    paths.FIGURES, plotting.FIGURES = saved
+    if old is None:
+        os.environ.pop("EXILE_FIGURES_DIR", None)
+    else:
+        os.environ["EXILE_FIGURES_DIR"] = old
 
 
 @pytest.fixture(scope="session")

@@ -107,7 +107,14 @@ def cached(run: ChapterRun, root: Path) -> bool:
     meta = nb.metadata.get("exile_report", {})
     if meta.get("fingerprint") != run.fingerprint:
         return False
-    return all((root / f).is_file() for f in meta.get("files", []))
+    files = meta.get("files", {})
+    if not isinstance(files, dict):
+        return False
+    return all((root / f).is_file() and _sha256(root / f) == digest for f, digest in files.items())
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def check_outputs(nb, key: str) -> None:
@@ -154,8 +161,12 @@ def _sanitize(nb, run: ChapterRun, root: Path) -> None:
         for out in cell.get("outputs", []):
             meta = out.get("metadata", {}).get("exile_report", {})
             files += list(meta.get("files", {}).values())
-    nb.metadata["exile_report"] = {"fingerprint": run.fingerprint, "chapter": run.key,
-                                   "parameters": run.params, "files": sorted(set(files))}
+    nb.metadata["exile_report"] = {
+        "fingerprint": run.fingerprint, "chapter": run.key, "parameters": run.params,
+        # the files the chapter wrote, with their hashes: a cached chapter whose figure files
+        # were since overwritten or deleted is executed again
+        "files": {f: _sha256(root / f) for f in sorted(set(files)) if (root / f).is_file()},
+    }
     # Strip absolute paths of this machine from any text output (tracebacks are errors anyway).
     needle = str(root)
     for cell in nb.cells:

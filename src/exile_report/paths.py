@@ -33,7 +33,8 @@ ROOT = _find_root()
 DATA = ROOT / "data"
 PROCESSED = DATA / "processed"
 CURATED = DATA / "curated"
-FIGURES = ROOT / "figures"
+# Figures written by notebooks; tests point this elsewhere so they never touch the book's own.
+FIGURES = Path(os.environ.get("EXILE_FIGURES_DIR") or ROOT / "figures")
 SOURCES_YML = DATA / "sources.yml"
 DATAPACKAGE = DATA / "datapackage.json"
 BIB_DIR = ROOT / "bib"
