@@ -1,0 +1,291 @@
+"""Chapter 1 (history): the computations on hand-made inputs, on the real registers and UNHCR
+data, the parameter checks, and the notebook run with non-default parameters."""
+
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from exile_report.analysis import history as h
+from exile_report.data import load
+from exile_report.params import ParamError, resolve_params
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _tl(rows):
+    df = pd.DataFrame(rows, columns=["event_id", "date", "date_precision", "end_date", "wave",
+                                     "category", "title", "description", "citation_key"])
+    df["date"] = pd.to_datetime(df["date"])
+    df["end_date"] = pd.to_datetime(df["end_date"])
+    return df
+
+
+TL = _tl([
+    ("T001", "1822-01-01", "year", None, "tsarist", "law", "Statute", "exile statute", "a"),
+    ("T002", "1881-01-01", "year", "1914-12-31", "tsarist", "emigration-wave", "Jews leave", "x",
+     "b;c"),
+    ("T003", "1922-09-28", "day", None, "revolution-white", "expulsion", "Ships", "x", "c"),
+    ("T004", "2012-07-20", "day", None, "putin-2011-2021", "law", "Foreign agent law",
+     "foreign agents must register", "d"),
+    ("T005", "2012-12-14", "day", None, "putin-2011-2021", "law", "US trade law", "trade", "e"),
+    ("T006", "2022-03-04", "day", None, "invasion-2022", "law", "Fakes law", "censorship", "f"),
+])
+
+
+# ------------------------------------------------------------------------- timeline, unit
+
+
+def test_select_events_by_years_and_categories():
+    got = h.select_events(TL, 1900, 2025, ["law", "expulsion", "emigration-wave"])
+    # the 1881-1914 emigration overlaps 1900 through its end date; the 1822 law does not
+    assert list(got["event_id"]) == ["T002", "T003", "T004", "T005", "T006"]
+    assert list(h.select_events(TL, 1700, 2030, ["expulsion"])["event_id"]) == ["T003"]
+    assert h.select_events(TL, 1950, 1960, list(h.CATEGORIES)).empty
+
+
+def test_wave_spans_cover_first_to_last_event():
+    spans = h.wave_spans(h.select_events(TL, 1700, 2030, list(h.CATEGORIES))).set_index("wave")
+    assert spans.loc["tsarist", "start"] == pd.Timestamp("1822-01-01")
+    assert spans.loc["tsarist", "end"] == pd.Timestamp("1914-12-31")  # an end date counts
+    assert spans.loc["putin-2011-2021", "events"] == 2
+    assert list(spans.index) == ["tsarist", "revolution-white", "putin-2011-2021", "invasion-2022"]
+
+
+def test_timeline_ranges_split_at_1991_and_2022():
+    assert h.timeline_ranges(1822, 2025) == [(1822, 1990), (1991, 2021), (2022, 2025)]
+    assert h.timeline_ranges(1991, 2025) == [(1991, 2021), (2022, 2025)]
+    assert h.timeline_ranges(1900, 1950) == [(1900, 1950)]
+    assert h.timeline_ranges(2022, 2022) == [(2022, 2022)]
+
+
+def test_choose_labels_never_overlap_and_respect_priority():
+    xs = [0.0, 0.5, 1.0, 10.0]
+    chosen = h.choose_labels(xs, ["aa", "bb", "cc", "dd"], [1, 0, 1, 1], lambda t: 2.0, rows=1)
+    assert 1 in chosen  # highest priority placed first
+    assert 0 not in chosen and 2 not in chosen  # both collide with it
+    assert 3 in chosen
+    two = h.choose_labels(xs, ["aa", "bb", "cc", "dd"], [1, 0, 1, 1], lambda t: 2.0, rows=2)
+    assert {r for r, _ in two.values()} == {0, 1}
+    inside = h.choose_labels([0.0], ["a"], [0], lambda t: 2.0, bounds=(0.0, 5.0))
+    assert inside[0] == (0, 1.0)  # pushed right so the label does not stick out
+
+
+def test_legal_steps_keep_machinery_laws_in_range():
+    steps = h.legal_steps(TL, list(range(2012, 2026)), until=pd.Timestamp("2025-08-15"))
+    assert list(steps["event_id"]) == ["T004", "T006"]  # the US trade law is not machinery
+    assert h.legal_steps(TL, list(range(2012, 2022))).event_id.tolist() == ["T004"]
+    assert h.legal_steps(TL, []).empty
+
+
+def test_event_and_citations():
+    ev = h.event(TL, "T002")
+    assert ev["cite"] == "[@b; @c]" and ev["date"] == "1881" and ev["year"] == 1881
+    assert h.event(TL, "T003")["date"] == "28 September 1922"
+    with pytest.raises(KeyError):
+        h.event(TL, "T999")
+    assert h.citations(TL.iloc[1:3]) == "[@b; @c]"
+
+
+# -------------------------------------------------------------------- wave estimates, unit
+
+
+def _we(rows):
+    df = pd.DataFrame(rows, columns=["wave", "estimator", "period_start", "period_end", "concept",
+                                     "low", "central", "high", "unit", "citation_key", "grade",
+                                     "note"])
+    for c in ("period_start", "period_end"):
+        df[c] = pd.to_datetime(df[c])
+    return df
+
+
+WE = _we([
+    ("revolution-white", "A", "1917-01-01", None, "emigrants", 900000, None, 2000000, "persons",
+     "a", "C", "Dossier W3"),
+    ("revolution-white", "B", "1917-01-01", None, "refugees", None, 2000000, None, "persons", "b",
+     "B", "Dossier W3/H8"),
+    ("revolution-white", "C", "1920-11-13", "1920-11-16", "evacuated", None, 145693, None,
+     "persons", "c", "C", "Dossier H33/W3"),
+    ("soviet-deportations-dissidents", "D", "1972-01-01", "1973-12-31", "per year", 30000, None,
+     None, "persons-per-year", "d", "B", "H11"),
+    ("mobilisation-2022", "E", "2022-09-21", "2022-10-05", "left", 600000, None, 1000000,
+     "persons", "e", "C", "Dossier W8"),
+])
+
+
+def test_size_estimates_drop_single_episodes_and_rates():
+    est = h.size_estimates(h.select_wave_estimates(WE, 1700, 2030))
+    # the 3-day evacuation and the yearly rate go; the short 2022 wave stays
+    assert list(est["estimator"]) == ["A", "B", "E"]
+    assert list(est["low_shown"]) == [900000, 2000000, 600000]
+    assert list(est["high_shown"]) == [2000000, 2000000, 1000000]
+
+
+def test_select_wave_estimates_by_period_and_spread():
+    assert list(h.select_wave_estimates(WE, 2000, 2030)["estimator"]) == ["A", "B", "E"]
+    # open-ended 1917 periods overlap any later range; 1920 evacuation does not reach 1950
+    assert list(h.select_wave_estimates(WE, 1950, 1960)["estimator"]) == ["A", "B"]
+    w3 = h.size_estimates(h.select_wave_estimates(h.dossier_group(WE, "W3"), 1700, 2030))
+    s = h.spread(w3)
+    assert (s["low"], s["high"], s["n"]) == (900000, 2000000, 2)
+    assert s["ratio"] == pytest.approx(2000000 / 900000)
+    assert s["cite"] == "[@a; @b]"
+    assert h.spread(w3.iloc[0:0]) is None
+
+
+# ------------------------------------------------------------------------- registers, unit
+
+
+FA = pd.DataFrame({
+    "date": pd.to_datetime(["2013-06-27", "2021-05-01", "2022-02-24", "2022-02-23", "2023-01-01"]),
+    "event": ["designation", "designation", "designation", "designation", "removal"],
+    "agent_type": ["legal-entity", "individual", "individual", "legal-entity", "legal-entity"],
+    "legal_basis": ["x"] * 5,
+    "count": pd.array([2, 3, 5, 1, 2], dtype="Int64"),
+})
+
+
+def test_register_by_year_counts_and_zero_years():
+    reg = h.register_by_year(FA, [2012, 2013, 2021, 2022, 2023])
+    assert list(reg["designations"]) == [0, 2, 3, 6, 0]
+    assert list(reg["individual"]) == [0, 0, 3, 5, 0]
+    assert list(reg["legal-entity"]) == [0, 2, 0, 1, 0]
+    assert list(reg["removals"]) == [0, 0, 0, 0, 2]
+
+
+def test_register_summary_share_after_invasion():
+    s = h.register_summary(FA)
+    assert (s["total"], s["after"], s["removed"], s["listed"]) == (11, 5, 2, 9)
+    assert s["share_after"] == pytest.approx(5 / 11)  # the invasion day itself counts as after
+    assert (s["peak_year"], s["peak_count"]) == (2022, 6)
+
+
+def test_register_by_type_totals():
+    t = h.register_by_type(FA).set_index("Type")
+    assert t.loc["Individuals", "Entries"] == 8 and t.loc["Individuals", "Since invasion"] == 5
+    assert t.loc["Legal entities", "Removed"] == 2 and t.loc["Legal entities", "Still listed"] == 1
+    assert t.loc["All types", "Entries"] == 11
+    assert t.loc["All types", "Share since invasion"] == pytest.approx(5 / 11)
+
+
+def test_undesirable_by_year_and_summary():
+    ud = pd.DataFrame({"date": pd.to_datetime(["2015-07-29", "2015-12-01", "2023-03-01"]),
+                       "org_country_iso3": pd.array([None, "USA", "USA"], dtype="string"),
+                       "count": pd.array([1, 2, 4], dtype="Int64")})
+    assert list(h.undesirable_by_year(ud, [2015, 2016, 2023])["designations"]) == [3, 0, 4]
+    s = h.undesirable_summary(ud)
+    assert (s["total"], s["after"], s["top_country"], s["top_country_count"]) == (7, 4, "USA", 6)
+
+
+def test_register_years_clip_to_2012_and_snapshot():
+    last = pd.Timestamp("2025-08-15")
+    assert h.register_years(1822, 2025, last) == list(range(2012, 2026))
+    assert h.register_years(1822, 2030, last)[-1] == 2025
+    assert h.register_years(1822, 1990, last) == []
+
+
+# ---------------------------------------------------------------------------- UNHCR, unit
+
+
+def test_unhcr_series_gaps_and_change():
+    pop = pd.DataFrame({"year": [1990, 1992, 2021, 2024, 2024],
+                        "origin_iso3": ["RUS", "RUS", "RUS", "RUS", "UKR"],
+                        "refugees": pd.array([10, 20, 30, 40, 99], dtype="Int64"),
+                        "asylum_seekers": pd.array([None, 0, 10, 60, 1], dtype="Int64")})
+    s = h.unhcr_series(pop, 1900, 2030)
+    assert list(s["total"]) == [10, 20, 40, 100]
+    assert h.missing_years(s.iloc[:2]) == [1991]
+    assert h.change(s, 2021, 2024) == {"a": 40, "b": 100, "ratio": 2.5}
+    assert h.change(s, 2020, 2024) is None
+    assert h.unhcr_series(pop, 1995, 2000).empty
+
+
+# ----------------------------------------------------------------------------- real data
+
+
+def test_real_register_yearly_designations_match_provenance():
+    fa = load("foreign_agents_events")
+    reg = h.register_by_year(fa, list(range(2013, 2026))).set_index("year")["designations"]
+    # the inclusions per year listed in the raw snapshot's PROVENANCE.md
+    expected = {2013: 1, 2014: 29, 2015: 81, 2016: 43, 2017: 25, 2018: 7, 2019: 14, 2020: 17,
+                2021: 110, 2022: 188, 2023: 227, 2024: 164, 2025: 144}
+    assert reg.to_dict() == expected
+    s = h.register_summary(fa)
+    assert (s["total"], s["removed"], s["listed"]) == (1050, 232, 818)
+    assert s["after"] == sum(v for y, v in expected.items() if y >= 2023) + int(
+        fa[(fa["event"] == "designation") & fa["date"].between("2022-02-24", "2022-12-31")]
+        ["count"].sum())
+
+
+def test_real_undesirable_yearly_designations_match_provenance():
+    ud = load("undesirable_designations")
+    per = h.undesirable_by_year(ud, list(range(2015, 2025))).set_index("year")["designations"]
+    assert per.to_dict() == {2015: 4, 2016: 3, 2017: 4, 2018: 4, 2019: 4, 2020: 12, 2021: 18,
+                             2022: 22, 2023: 57, 2024: 60}
+    assert h.undesirable_summary(ud)["total"] == 188
+
+
+def test_real_unhcr_series_for_russia():
+    s = h.unhcr_series(load("unhcr_population_origin_year"), 1700, 2030).set_index("year")
+    assert s.loc[2024, "total"] == s.loc[2024, "refugees"] + s.loc[2024, "asylum_seekers"]
+    assert s.loc[2024, "refugees"] == 96869 and s.loc[2024, "asylum_seekers"] == 125962
+    assert s["total"].idxmax() in range(1990, 2000) or s["total"].idxmax() >= 2022
+
+
+def test_real_timeline_supports_the_chapter():
+    tl = load("timeline")
+    assert len(tl) >= 40 and tl["date"].min().year <= 1822 and tl["date"].max().year >= 2025
+    assert set(tl["wave"]) == set(h.WAVES)
+    # every event the prose names exists
+    for i in ("T001", "T003", "T004", "T008", "T010", "T012", "T013", "T018", "T019", "T021",
+              "T022", "T023", "T026", "T027", "T029", "T031", "T032", "T034", "T036", "T037",
+              "T041", "T042", "T043", "T045", "T048", "T052", "T056", "T057", "T058", "T059",
+              "T061", "T062", "T064", "T069", "T071", "T072"):
+        h.event(tl, i)
+    steps = h.legal_steps(tl, list(range(2012, 2026)), until=h.FOREIGN_AGENTS_SNAPSHOT)
+    assert {d.year for d in steps["date"]} >= {2012, 2015, 2022}
+
+
+# ------------------------------------------------------------------------------ parameters
+
+
+def test_start_after_end_is_refused_before_running():
+    with pytest.raises(ParamError, match=r"start_year \(2030\) is after end_year \(2000\)"):
+        resolve_params(ROOT / "params.yml", ["history.start_year=2030", "history.end_year=2000"])
+
+
+def test_unknown_category_is_refused():
+    with pytest.raises(ParamError, match=r"history.categories.*'wars' is not allowed.*'war'"):
+        resolve_params(ROOT / "params.yml", ["history.categories=[law, wars]"])
+
+
+def test_parameters_cell_equals_params_yml_defaults():
+    nb = nbformat.read(ROOT / "chapters/01-history.ipynb", as_version=4)
+    ns: dict = {}
+    exec(nb.cells[0].source, ns)  # noqa: S102 - our own literal parameters cell
+    defaults = resolve_params(ROOT / "params.yml")["history"]
+    assert {k: ns[k] for k in defaults} == defaults
+    assert "parameters" in nb.cells[0].metadata.get("tags", [])
+
+
+# -------------------------------------------------------------------------------- notebook
+
+
+def test_notebook_runs_with_non_default_parameters(tmp_path):
+    from exile_report import execute
+    from exile_report.execute import ChapterRun
+
+    params = {"start_year": 1991, "end_year": 2023, "categories": ["law", "expulsion"]}
+    nb = Path("chapters/01-history.ipynb")
+    run = ChapterRun(key="history", notebook=nb, output=tmp_path / "01-history.ipynb",
+                     params=params, fingerprint=execute.chapter_fingerprint(ROOT / nb, params, "t"))
+    execute.execute_chapters([run], ROOT, force={"history"}, log=lambda s: None)
+    out = nbformat.read(run.output, as_version=4)
+    text = "".join(o.get("text", "") + str(o.get("data", {}).get("text/markdown", ""))
+                   for c in out.cells for o in c.get("outputs", []))
+    assert "between 1991 and\n2023" in text or "between 1991 and 2023" in text
+    assert "1,050 entries" in text  # the register totals do not depend on the years shown
+    labels = [o["metadata"]["exile_report"]["label"] for c in out.cells
+              for o in c.get("outputs", []) if "exile_report" in o.get("metadata", {})]
+    assert {"fig-timeline", "fig-machinery", "fig-unhcr-long"} <= set(labels)
