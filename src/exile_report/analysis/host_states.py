@@ -1,6 +1,18 @@
-"""Chapter 3, host-state responses: parameters and computations."""
+"""Chapter 3, host-state responses: parameters and computations.
+
+The policy database (``data/curated/policies.csv``) records each measure a state (or the EU) took
+towards Russian citizens, with the dates it was announced, came into force and ended. Everything
+the chapter shows derives from one rule, :func:`status_as_of`, which says what a measure was on a
+given day; the map, the timeline, the counts and the tables all call it, so they cannot disagree.
+"""
 
 from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
 
 from ..params import Param
 
@@ -13,3 +25,698 @@ PARAMETERS = [
     Param("jurisdictions", "list[str]", "Jurisdictions (ISO3, EUU for the EU) to include."),
     Param("measure_types", "list[str]", "Measure types to include.", choices=MEASURE_TYPES),
 ]
+
+_ISO3 = re.compile(r"^[A-Z]{3}$")
+
+#: Member states of the EU since 1 February 2020 (the whole period the database covers).
+EU_MEMBERS = ("AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC",
+              "HUN", "IRL", "ITA", "LVA", "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK",
+              "SVN", "ESP", "SWE")
+EU = "EUU"
+
+#: Measure types grouped into four families for the counts chart (eleven colours would not read).
+FAMILIES = {
+    "Visas, entry and borders": ("visa-suspension", "visa-restriction", "entry-ban", "border-closure"),
+    "Residence, registration, work": ("residence-rule", "registration-rule", "work-permit",
+                                      "travel-document"),
+    "Protection (asylum, humanitarian visas)": ("humanitarian-visa", "asylum-practice"),
+    "Other": ("other",),
+}
+FAMILY_OF = {t: fam for fam, types in FAMILIES.items() for t in types}
+
+DIRECTION_COLOURS = {"restrictive": "#D55E00", "facilitating": "#0072B2"}
+STANCE_COLOURS = {
+    "restrictive": "#D55E00",      # vermillion
+    "mixed": "#CC79A7",            # reddish purple
+    "facilitating": "#0072B2",     # blue
+    "none in force": "#ffffff",
+}
+STANCE_LABELS = {
+    "restrictive": "only restrictive measures in force",
+    "mixed": "both restrictive and facilitating in force",
+    "facilitating": "only facilitating measures in force",
+    "none in force": "selected, no recorded measure in force",
+}
+
+#: Host states for "what followed", in order of preference; the first four selected are drawn.
+FLOW_HOSTS = ("FIN", "DEU", "FRA", "USA", "NLD", "ESP", "POL", "EST", "LVA", "LTU", "GBR", "ITA")
+
+INVASION = pd.Timestamp("2022-02-24")
+MOBILISATION = pd.Timestamp("2022-09-21")
+
+
+def check_params(values: dict) -> list[str]:
+    """Cross-checks the declarations cannot express: jurisdictions must be ISO3-shaped codes."""
+    bad = [j for j in values.get("jurisdictions", []) if not _ISO3.match(str(j))]
+    if bad:
+        return [f"jurisdictions must be ISO 3166 alpha-3 codes (or EUU for the EU), got {bad}"]
+    return []
+
+
+def _ts(value) -> pd.Timestamp:
+    return pd.Timestamp(value)
+
+
+# ---------------------------------------------------------------- the one rule
+
+
+STATUSES = ("in force", "announced", "ended", "future", "undated")
+
+
+def effective_start(policies: pd.DataFrame) -> pd.Series:
+    """The day a measure began to apply: its date in force, or, when the sources give none, the
+    day it was announced (statements and practices take effect when they are made public)."""
+    return policies["date_in_force"].fillna(policies["date_announced"])
+
+
+def status_as_of(policies: pd.DataFrame, as_of) -> pd.Series:
+    """What each measure was on ``as_of``: one of :data:`STATUSES`.
+
+    - ``in force``: it began on or before the day and had not ended (``date_ended`` is the last
+      day it applied, so a measure is still in force on its end date);
+    - ``announced``: announced on or before the day, in force only later;
+    - ``ended``: its end date lies before the day;
+    - ``future``: neither announced nor in force yet;
+    - ``undated``: the sources give no start date and no past end date.
+    """
+    day = _ts(as_of)
+    start = effective_start(policies)
+    ann = policies["date_announced"]
+    end = policies["date_ended"]
+    out = pd.Series("undated", index=policies.index, dtype=object)
+    dated = start.notna()
+    out[dated & (start > day)] = "future"
+    out[dated & (start > day) & ann.notna() & (ann <= day)] = "announced"
+    out[dated & (start <= day)] = "in force"
+    out[end.notna() & (end < day)] = "ended"
+    return out
+
+
+def _stance(n_restrictive: int, n_facilitating: int) -> str:
+    if n_restrictive and n_facilitating:
+        return "mixed"
+    if n_restrictive:
+        return "restrictive"
+    if n_facilitating:
+        return "facilitating"
+    return "none in force"
+
+
+def stance_as_of(policies: pd.DataFrame, as_of, jurisdictions=None, *,
+                 apply_eu: bool = False) -> pd.DataFrame:
+    """Each jurisdiction's stance on ``as_of``, from the measures in force that day.
+
+    Returns one row per jurisdiction (those in ``jurisdictions`` when given, else those in the
+    data) with counts of measures in force by direction, of measures announced but not yet in
+    force, of ended ones, the in-force ids, and ``stance`` (restrictive, facilitating, mixed, none
+    in force). With ``apply_eu`` the EU-level measures in force also count for every member
+    state listed (the EU row itself is kept).
+    """
+    df = policies.assign(status=status_as_of(policies, as_of))
+    codes = list(jurisdictions) if jurisdictions is not None else \
+        list(dict.fromkeys(df["jurisdiction"].astype(str)))
+    rows = []
+    eu_rows = df[df["jurisdiction"] == EU]
+    for code in codes:
+        own = df[df["jurisdiction"] == code]
+        if apply_eu and code in EU_MEMBERS:
+            own = pd.concat([own, eu_rows])
+        live = own[own["status"] == "in force"]
+        n_r = int((live["direction"] == "restrictive").sum())
+        n_f = int((live["direction"] == "facilitating").sum())
+        rows.append({
+            "jurisdiction": code,
+            "restrictive_in_force": n_r,
+            "facilitating_in_force": n_f,
+            "announced_not_in_force": int((own["status"] == "announced").sum()),
+            "ended": int((own["status"] == "ended").sum()),
+            "undated": int((own["status"] == "undated").sum()),
+            "in_force_ids": ";".join(live["policy_id"].astype(str)),
+            "stance": _stance(n_r, n_f),
+        })
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- selection and database checks
+
+
+def select(policies: pd.DataFrame, jurisdictions, measure_types) -> pd.DataFrame:
+    """The measures of the chosen jurisdictions and types, in the order of ``jurisdictions``."""
+    order = {j: i for i, j in enumerate(jurisdictions)}
+    df = policies[policies["jurisdiction"].isin(list(jurisdictions)) &
+                  policies["measure_type"].isin(list(measure_types))].copy()
+    df["_order"] = df["jurisdiction"].map(order)
+    df["start"] = effective_start(df)
+    return df.sort_values(["_order", "start", "policy_id"]).drop(columns="_order") \
+        .reset_index(drop=True)
+
+
+def date_problems(policies: pd.DataFrame) -> list[str]:
+    """Rows whose dates are out of order (announced after in force, or ending before starting)."""
+    out = []
+    for r in policies.itertuples():
+        a, f, e = r.date_announced, r.date_in_force, r.date_ended
+        if pd.notna(a) and pd.notna(f) and a > f:
+            out.append(f"{r.policy_id}: announced {a:%Y-%m-%d} after in force {f:%Y-%m-%d}")
+        start = f if pd.notna(f) else a
+        if pd.notna(start) and pd.notna(e) and e < start:
+            out.append(f"{r.policy_id}: ended {e:%Y-%m-%d} before it started {start:%Y-%m-%d}")
+    return out
+
+
+# ---------------------------------------------------------------- timeline
+
+
+def pack_tracks(starts, ends) -> list[int]:
+    """Greedy interval packing: the sub-row of each interval so that none overlaps another in the
+    same sub-row. Intervals are taken in the order given (sort them by start first)."""
+    track_end: list[pd.Timestamp] = []
+    out = []
+    for s, e in zip(starts, ends, strict=True):
+        for i, te in enumerate(track_end):
+            if s > te:
+                track_end[i] = e
+                out.append(i)
+                break
+        else:
+            track_end.append(e)
+            out.append(len(track_end) - 1)
+    return out
+
+
+def timeline_window(as_of) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The time axis: from 1 January 2022 (or a year before ``as_of`` if that is earlier) to
+    ``as_of``."""
+    day = _ts(as_of)
+    start = min(pd.Timestamp("2022-01-01"), day - pd.Timedelta(days=365))
+    return start, day
+
+
+def timeline_data(selected: pd.DataFrame, as_of) -> pd.DataFrame:
+    """One row per measure known on ``as_of`` (announced or in force by then), with the interval
+    drawn (clipped to the window), the lane and the sub-row inside the lane."""
+    day = _ts(as_of)
+    lo, _ = timeline_window(as_of)
+    df = selected.assign(status=status_as_of(selected, day))
+    df = df[df["status"].isin(["in force", "announced", "ended"]) & df["start"].notna()].copy()
+    if df.empty:
+        return df.assign(draw_start=pd.NaT, draw_end=pd.NaT, lane=0, track=0)
+    df["draw_start"] = df["start"].clip(lower=lo)
+    end = df["date_ended"].where(df["date_ended"].notna() & (df["date_ended"] <= day), day)
+    # a measure drawn needs some width to be seen: at least ten days
+    df["draw_end"] = np.maximum(end, df["draw_start"] + pd.Timedelta(days=10))
+    df.loc[df["status"] == "announced", "draw_start"] = \
+        df.loc[df["status"] == "announced", "date_announced"].clip(lower=lo)
+    df["clipped"] = df["start"] < lo
+    lanes = list(dict.fromkeys(df["jurisdiction"]))
+    df["lane"] = df["jurisdiction"].map({j: i for i, j in enumerate(lanes)})
+    df["track"] = 0
+    for idx in df.groupby("lane").groups.values():
+        part = df.loc[idx].sort_values("draw_start")
+        df.loc[part.index, "track"] = pack_tracks(part["draw_start"],
+                                                  part["draw_end"] + pd.Timedelta(days=20))
+    return df.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- counts over time
+
+
+def half_year(ts: pd.Timestamp) -> str:
+    """'2022 H2'."""
+    return f"{ts.year} H{1 if ts.month <= 6 else 2}"
+
+
+def counts_by_period(selected: pd.DataFrame, as_of) -> pd.DataFrame:
+    """Measures taking effect per half-year (by effective start, up to ``as_of``), per family of
+    measure type and direction: columns period, family, direction, measures."""
+    day = _ts(as_of)
+    df = selected[selected["start"].notna() & (selected["start"] <= day)].copy()
+    cols = ["period", "family", "direction", "measures"]
+    if df.empty:
+        return pd.DataFrame(columns=cols)
+    df["period"] = df["start"].map(half_year)
+    df["family"] = df["measure_type"].map(FAMILY_OF)
+    out = df.groupby(["period", "family", "direction"]).size().rename("measures").reset_index()
+    return out.sort_values(["period", "direction", "family"]).reset_index(drop=True)[cols]
+
+
+def type_direction_table(selected: pd.DataFrame, as_of) -> pd.DataFrame:
+    """Measures that had taken effect by ``as_of`` per measure type and direction."""
+    day = _ts(as_of)
+    df = selected[selected["start"].notna() & (selected["start"] <= day)]
+    if df.empty:
+        return pd.DataFrame(columns=["Measure type", "Restrictive", "Facilitating", "All"])
+    t = df.pivot_table(index="measure_type", columns="direction", values="policy_id",
+                       aggfunc="count", fill_value=0)
+    t = t.reindex(columns=["restrictive", "facilitating"], fill_value=0).astype(int)
+    t["All"] = t.sum(axis=1)
+    t = t.reindex([m for m in MEASURE_TYPES if m in t.index])
+    t = t.sort_values("All", ascending=False, kind="stable").reset_index()
+    t.columns = ["Measure type", "Restrictive", "Facilitating", "All"]
+    return t
+
+
+def stance_table(stance: pd.DataFrame, selected: pd.DataFrame, names: dict, as_of) -> pd.DataFrame:
+    """The table under the map: stance, counts in force, and the latest measure known by then."""
+    day = _ts(as_of)
+    known = selected[selected["start"].notna() & (selected["start"] <= day)]
+    rows = []
+    for r in stance.itertuples():
+        mine = known[known["jurisdiction"] == r.jurisdiction].sort_values("start")
+        latest = "–"
+        if len(mine):
+            last = mine.iloc[-1]
+            latest = f"{last['start']:%Y-%m-%d} {last['measure_type']} ({last['direction'][:5]}.)"
+        rows.append({
+            "Jurisdiction": names.get(r.jurisdiction, r.jurisdiction),
+            "Stance": r.stance,
+            "In force: restr.": r.restrictive_in_force,
+            "In force: facil.": r.facilitating_in_force,
+            "Ended": r.ended,
+            "Announced, not yet in force": r.announced_not_in_force,
+            "Latest measure": latest,
+        })
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- flows
+
+
+def complete_years_until(as_of) -> int:
+    """The last calendar year that had ended by ``as_of`` (yearly counts of a later year were not
+    known on that day)."""
+    day = _ts(as_of)
+    return day.year if (day.month, day.day) == (12, 31) else day.year - 1
+
+
+def host_flows(applications: pd.DataFrame, eurostat: pd.DataFrame, host: str, as_of,
+               first_year: int = 2018) -> pd.DataFrame:
+    """Per year: new asylum applications by Russian citizens in ``host`` counted in persons and,
+    separately, in cases (never added), and Eurostat first residence permits to Russians."""
+    last = complete_years_until(as_of)
+    years = pd.Index(range(first_year, last + 1), name="year")
+    a = applications[(applications["origin_iso3"] == "RUS") & (applications["asylum_iso3"] == host)
+                     & (applications["app_type"] == "N")]
+    wide = a.pivot_table(index="year", columns="app_pc", values="applied", aggfunc="sum")
+    wide = wide.reindex(columns=["P", "C"]).reindex(years)
+    p = eurostat[(eurostat["dataset"] == "migr_resfirst") & (eurostat["geo_iso3"] == host)]
+    permits = p.set_index("year")["value"].reindex(years)
+    out = pd.DataFrame({
+        "host": host,
+        "asylum_new_persons": wide["P"].astype("Int64"),
+        "asylum_new_cases": wide["C"].astype("Int64"),
+        "first_permits": permits.astype("Int64"),
+    }, index=years).reset_index()
+    return out[["host", "year", "asylum_new_persons", "asylum_new_cases", "first_permits"]]
+
+
+def flow_hosts(jurisdictions, applications: pd.DataFrame, n: int = 4) -> list[str]:
+    """The host states drawn in "what followed": the first ``n`` of :data:`FLOW_HOSTS` that are
+    selected and have UNHCR applications by Russians."""
+    have = set(applications.loc[applications["origin_iso3"] == "RUS", "asylum_iso3"].astype(str))
+    return [h for h in FLOW_HOSTS if h in jurisdictions and h in have][:n]
+
+
+def host_measures(selected: pd.DataFrame, host: str, as_of) -> pd.DataFrame:
+    """Measures that applied in ``host`` and had taken effect by ``as_of``: its own and, for an
+    EU member, the EU-level ones (flagged ``level`` = 'EU')."""
+    day = _ts(as_of)
+    codes = [host, EU] if host in EU_MEMBERS else [host]
+    df = selected[selected["jurisdiction"].isin(codes) & selected["start"].notna() &
+                  (selected["start"] <= day)].copy()
+    df["level"] = np.where(df["jurisdiction"] == EU, "EU", "national")
+    return df.sort_values("start").reset_index(drop=True)
+
+
+SHORT_TYPE = {
+    "visa-suspension": "visa stop", "visa-restriction": "visa tightening", "entry-ban": "entry ban",
+    "border-closure": "border closed", "residence-rule": "residence rule",
+    "humanitarian-visa": "humanitarian visas", "asylum-practice": "asylum practice",
+    "work-permit": "work permits", "registration-rule": "registration rule",
+    "travel-document": "travel documents", "other": "other",
+}
+
+
+# ---------------------------------------------------------------- maps
+
+
+def laea(lon, lat, lon0: float = 45.0, lat0: float = 50.0):
+    """Lambert azimuthal equal-area projection (unit sphere): areas stay true around the centre,
+    which here lies between Europe and Central Asia."""
+    lam = np.radians(np.asarray(lon, dtype=float) - lon0)
+    phi = np.radians(np.asarray(lat, dtype=float))
+    p0 = math.radians(lat0)
+    k = np.sqrt(2 / (1 + math.sin(p0) * np.sin(phi) + math.cos(p0) * np.cos(phi) * np.cos(lam)))
+    x = k * np.cos(phi) * np.sin(lam)
+    y = k * (math.cos(p0) * np.sin(phi) - math.sin(p0) * np.cos(phi) * np.cos(lam))
+    return x, y
+
+
+def equal_earth(lon, lat):
+    """Equal Earth world projection (Šavrič, Patterson & Jenny 2018), for the world inset."""
+    a1, a2, a3, a4 = 1.340264, -0.081106, 0.000893, 0.003796
+    m = math.sqrt(3) / 2
+    lam = np.radians(np.asarray(lon, dtype=float))
+    theta = np.arcsin(m * np.sin(np.radians(np.asarray(lat, dtype=float))))
+    t2 = theta * theta
+    t6 = t2 * t2 * t2
+    x = 2 * math.sqrt(3) * lam * np.cos(theta) / (3 * (9 * a4 * t6 * t2 + 7 * a3 * t6 + 3 * a2 * t2 + a1))
+    y = theta * (a1 + a2 * t2 + t6 * (a3 + a4 * t2))
+    return x, y
+
+
+def country_rings(geo: dict) -> dict[str, list[np.ndarray]]:
+    """ISO3 -> outer rings (arrays of lon, lat) of a GeoJSON FeatureCollection."""
+    out: dict[str, list[np.ndarray]] = {}
+    for feat in geo["features"]:
+        g = feat["geometry"]
+        polys = [g["coordinates"]] if g["type"] == "Polygon" else g["coordinates"]
+        out.setdefault(feat["properties"]["iso3"], []).extend(
+            np.asarray(p[0], dtype=float) for p in polys)
+    return out
+
+
+def map_fill(stance: pd.DataFrame, jurisdictions) -> dict[str, str]:
+    """ISO3 -> stance for every selected country (the EU row is not a country)."""
+    s = stance.set_index("jurisdiction")["stance"].to_dict()
+    return {j: s.get(j, "none in force") for j in jurisdictions if j != EU}
+
+
+# ---------------------------------------------------------------- drawing
+
+
+def _plain_axes(ax) -> None:
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+    for s in ax.spines.values():
+        s.set_visible(False)
+
+
+SEA = "#eef3f7"
+
+
+def map_figure(height: float = 5.4):
+    """A house-style figure without a layout engine: the map places its own axes."""
+    import matplotlib.pyplot as plt
+
+    from ..plotting import FIG_WIDTH, apply_style
+
+    apply_style()
+    return plt.figure(figsize=(FIG_WIDTH, height))
+
+
+def plot_stance_map(fig, geo: dict, fills: dict[str, str], eu_stance: str | None) -> None:
+    """Europe-and-neighbours map (Lambert equal-area) of each selected jurisdiction's stance, with
+    a world inset for the selected states beyond it. EU members are hatched when the EU level had
+    measures in force (they apply in every member state on top of national ones)."""
+    from matplotlib.patches import Patch, Polygon
+
+    rings = country_rings(geo)
+    hatch_eu = eu_stance is not None and eu_stance != "none in force"
+
+    def face(iso):
+        if iso in fills:
+            return STANCE_COLOURS[fills[iso]], "#3a3a3a"
+        if iso == "RUS":
+            return "#8c8c8c", "white"
+        return "#dcdcdc", "white"
+
+    import matplotlib as mpl
+
+    mpl.rcParams["hatch.linewidth"] = 0.5
+    xs, ys = laea(np.array([-11, 40, 100, 40]), np.array([45, 29, 45, 70]))
+    width = fig.get_figwidth()
+    map_h = width * (ys.max() - ys.min()) / (xs.max() - xs.min())
+    band = 1.55  # inches under the map: legend, world inset, source line
+    total = map_h + band
+    fig.set_size_inches(width, total)
+    ax = fig.add_axes((0.0, band / total, 1.0, map_h / total))
+    ax.set_facecolor(SEA)
+    for iso, polys in rings.items():
+        fc, ec = face(iso)
+        for ring in polys:
+            if ring[:, 0].max() < -30 or ring[:, 1].max() < 0:
+                continue  # far side of the globe: not in this view
+            x, y = laea(ring[:, 0], ring[:, 1])
+            ax.add_patch(Polygon(np.column_stack([x, y]), closed=True, facecolor=fc, edgecolor=ec,
+                                 linewidth=0.35 if iso in fills else 0.25))
+            if hatch_eu and iso in EU_MEMBERS:
+                ax.add_patch(Polygon(np.column_stack([x, y]), closed=True, facecolor="none",
+                                     edgecolor="#3a3a3a", hatch="///", linewidth=0))
+    ax.set_xlim(xs.min(), xs.max())
+    ax.set_ylim(ys.min(), ys.max())
+    ax.set_aspect("equal")
+    _plain_axes(ax)
+    for sp in ax.spines.values():
+        sp.set_visible(True)
+        sp.set_color("#9a9a9a")
+
+    inset = fig.add_axes((0.7, 0.3 / total, 0.3, 1.2 / total))
+    for iso, polys in rings.items():
+        fc, ec = face(iso)
+        for ring in polys:
+            x, y = equal_earth(ring[:, 0], ring[:, 1])
+            inset.add_patch(Polygon(np.column_stack([x, y]), closed=True, facecolor=fc,
+                                    edgecolor="#3a3a3a" if iso in fills else "none",
+                                    linewidth=0.2))
+    x0, y0 = equal_earth(-180, -60)
+    x1, y1 = equal_earth(180, 84)
+    inset.set_xlim(x0, x1)
+    inset.set_ylim(y0, y1)
+    inset.set_aspect("equal")
+    _plain_axes(inset)
+    inset.set_facecolor("white")
+    for s in inset.spines.values():
+        s.set_visible(True)
+        s.set_color("#9a9a9a")
+    inset.set_title("Whole world", fontsize=7.5, fontweight="normal", pad=2)
+
+    handles = [Patch(facecolor=STANCE_COLOURS[k], edgecolor="#3a3a3a", label=STANCE_LABELS[k])
+               for k in STANCE_COLOURS]
+    handles += [Patch(facecolor="#dcdcdc", label="not selected"),
+                Patch(facecolor="#8c8c8c", label="Russia")]
+    if hatch_eu:
+        handles.append(Patch(facecolor="white", edgecolor="#3a3a3a", hatch="///",
+                             label=f"EU member (EU-level measures in force: {eu_stance})"))
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, (band - 0.05) / total),
+               ncol=2, fontsize=7.3, handlelength=1.5, borderaxespad=0.2, columnspacing=1.0)
+
+
+def plot_timeline(fig, ax, tl: pd.DataFrame, names: dict, as_of) -> None:
+    """One lane per jurisdiction; each measure a bar from the day it took effect to its end (or to
+    the date shown), coloured by direction; hollow bars: announced, not yet in force."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    from ..plotting import GREY, LIGHT_GREY, mark_dates
+
+    lo, hi = timeline_window(as_of)
+    n_tracks = tl.groupby("lane")["track"].max() + 1
+    base = {}
+    y = 0.0
+    for lane in sorted(n_tracks.index):
+        base[lane] = y
+        y += n_tracks[lane] + 0.45
+    height = 0.62
+    for r in tl.itertuples():
+        yy = base[r.lane] + r.track
+        colour = DIRECTION_COLOURS[r.direction]
+        width = r.draw_end - r.draw_start
+        if r.status == "announced":
+            ax.barh(yy, width, left=r.draw_start, height=height, facecolor="white",
+                    edgecolor=colour, linewidth=0.9, linestyle=(0, (2, 1)))
+        else:
+            ax.barh(yy, width, left=r.draw_start, height=height, color=colour,
+                    alpha=0.45 if r.status == "ended" else 0.95, linewidth=0)
+            if not r.clipped:
+                ax.plot([r.draw_start], [yy], marker="|", color="black", markersize=6, mew=1)
+        if r.status == "in force" and pd.isna(r.date_ended):
+            ax.plot([r.draw_end], [yy], marker=">", color=colour, markersize=3.5)
+    ticks = [base[lane] + (n_tracks[lane] - 1) / 2 for lane in sorted(n_tracks.index)]
+    labels = [names.get(j, j) for j in tl.drop_duplicates("lane").sort_values("lane")["jurisdiction"]]
+    ax.set_yticks(ticks, labels)
+    for lane in sorted(n_tracks.index)[1::2]:
+        ax.axhspan(base[lane] - 0.5, base[lane] + n_tracks[lane] - 0.5, color="#f4f4f4", zorder=0,
+                   linewidth=0)
+    ax.set_ylim(y - 0.4, -2.4)
+    ax.set_xlim(lo, hi + pd.Timedelta(days=20))
+    import matplotlib.dates as mdates
+
+    ax.xaxis.set_major_locator(mdates.YearLocator())
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    ax.xaxis.set_minor_locator(mdates.MonthLocator(bymonth=(4, 7, 10)))
+    ax.grid(axis="x", which="both", color=LIGHT_GREY, linewidth=0.5)
+    ax.grid(axis="y", visible=False)
+    ax.tick_params(axis="y", length=0, labelsize=8)
+    ax.set_xlabel("Date the measure applied (bars end where a recorded measure ended)")
+    mark_dates(ax)
+    handles = [Patch(color=DIRECTION_COLOURS["restrictive"], label="restrictive"),
+               Patch(color=DIRECTION_COLOURS["facilitating"], label="facilitating"),
+               Patch(facecolor=GREY, alpha=0.45, label="ended (lighter)"),
+               Patch(facecolor="white", edgecolor=GREY, linestyle=(0, (2, 1)),
+                     label="announced, not yet in force"),
+               Line2D([], [], marker=">", color=GREY, linestyle="", markersize=4,
+                      label="still in force")]
+    fig.legend(handles=handles, loc="outside upper center", ncol=5, fontsize=7.5,
+               handlelength=1.4, columnspacing=1.0)
+
+
+def plot_counts(ax, counts: pd.DataFrame, as_of) -> None:
+    """Measures taking effect per half-year, stacked by family: restrictive above the line,
+    facilitating below it."""
+    from ..plotting import PALETTE
+
+    lo, hi = timeline_window(as_of)
+    periods = []
+    t = lo
+    while t <= hi:
+        p = half_year(t)
+        if p not in periods:
+            periods.append(p)
+        t += pd.DateOffset(months=6)
+    if half_year(hi) not in periods:
+        periods.append(half_year(hi))
+    extra = sorted(set(counts["period"]) - set(periods))
+    periods = extra + periods  # measures from before the window (e.g. 2017) come first
+    x = np.arange(len(periods))
+    colours = {fam: PALETTE[i] for i, fam in enumerate(FAMILIES)}
+    for direction, sign in (("restrictive", 1), ("facilitating", -1)):
+        bottom = np.zeros(len(periods))
+        for fam in FAMILIES:
+            sel = counts[(counts["family"] == fam) & (counts["direction"] == direction)]
+            vals = sel.set_index("period")["measures"].reindex(periods, fill_value=0).to_numpy()
+            ax.bar(x, sign * vals, bottom=sign * bottom, color=colours[fam], width=0.7,
+                   label=fam if direction == "restrictive" else None, edgecolor="white",
+                   linewidth=0.4)
+            bottom += vals
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xticks(x, periods)
+    ax.tick_params(axis="x", labelsize=7.5, labelrotation=0)
+    top = max(1, counts[counts["direction"] == "restrictive"].groupby("period")["measures"].sum().max()
+              if len(counts) else 1)
+    bot = max(1, counts[counts["direction"] == "facilitating"].groupby("period")["measures"].sum().max()
+              if len(counts) else 1)
+    ax.set_ylim(-bot - 1.5, top + 1.5)
+    ax.yaxis.set_major_formatter(lambda v, _p: f"{abs(v):.0f}")
+    ax.set_ylabel("Measures taking effect (number)")
+    ax.text(0.995, 0.97, "restrictive ↑", transform=ax.transAxes, ha="right", va="top", fontsize=8)
+    ax.text(0.995, 0.03, "facilitating ↓", transform=ax.transAxes, ha="right", va="bottom",
+            fontsize=8)
+    ax.figure.legend(loc="outside upper center", fontsize=7.5, ncol=2)
+    ax.grid(axis="y")
+
+
+def _label_groups(measures: pd.DataFrame, gap_days: int = 130) -> list[tuple]:
+    """Merge measures close in time into one label: [(date, direction or 'mixed', text)]."""
+    groups: list[list] = []
+    for r in measures.sort_values("start").itertuples():
+        text = SHORT_TYPE[r.measure_type]
+        if groups and (r.start - groups[-1][0]).days <= gap_days:
+            groups[-1][1].add(r.direction)
+            if text not in groups[-1][2]:
+                groups[-1][2].append(text)
+        else:
+            groups.append([r.start, {r.direction}, [text]])
+    return [(d, dirs.pop() if len(dirs) == 1 else "mixed", " + ".join(t)) for d, dirs, t in groups]
+
+
+MIXED_COLOUR = "#CC79A7"
+
+
+def _max(series: pd.Series) -> float:
+    """Largest value of a nullable series, 0 when it has none."""
+    v = series.astype("Float64").max(skipna=True)
+    return 0.0 if pd.isna(v) else float(v)
+
+
+def plot_flows(fig, axes, flows: dict[str, pd.DataFrame], measures: dict[str, pd.DataFrame],
+               names: dict) -> None:
+    """Small multiples: per host, yearly new asylum applications by Russians (bars, persons) and
+    first residence permits (line), with the state's own measures as labelled vertical lines
+    (EU-level measures apply alike in every member and are left to the timeline)."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    from ..plotting import GREY, PALETTE, mark_dates, thousands
+
+    for ax, host in zip(axes.flat, flows, strict=False):
+        f = flows[host]
+        mid = pd.to_datetime(f["year"].astype(str) + "-07-01")
+        persons = f["asylum_new_persons"].astype("Float64")
+        ax.bar(mid, persons.fillna(0).to_numpy(dtype=float), width=300, color=PALETTE[4])
+        ymax = max(_max(f["asylum_new_persons"]), _max(f["first_permits"]), 1.0)
+        for x in mid[persons.isna().to_numpy()]:
+            ax.text(x, ymax * 0.02, "n/a", ha="center", va="bottom", fontsize=6.5, color=GREY)
+        if f["first_permits"].notna().any():
+            ax.plot(mid, f["first_permits"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
+                    color=PALETTE[1], marker="o", markersize=3, linewidth=1.5)
+        ax.set_ylim(0, ymax * 2.3)
+        first, last = int(f["year"].min()), int(f["year"].max())
+        m = measures[host]
+        national = m[(m["level"] == "national") & (m["start"] < pd.Timestamp(f"{last + 1}-01-01"))]
+        for d, direction, text in _label_groups(national):
+            colour = DIRECTION_COLOURS.get(direction, MIXED_COLOUR)
+            ax.axvline(d, color=colour, linewidth=1.2)
+            ax.annotate(text, (d, 0.98), xycoords=("data", "axes fraction"), xytext=(-2, 0),
+                        textcoords="offset points", rotation=90, fontsize=6.5, color=colour,
+                        ha="right", va="top")
+        mark_dates(ax, label=False)
+        ax.set_title(names.get(host, host), fontsize=9.5)
+        ax.yaxis.set_major_formatter(thousands)
+        ax.tick_params(axis="both", labelsize=7.5)
+        ticks = [pd.Timestamp(f"{y}-01-01") for y in range(first, last + 2, 2)]
+        ax.set_xticks(ticks, [str(t.year) for t in ticks])
+        ax.set_xlim(pd.Timestamp(f"{first}-01-01"), pd.Timestamp(f"{last + 1}-01-01"))
+    for ax in list(axes.flat)[len(flows):]:
+        ax.set_visible(False)
+    handles = [Patch(color=PALETTE[4], label="new asylum applications, persons (UNHCR)"),
+               Line2D([], [], color=PALETTE[1], marker="o", markersize=3,
+                      label="first residence permits (Eurostat)"),
+               Line2D([], [], color=DIRECTION_COLOURS["restrictive"], label="restrictive measure"),
+               Line2D([], [], color=DIRECTION_COLOURS["facilitating"], label="facilitating measure"),
+               Line2D([], [], color=MIXED_COLOUR, label="both, within weeks")]
+    fig.legend(handles=handles, loc="outside upper center", ncol=3, fontsize=7.5)
+    fig.supylabel("Per year (applications in persons; permits)", fontsize=8.5)
+
+
+# ---------------------------------------------------------------- prose helpers
+
+
+def cite(keys) -> str:
+    """'a;b' or several such -> '[@a; @b]' (each key once, in order); '' when there is none."""
+    if isinstance(keys, str):
+        keys = [keys]
+    seen: list[str] = []
+    for k in keys:
+        if k is None or (not isinstance(k, str) and pd.isna(k)):
+            continue
+        for part in str(k).split(";"):
+            part = part.strip()
+            if part and part not in seen:
+                seen.append(part)
+    return "[" + "; ".join(f"@{k}" for k in seen) + "]" if seen else ""
+
+
+def cite_rows(policies: pd.DataFrame, *ids: str) -> str:
+    """The citation of the given policy rows (their ``citation_key`` cells)."""
+    rows = policies.set_index("policy_id").reindex(list(ids))
+    missing = [i for i, k in zip(ids, rows["citation_key"], strict=True) if pd.isna(k)]
+    if missing:
+        raise KeyError(f"policy rows not in the database: {missing}")
+    return cite(list(rows["citation_key"]))
+
+
+def long_date(value) -> str:
+    """'30 June 2025'."""
+    ts = _ts(value)
+    return f"{ts.day} {ts.strftime('%B %Y')}"
+
+
+def names_of(policies: pd.DataFrame, countries: pd.DataFrame) -> dict[str, str]:
+    """ISO3 -> short English name (Natural Earth), with the database's names for the rest."""
+    names = dict(zip(policies["jurisdiction"].astype(str), policies["jurisdiction_name"].astype(str),
+                     strict=True))
+    names.update(zip(countries["iso3"].astype(str), countries["name"].astype(str), strict=True))
+    names.update({EU: "EU level", "USA": "United States", "BIH": "Bosnia and Herzegovina"})
+    return names
