@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: report test bench data check clean venv
+.PHONY: report test bench data check clean venv browser-deps chromium cff
 
 venv: $(STAMP)
 
@@ -19,7 +19,7 @@ $(STAMP): requirements.lock pyproject.toml
 report: $(STAMP)
 	$(VENV)/bin/exile-report build
 
-test: $(STAMP)
+test: $(STAMP) browser-deps $(CFF_STAMP)
 	$(PY) -m pytest
 
 bench: $(STAMP)
@@ -33,3 +33,39 @@ check: $(STAMP)
 
 clean:
 	rm -rf _build _book figures/*.png figures/*.svg figures/*.csv
+
+# Browser tests and citation checks. Chromium comes from Debian (never a browser download of
+# its own); axe-core from package-lock.json (exact version, integrity hashes, no registry URLs);
+# cffconvert from its own hashed lock in its own venv (it needs jsonschema<4, which the main
+# venv's frictionless cannot share).
+CHROMIUM  ?= /usr/bin/chromium
+AXE       := node_modules/axe-core/axe.min.js
+CFF_VENV  := .venv-cff
+CFF_STAMP := $(CFF_VENV)/.installed
+
+browser-deps: chromium $(AXE)
+
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "$(CHROMIUM) is missing: installing Debian's chromium with apt-get"; \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium || exit 1; \
+	  else \
+	    echo "error: $(CHROMIUM) not found. The browser tests need Debian's chromium:" >&2; \
+	    echo "       sudo apt-get update && sudo apt-get install -y chromium   (then run make test again)" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+
+$(AXE): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm not found; the browser tests need it to install axe-core: sudo apt-get install -y npm" >&2; exit 1; }
+	npm ci --no-audit --no-fund
+	@touch $@
+
+cff: $(CFF_STAMP)
+
+$(CFF_STAMP): requirements-cff.lock
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11'" >&2; exit 1; }
+	@test -x $(CFF_VENV)/bin/python || $(PYTHON) -m venv $(CFF_VENV)
+	$(CFF_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-cff.lock
+	@touch $@
