@@ -708,6 +708,7 @@ def plot_unhcr(series: pd.DataFrame):
     ax.bar(series["year"], series["asylum_seekers"], bottom=series["refugees"], width=0.8,
            color="#E69F00", label="Asylum-seekers (pending cases)", zorder=2)
     ax.yaxis.set_major_formatter(thousands)
+    ax.set_ylim(0, float(series["total"].max()) * 1.1 or 1)  # room above the tallest bar
     ax.set_ylabel("People at year end")
     ax.set_xlabel("Year")
     if series["year"].min() <= 2022 <= series["year"].max():
