@@ -26,6 +26,21 @@ for frag in sources + sorted((root / "bib").glob("*.bib")):
             print(f"note: {key} in {frag.name} differs in wording from {entries[key][0]}; "
                   "kept the first", file=sys.stderr)
         entries.setdefault(key, (frag.name, chunk))
+
+
+def with_author(chunk: str) -> str:
+    """An organisation with no named author is the author (so citations read "(Re:Russia 2023)",
+    not the page title)."""
+    if re.search(r"^\s*(author|editor)\s*=", chunk, re.M):
+        return chunk
+    org = re.search(r"^\s*(organization|institution)\s*=\s*(\{.*\}),?\s*$", chunk, re.M)
+    if not org:
+        return chunk
+    head, rest = chunk.split("\n", 1)
+    return f"{head}\n  author = {org.group(2)},\n{rest}"
+
+
+entries = {k: (f, with_author(c)) for k, (f, c) in entries.items()}
 out = "% Bibliography of the report. Every source cited anywhere, one entry per key.\n\n"
 out += "\n\n".join(chunk for _k, (_f, chunk) in sorted(entries.items())) + "\n"
 (root / "references.bib").write_text(out, encoding="utf-8")

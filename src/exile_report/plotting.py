@@ -43,7 +43,7 @@ KEY_DATES = {
 }
 
 FIG_WIDTH = 7.0  # inches; fits the PDF text block and scales down on phones
-DPI = 200
+DPI = 150
 
 STYLE = {
     "figure.figsize": (FIG_WIDTH, 4.2),
@@ -114,7 +114,7 @@ def _source_line(fig, source: str) -> None:
         engine.set(rect=(0, 0.045, 1, 0.955))
 
 
-def save_figure(fig, label: str, *, data: pd.DataFrame, source: str, display: bool = True) -> dict:
+def save_figure(fig, label: str, *, data: pd.DataFrame, source: str, display: bool = True) -> None:
     """Write ``figures/<label>.{png,svg,csv}`` and show the figure in the notebook.
 
     ``label`` must match the cell's ``#| label:`` (``fig-…``). ``source`` is the line printed under
@@ -166,11 +166,11 @@ def save_figure(fig, label: str, *, data: pd.DataFrame, source: str, display: bo
             metadata=meta,
         )
     plt.close(fig)
-    return meta
+    # Returns nothing: a value would be shown as the cell's result in the notebook and the book.
 
 
 def show_table(df: pd.DataFrame, label: str, *, source: str | None = None, floatfmt: str = ",.0f",
-               display: bool = True) -> str:
+               display: bool = True) -> None:
     """Show a table as a Markdown pipe table (works in HTML and PDF) and write its CSV.
 
     ``label`` must match the cell's ``#| label:`` (``tbl-…``). Numbers are formatted with
@@ -192,7 +192,6 @@ def show_table(df: pd.DataFrame, label: str, *, source: str | None = None, float
             raw=True,
             metadata={"exile_report": {"label": label, "files": {"csv": f"figures/{csv_path.name}"}}},
         )
-    return md
 
 
 def _fmt(value, floatfmt: str) -> str:

@@ -14,7 +14,7 @@ markdown is already format-neutral:
   ``## [2.1]{.header-section-number} Title {#sec-x}``; the chapter heading (level 1, exactly one per
   chapter) is left as written (``# Title {#sec-x}``): writers take the chapter number from
   :attr:`Chapter.number` and show it as they like ("2", "Appendix A");
-* a figure is followed by a ``::: {.figure-meta}`` div holding ``[Source: …]{.figure-source}`` and
+* a figure is followed by a ``::: {.figure-meta}`` div holding ``[Source: …]{.figure-source}`` (HTML only; the PDF drops the div) and
   ``[[PNG](figures/fig-x.png) · …]{.figure-downloads}``; a table may be followed by the same div
   with only downloads. The PDF writer should keep the source and drop ``.figure-downloads``;
 * an image has ``fig-alt`` (and ``alt``) attributes and, when an SVG has a PNG twin, a

@@ -100,19 +100,8 @@ local function heading(h)
     "#heading(" .. table.concat(args, ", ") .. ")[" .. inline_markup(content) .. "]" .. label)
 end
 
---- The source line of a figure-meta div (downloads dropped: a PDF has no files to offer).
-local function figure_source(div)
-  local source = nil
-  div:walk({
-    Span = function(s)
-      if has_class(s, "figure-source") and not source then source = s.content end
-    end,
-  })
-  return source
-end
-
 --- A figure as typst: the image scaled to the text width, its alt text, the caption as given.
-local function figure(fig, source)
+local function figure(fig)
   local img = nil
   fig.content:walk({ Image = function(i) img = img or i end })
   if not img then return nil end
@@ -126,9 +115,6 @@ local function figure(fig, source)
   local caption = ""
   if pandoc.utils.stringify(fig.caption.long) ~= "" then
     caption = block_markup(fig.caption.long)
-  end
-  if source then
-    caption = caption .. " #figure-source[" .. inline_markup(source) .. "]"
   end
   if caption ~= "" then caption = ", caption: [" .. caption .. "]" end
   local label = fig.identifier ~= "" and (" <" .. fig.identifier .. ">") or ""
@@ -180,7 +166,8 @@ function Pandoc(doc)
       current_chapter = blk.text:match("^// exile%-chapter: (%S+)") or current_chapter
     end
     if blk.t == "Figure" and nxt and nxt.t == "Div" and has_class(nxt, "figure-meta") then
-      out:insert(figure(blk, figure_source(nxt)) or blk)
+      -- the figure-meta div after it is HTML-only (the image carries its source line)
+      out:insert(figure(blk) or blk)
       i = i + 2
     elseif blk.t == "Header" then
       out:insert(heading(blk))
@@ -197,15 +184,15 @@ function Pandoc(doc)
     Header = function(h) return heading(h), false end,
     Div = function(div)
       if has_class(div, "figure-meta") then
-        local source = figure_source(div)
-        if not source then return {}, false end
-        return pandoc.RawBlock("typst", "#figure-source[" .. inline_markup(source) .. "]"), false
+        -- The figure image carries its own source line (drawn by the house style), and a PDF
+        -- has no files to offer: the HTML-only source and download line is dropped here.
+        return {}, false
       end
       local boxed = callout(div, filters)
       if boxed then return boxed, false end
       return nil
     end,
-    Figure = function(fig) return figure(fig, nil), false end,
+    Figure = function(fig) return figure(fig), false end,
     -- inlines hold nothing to change: do not descend into them (speed)
     Para = function() return nil, false end,
     Plain = function() return nil, false end,
