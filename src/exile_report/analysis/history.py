@@ -213,21 +213,16 @@ def _short(text: str, n: int = 52) -> str:
 
 
 def wave_estimates_table(est: pd.DataFrame) -> pd.DataFrame:
-    """The estimates as a table for the page: wave, what is counted, period, low, high, source."""
-    def period(r) -> str:
-        a = "" if pd.isna(r["period_start"]) else str(r["period_start"].year)
-        b = "" if pd.isna(r["period_end"]) else str(r["period_end"].year)
-        return a if a == b else f"{a}–{b}"
-
+    """The estimates as a page table: wave (named once per group), what is counted, low, high,
+    source. Five columns so that the long descriptions of what is counted fit the PDF page;
+    periods and grades are in the figure's CSV."""
+    waves = est["wave_label"].astype(str)
     return pd.DataFrame({
-        "Wave": est["wave_label"].to_numpy(),
+        "Wave": waves.where(waves != waves.shift(), "").to_numpy(),
         "What is counted": est["concept"].to_numpy(),
-        "Period": [period(r) for _, r in est.iterrows()],
         "Low": est["low_shown"].to_numpy(),
         "High": est["high_shown"].to_numpy(),
-        "Grade": est["grade"].to_numpy(),
-        "Source": ["[" + "; ".join(f"@{k.strip()}" for k in str(v).split(";")) + "]"
-                   for v in est["citation_key"]],
+        "Source": [cite_keys(v) for v in est["citation_key"]],
     })
 
 
