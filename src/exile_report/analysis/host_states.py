@@ -430,7 +430,8 @@ def plot_stance_map(fig, geo: dict, fills: dict[str, str], eu_stance: str | None
     """Europe-and-neighbours map (Lambert equal-area) of each selected jurisdiction's stance, with
     a world inset for the selected states beyond it. EU members are hatched when the EU level had
     measures in force (they apply in every member state on top of national ones)."""
-    from matplotlib.patches import Patch, Polygon
+    from matplotlib.collections import PolyCollection
+    from matplotlib.patches import Patch
 
     rings = country_rings(geo)
     hatch_eu = eu_stance is not None and eu_stance != "none in force"
@@ -453,17 +454,22 @@ def plot_stance_map(fig, geo: dict, fills: dict[str, str], eu_stance: str | None
     fig.set_size_inches(width, total)
     ax = fig.add_axes((0.0, band / total, 1.0, map_h / total))
     ax.set_facecolor(SEA)
+    faces, hatched = [], []
     for iso, polys in rings.items():
         fc, ec = face(iso)
         for ring in polys:
             if ring[:, 0].max() < -30 or ring[:, 1].max() < 0:
                 continue  # far side of the globe: not in this view
-            x, y = laea(ring[:, 0], ring[:, 1])
-            ax.add_patch(Polygon(np.column_stack([x, y]), closed=True, facecolor=fc, edgecolor=ec,
-                                 linewidth=0.35 if iso in fills else 0.25))
+            xy = np.column_stack(laea(ring[:, 0], ring[:, 1]))
+            faces.append((xy, fc, ec, 0.35 if iso in fills else 0.25))
             if hatch_eu and iso in EU_MEMBERS:
-                ax.add_patch(Polygon(np.column_stack([x, y]), closed=True, facecolor="none",
-                                     edgecolor="#3a3a3a", hatch="///", linewidth=0))
+                hatched.append(xy)
+    ax.add_collection(PolyCollection([f[0] for f in faces], facecolors=[f[1] for f in faces],
+                                     edgecolors=[f[2] for f in faces],
+                                     linewidths=[f[3] for f in faces]))
+    if hatched:
+        ax.add_collection(PolyCollection(hatched, facecolors="none", edgecolors="#3a3a3a",
+                                         hatch="///", linewidths=0))
     ax.set_xlim(xs.min(), xs.max())
     ax.set_ylim(ys.min(), ys.max())
     ax.set_aspect("equal")
@@ -473,13 +479,11 @@ def plot_stance_map(fig, geo: dict, fills: dict[str, str], eu_stance: str | None
         sp.set_color("#9a9a9a")
 
     inset = fig.add_axes((0.7, 0.3 / total, 0.3, 1.2 / total))
-    for iso, polys in rings.items():
-        fc, ec = face(iso)
-        for ring in polys:
-            x, y = equal_earth(ring[:, 0], ring[:, 1])
-            inset.add_patch(Polygon(np.column_stack([x, y]), closed=True, facecolor=fc,
-                                    edgecolor="#3a3a3a" if iso in fills else "none",
-                                    linewidth=0.2))
+    world = [(np.column_stack(equal_earth(r[:, 0], r[:, 1])), *face(iso), iso in fills)
+             for iso, polys in rings.items() for r in polys]
+    inset.add_collection(PolyCollection(
+        [w[0] for w in world], facecolors=[w[1] for w in world],
+        edgecolors=["#3a3a3a" if w[3] else "none" for w in world], linewidths=0.2))
     x0, y0 = equal_earth(-180, -60)
     x1, y1 = equal_earth(180, 84)
     inset.set_xlim(x0, x1)
@@ -519,20 +523,26 @@ def plot_timeline(fig, ax, tl: pd.DataFrame, names: dict, as_of) -> None:
         base[lane] = y
         y += n_tracks[lane] + 0.45
     height = 0.62
-    for r in tl.itertuples():
-        yy = base[r.lane] + r.track
-        colour = DIRECTION_COLOURS[r.direction]
-        width = r.draw_end - r.draw_start
-        if r.status == "announced":
-            ax.barh(yy, width, left=r.draw_start, height=height, facecolor="white",
-                    edgecolor=colour, linewidth=0.9, linestyle=(0, (2, 1)))
-        else:
-            ax.barh(yy, width, left=r.draw_start, height=height, color=colour,
-                    alpha=0.45 if r.status == "ended" else 0.95, linewidth=0)
-            if not r.clipped:
-                ax.plot([r.draw_start], [yy], marker="|", color="black", markersize=6, mew=1)
-        if r.status == "in force" and pd.isna(r.date_ended):
-            ax.plot([r.draw_end], [yy], marker=">", color=colour, markersize=3.5)
+    yy = tl["lane"].map(base) + tl["track"]
+    colour = tl["direction"].map(DIRECTION_COLOURS)
+    width = tl["draw_end"] - tl["draw_start"]
+    pend = (tl["status"] == "announced").to_numpy()
+    ended = (tl["status"] == "ended").to_numpy()
+    live = ~pend & ~ended
+    for mask, alpha in ((live, 0.95), (ended, 0.45)):
+        if mask.any():
+            ax.barh(yy[mask], width[mask], left=tl["draw_start"][mask], height=height,
+                    color=list(colour[mask]), alpha=alpha, linewidth=0)
+    if pend.any():
+        ax.barh(yy[pend], width[pend], left=tl["draw_start"][pend], height=height,
+                facecolor="white", edgecolor=list(colour[pend]), linewidth=0.9,
+                linestyle=(0, (2, 1)))
+    starts = ~pend & ~tl["clipped"].to_numpy()
+    ax.scatter(tl["draw_start"][starts], yy[starts], marker="|", color="black", s=30,
+               linewidths=1, zorder=3)
+    going = (tl["status"] == "in force").to_numpy() & tl["date_ended"].isna().to_numpy()
+    ax.scatter(tl["draw_end"][going], yy[going], marker=">", c=list(colour[going]), s=18,
+               linewidths=0, zorder=3)
     ticks = [base[lane] + (n_tracks[lane] - 1) / 2 for lane in sorted(n_tracks.index)]
     labels = [names.get(j, j) for j in tl.drop_duplicates("lane").sort_values("lane")["jurisdiction"]]
     ax.set_yticks(ticks, labels)
@@ -543,14 +553,19 @@ def plot_timeline(fig, ax, tl: pd.DataFrame, names: dict, as_of) -> None:
     ax.set_xlim(lo, hi + pd.Timedelta(days=20))
     import matplotlib.dates as mdates
 
-    ax.xaxis.set_major_locator(mdates.YearLocator())
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
-    ax.xaxis.set_minor_locator(mdates.MonthLocator(bymonth=(4, 7, 10)))
+    if (hi - lo).days > 800:
+        ax.xaxis.set_major_locator(mdates.YearLocator())
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+        ax.xaxis.set_minor_locator(mdates.MonthLocator(bymonth=(4, 7, 10)))
+    else:  # a short window: label quarters
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
     ax.grid(axis="x", which="both", color=LIGHT_GREY, linewidth=0.5)
     ax.grid(axis="y", visible=False)
     ax.tick_params(axis="y", length=0, labelsize=8)
     ax.set_xlabel("Date the measure applied (bars end where a recorded measure ended)")
-    mark_dates(ax)
+    mark_dates(ax, keys=tuple(k for k, d in (("invasion", INVASION), ("mobilisation", MOBILISATION))
+                              if d <= hi))
     handles = [Patch(color=DIRECTION_COLOURS["restrictive"], label="restrictive"),
                Patch(color=DIRECTION_COLOURS["facilitating"], label="facilitating"),
                Patch(facecolor=GREY, alpha=0.45, label="ended (lighter)"),
