@@ -210,21 +210,38 @@ def _fmt(value, floatfmt: str) -> str:
 
 
 def markdown_table(df: pd.DataFrame, floatfmt: str = ",.0f") -> str:
-    """A pandoc pipe table; numeric columns right-aligned."""
+    """A pandoc pipe table; numeric columns right-aligned.
+
+    Column widths follow the content: pandoc sizes a wrapping pipe table by the number of dashes
+    under each header, so a column of long text gets more room than a column of years.
+    """
     cols = list(df.columns)
     numeric = [pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
                for c in cols]
-    header = "| " + " | ".join(str(c) for c in cols) + " |"
-    rule = "|" + "|".join("---:" if n else ":---" for n in numeric) + "|"
+    # years and identifiers are written without a thousands separator
+    plain = [any(w in str(c).lower() for w in ("year", "id", "code")) for c in cols]
     rows = []
     for rec in df.itertuples(index=False):
         cells = []
-        for v in rec:
+        for v, is_plain in zip(rec, plain):
             if hasattr(v, "item") and not isinstance(v, str):
                 try:
                     v = v.item()
                 except (ValueError, AttributeError):
                     pass
+            if is_plain and isinstance(v, (int, float)) and not pd.isna(v) and v == int(v):
+                v = str(int(v))
             cells.append(_fmt(v, floatfmt))
-        rows.append("| " + " | ".join(cells) + " |")
-    return "\n".join([header, rule, *rows])
+        rows.append(cells)
+    widths = []
+    for j, col in enumerate(cols):
+        lengths = sorted(len(r[j]) for r in rows) or [0]
+        typical = lengths[round(0.9 * (len(lengths) - 1))]  # 90th percentile: ignore outliers
+        longest_word = max((len(w) for w in str(col).split()), default=3)
+        widths.append(max(3, min(40, max(typical, longest_word))))
+    header = "| " + " | ".join(str(c) for c in cols) + " |"
+    rule = "|" + "|".join(("-" * (w - 1) + ":") if n else (":" + "-" * (w - 1))
+                          for w, n in zip(widths, numeric)) + "|"
+    body = ["| " + " | ".join(cells) + " |" for cells in rows]
+    # (a table whose lines all fit in 72 characters keeps its natural widths in pandoc)
+    return "\n".join([header, rule, *body])
