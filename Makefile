@@ -3,6 +3,10 @@ PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+CHROMIUM  ?= /usr/bin/chromium
+AXE       := node_modules/axe-core/axe.min.js
+CFF_VENV  := .venv-cff
+CFF_STAMP := $(CFF_VENV)/.installed
 
 .PHONY: report test bench data check clean venv browser-deps chromium cff
 
@@ -38,10 +42,6 @@ clean:
 # its own); axe-core from package-lock.json (exact version, integrity hashes, no registry URLs);
 # cffconvert from its own hashed lock in its own venv (it needs jsonschema<4, which the main
 # venv's frictionless cannot share).
-CHROMIUM  ?= /usr/bin/chromium
-AXE       := node_modules/axe-core/axe.min.js
-CFF_VENV  := .venv-cff
-CFF_STAMP := $(CFF_VENV)/.installed
 
 browser-deps: chromium $(AXE)
 

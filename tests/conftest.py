@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _copy_repo(dest: Path) -> Path:
     """A working copy of the repository as it is now (tracked and untracked files, no outputs)."""
-    ignore = shutil.ignore_patterns(".venv", "_build", "_book", "_book.*", ".git", "__pycache__",
+    ignore = shutil.ignore_patterns(".venv", ".venv-cff", "node_modules", "_build", "_book", "_book.*", ".git", "__pycache__",
                                     ".pytest_cache", ".ruff_cache", "*.egg-info", "figures")
     shutil.copytree(ROOT, dest, ignore=ignore)
     (dest / "figures").mkdir(exist_ok=True)

@@ -20,13 +20,11 @@ def sandbox(tmp_path, monkeypatch):
     shutil.copytree(ROOT / "data" / "processed", processed)
     curated = tmp_path / "curated"
     curated.mkdir()
-    bib = tmp_path / "bib"
-    bib.mkdir()
-    (bib / "test.bib").write_text("@online{known_2024_key,\n  title = {T},\n}\n", encoding="utf-8")
+    bib = tmp_path / "references.bib"
+    bib.write_text("@online{known_2024_key,\n  title = {T},\n}\n", encoding="utf-8")
     monkeypatch.setattr(paths, "PROCESSED", processed)
     monkeypatch.setattr(paths, "CURATED", curated)
-    monkeypatch.setattr(paths, "BIB_DIR", bib)
-    monkeypatch.setattr(paths, "REFERENCES_BIB", tmp_path / "references.bib")
+    monkeypatch.setattr(paths, "REFERENCES_BIB", bib)
     return tmp_path
 
 

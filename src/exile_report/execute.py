@@ -152,6 +152,8 @@ def _sanitize(nb, run: ChapterRun, root: Path) -> None:
         pm.pop(key, None)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = "injected-parameters"  # papermill gives the cell it adds a random id
         pmc = cell.metadata.get("papermill")
         if pmc is not None:
             for key in ("start_time", "end_time", "duration", "exception", "status"):

@@ -37,7 +37,6 @@ CURATED = DATA / "curated"
 FIGURES = Path(os.environ.get("EXILE_FIGURES_DIR") or ROOT / "figures")
 SOURCES_YML = DATA / "sources.yml"
 DATAPACKAGE = DATA / "datapackage.json"
-BIB_DIR = ROOT / "bib"
 REFERENCES_BIB = ROOT / "references.bib"
 
 

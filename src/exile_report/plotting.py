@@ -10,6 +10,7 @@ notebook with metadata the renderer reads to add download links.
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import matplotlib
@@ -114,6 +115,22 @@ def _source_line(fig, source: str) -> None:
         engine.set(rect=(0, 0.045, 1, 0.955))
 
 
+_SVG_ID = re.compile(r'id="(p[0-9a-f]{8,})"')
+
+
+def _stable_svg_ids(svg: str) -> str:
+    """Number matplotlib's clip-path ids in order of appearance.
+
+    Matplotlib derives them from a hash of the clip path and its transform, whose text can carry
+    per-process details; numbering them makes the same figure give the same bytes every time.
+    """
+    mapping = {old: f"clip{i}" for i, old in enumerate(dict.fromkeys(_SVG_ID.findall(svg)), 1)}
+    if not mapping:
+        return svg
+    pattern = re.compile("|".join(re.escape(k) for k in sorted(mapping, key=len, reverse=True)))
+    return pattern.sub(lambda m: mapping[m.group(0)], svg)
+
+
 def save_figure(fig, label: str, *, data: pd.DataFrame, source: str, display: bool = True) -> None:
     """Write ``figures/<label>.{png,svg,csv}`` and show the figure in the notebook.
 
@@ -140,7 +157,7 @@ def save_figure(fig, label: str, *, data: pd.DataFrame, source: str, display: bo
     fig.savefig(files["png"], dpi=DPI, metadata={"Software": None})
     svg_buf = io.StringIO()
     fig.savefig(svg_buf, format="svg", metadata={"Date": None, "Creator": None})
-    svg = svg_buf.getvalue()
+    svg = _stable_svg_ids(svg_buf.getvalue())
     files["svg"].write_text(svg, encoding="utf-8")
     data.to_csv(files["csv"], index=False, lineterminator="\n")
     meta = {

@@ -112,7 +112,7 @@ def book_fingerprint(root: Path, runs) -> str:
         h.update(f"{run.key}:{run.fingerprint}\n".encode())
     files = [root / "_quarto.yml", root / VARIABLES, root / "index.qmd"]
     files += sorted((root / "chapters").glob("*.qmd"))
-    files += sorted(root.glob("*.bib")) + sorted((root / "bib").glob("*.bib"))
+    files += sorted(root.glob("*.bib"))
     files += sorted(p for p in (root / "src" / "exile_report" / "render").rglob("*")
                     if "__pycache__" not in p.parts)
     files += [root / "src" / "exile_report" / "publish.py"]
@@ -134,6 +134,7 @@ def render_into(root: Path, staging: Path, runs, params: dict[str, dict], *, dat
         "version": __version__,
         "commit": commit,
         "parameters": params,
+        "data_bundle": DATA_BUNDLE,
         "colophon": {
             "Edition": f"{__version__} ({date})",
             "Built from source commit": commit,

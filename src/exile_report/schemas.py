@@ -285,10 +285,8 @@ _BIB_KEY = re.compile(r"@\w+\s*\{\s*([^,\s]+)\s*,")
 
 
 def bib_files() -> list[Path]:
-    """``references.bib`` once it exists, else the ``bib/*.bib`` fragments."""
-    if paths.REFERENCES_BIB.is_file():
-        return [paths.REFERENCES_BIB]
-    return sorted(paths.BIB_DIR.glob("*.bib"))
+    """The bibliography every citation key must resolve in."""
+    return [paths.REFERENCES_BIB] if paths.REFERENCES_BIB.is_file() else []
 
 
 @lru_cache(maxsize=8)

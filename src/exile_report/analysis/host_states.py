@@ -14,6 +14,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from ..maps import country_rings, equal_earth
 from ..params import Param
 
 MEASURE_TYPES = ("visa-suspension", "visa-restriction", "entry-ban", "border-closure",
@@ -372,28 +373,8 @@ def laea(lon, lat, lon0: float = 45.0, lat0: float = 50.0):
     return x, y
 
 
-def equal_earth(lon, lat):
-    """Equal Earth world projection (Šavrič, Patterson & Jenny 2018), for the world inset."""
-    a1, a2, a3, a4 = 1.340264, -0.081106, 0.000893, 0.003796
-    m = math.sqrt(3) / 2
-    lam = np.radians(np.asarray(lon, dtype=float))
-    theta = np.arcsin(m * np.sin(np.radians(np.asarray(lat, dtype=float))))
-    t2 = theta * theta
-    t6 = t2 * t2 * t2
-    x = 2 * math.sqrt(3) * lam * np.cos(theta) / (3 * (9 * a4 * t6 * t2 + 7 * a3 * t6 + 3 * a2 * t2 + a1))
-    y = theta * (a1 + a2 * t2 + t6 * (a3 + a4 * t2))
-    return x, y
 
 
-def country_rings(geo: dict) -> dict[str, list[np.ndarray]]:
-    """ISO3 -> outer rings (arrays of lon, lat) of a GeoJSON FeatureCollection."""
-    out: dict[str, list[np.ndarray]] = {}
-    for feat in geo["features"]:
-        g = feat["geometry"]
-        polys = [g["coordinates"]] if g["type"] == "Polygon" else g["coordinates"]
-        out.setdefault(feat["properties"]["iso3"], []).extend(
-            np.asarray(p[0], dtype=float) for p in polys)
-    return out
 
 
 def map_fill(stance: pd.DataFrame, jurisdictions) -> dict[str, str]:
