@@ -116,7 +116,19 @@ def text() -> str:
 
 
 def write(path: Path | None = None) -> Path:
-    """Regenerate ``data/datapackage.json``."""
+    """Regenerate ``data/datapackage.json`` after checking every table against its schema.
+
+    The hashes it records therefore mark validated bytes: ``data.load`` trusts a file whose hash
+    matches and validates any other.
+    """
+    from exile_report.data import DataError, check_table
+    from exile_report.schemas import TABLES
+
+    problems = [p for name, table in TABLES.items() if table.path.is_file()
+                for p in check_table(name)]
+    if problems:
+        lines = "\n  ".join(str(p) for p in problems[:20])
+        raise DataError(f"datapackage.json not written: the tables fail their schemas:\n  {lines}")
     path = Path(path) if path else paths.DATAPACKAGE
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(text())

@@ -13,11 +13,14 @@ import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-import pandera.pandas as pa
 
 from exile_report import paths
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 # ---------------------------------------------------------------- column and table contracts
 
@@ -42,6 +45,8 @@ class Col:
     description: str = ""
 
     def checks(self) -> list[pa.Check]:
+        import pandera.pandas as pa  # imported when a schema is built: notebooks that
+        # load hash-verified tables never pay for it
         out = []
         if self.allowed is not None:
             out.append(pa.Check.isin(list(self.allowed)))
@@ -318,6 +323,8 @@ def _keys_known(value) -> bool:
 # ---------------------------------------------------------------- pandera
 
 def _row_checks(table: Table) -> list[pa.Check]:
+    import pandera.pandas as pa  # imported when a schema is built: notebooks that
+    # load hash-verified tables never pay for it
     checks = []
     for early, late in table.date_order:
         def ordered(df, early=early, late=late):
@@ -353,6 +360,8 @@ def _date_bounds(series: pd.Series) -> pd.Series:
 @cache
 def schema(name: str) -> pa.DataFrameSchema:
     """The pandera schema of a table."""
+    import pandera.pandas as pa  # imported when a schema is built: notebooks that
+    # load hash-verified tables never pay for it
     table = TABLES[name]
     columns = {}
     for c in table.columns:
