@@ -45,11 +45,15 @@ def main() -> int:
         cold, t_cold, _ = _build(clone)
         again, _, out_again = _build(clone)
         one, _, _ = _build(clone, "--chapter", "scale")
+        # a parameter of one chapter changed: that chapter executes and the book is rendered again
+        changed, t_changed, _ = _build(clone, "--param", "scale.return_rate=[0.15, 0.3]")
     outside = 1 - t_cold.get("execute", 0.0) / t_cold["total"] if t_cold.get("total") else 0.0
     rows = [
         ("cold build", cold),
         ("no-change rebuild", again),
-        ("one-chapter rebuild (scale)", one),
+        ("one-chapter rebuild (--chapter scale)", one),
+        ("one chapter's parameter changed (+ render)", changed),
+        ("  of which render", t_changed.get("render", float("nan"))),
         ("render (HTML + PDF) in the cold build", t_cold.get("render", float("nan"))),
         ("notebook execution in the cold build", t_cold.get("execute", float("nan"))),
     ]
