@@ -14,6 +14,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from ..cite import cite
 from ..maps import country_rings, equal_earth
 from ..params import Param
 
@@ -678,20 +679,6 @@ def plot_flows(fig, axes, flows: dict[str, pd.DataFrame], measures: dict[str, pd
 
 # ---------------------------------------------------------------- prose helpers
 
-
-def cite(keys) -> str:
-    """'a;b' or several such -> '[@a; @b]' (each key once, in order); '' when there is none."""
-    if isinstance(keys, str):
-        keys = [keys]
-    seen: list[str] = []
-    for k in keys:
-        if k is None or (not isinstance(k, str) and pd.isna(k)):
-            continue
-        for part in str(k).split(";"):
-            part = part.strip()
-            if part and part not in seen:
-                seen.append(part)
-    return "[" + "; ".join(f"@{k}" for k in seen) + "]" if seen else ""
 
 
 def cite_rows(policies: pd.DataFrame, *ids: str) -> str:

@@ -16,6 +16,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from ..cite import cite
 from ..maps import country_rings, equal_earth
 from ..params import Param
 
@@ -757,20 +758,6 @@ def scale_conflicts(conflicts: pd.DataFrame, estimates: pd.DataFrame, hosts) -> 
         keep.append(not places or bool(places & (set(hosts) | {"WLD", None})))
     return df[keep].reset_index(drop=True)
 
-
-def cite(keys) -> str:
-    """'a;b' or ['a', 'b'] -> '[@a; @b]' (each key once, in order); '' when there is none."""
-    if isinstance(keys, str) or not isinstance(keys, (list, tuple, pd.Series)):
-        keys = [keys]
-    seen = []
-    for k in keys:
-        if k is None or (not isinstance(k, str) and pd.isna(k)):
-            continue
-        for part in str(k).split(";"):
-            part = part.strip()
-            if part and part not in seen:
-                seen.append(part)
-    return "[" + "; ".join(f"@{k}" for k in seen) + "]" if seen else ""
 
 
 def long_date(value) -> str:
