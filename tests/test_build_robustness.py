@@ -32,10 +32,6 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def _first_data_line(path: Path) -> str:
-    return path.read_text(encoding="utf-8").splitlines()[1]
-
-
 def _corrupt_value(repo: Path) -> None:
     path = repo / "data/processed/unhcr_population_origin_year.csv"
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
@@ -51,18 +47,19 @@ def _truncate(repo: Path) -> None:
     path.write_bytes(data[: len(data) // 2])
 
 
-def _add_cell(repo: Path, notebook: str, source: str) -> None:
+def _append(repo: Path, notebook: str, cell) -> None:
     path = repo / notebook
     nb = nbformat.read(path, as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell(source))
+    nb.cells.append(cell)
     nbformat.write(nb, path)
+
+
+def _add_cell(repo: Path, notebook: str, source: str) -> None:
+    _append(repo, notebook, nbformat.v4.new_code_cell(source))
 
 
 def _add_markdown(repo: Path, notebook: str, text: str) -> None:
-    path = repo / notebook
-    nb = nbformat.read(path, as_version=4)
-    nb.cells.append(nbformat.v4.new_markdown_cell(text))
-    nbformat.write(nb, path)
+    _append(repo, notebook, nbformat.v4.new_markdown_cell(text))
 
 
 FIG_NO_ALT = """#| label: fig-no-alt
