@@ -202,33 +202,34 @@ def choose_sources(figures: pd.DataFrame, hosts, source_choice: dict) -> tuple[p
     later publication, then the lower id. ``source_choice`` (host -> id) overrides the default; an
     id that is not a stock figure for that host up to ``as_of`` is refused with a ValueError.
     """
-    stock = figures[(figures["concept"] == STOCK) & (figures["unit"] == "persons")].copy()
-    stock["_g"] = stock["grade"].map(GRADE_ORDER).fillna(9)
-    # Unknown publication dates sort last (as the earliest possible date).
-    stock["_pub"] = pd.to_datetime(stock["date_published"]).astype("datetime64[us]") \
-        .fillna(pd.Timestamp("1900-01-01"))
-    chosen, notes = [], []
+    stock = figures[(figures["concept"] == STOCK) & (figures["unit"] == "persons")]
+    # Best first within each country: latest reference date, better grade, later publication
+    # (unknown publication dates sort last), lower id.
+    order = pd.DataFrame({
+        "period_end": stock["period_end"],
+        "_g": stock["grade"].map(GRADE_ORDER).fillna(9),
+        "_pub": pd.to_datetime(stock["date_published"]).astype("datetime64[us]")
+        .fillna(pd.Timestamp("1900-01-01")),
+        "estimate_id": stock["estimate_id"],
+    }).sort_values(["period_end", "_g", "_pub", "estimate_id"],
+                   ascending=[False, True, False, True])
+    best = order.index.to_series().groupby(stock.loc[order.index, "geography"]).first()
+    picks, notes = [], []
     for host in hosts:
-        cands = stock[stock["geography"] == host]
         if host in source_choice:
-            pick = cands[cands["estimate_id"] == source_choice[host]]
-            if pick.empty:
-                avail = ", ".join(cands["estimate_id"]) or "none"
+            match = stock.index[(stock["geography"] == host)
+                                & (stock["estimate_id"] == source_choice[host])]
+            if len(match) == 0:
+                avail = ", ".join(stock.loc[stock["geography"] == host, "estimate_id"]) or "none"
                 raise ValueError(
                     f"source_choice[{host!r}] = {source_choice[host]!r} is not a figure of people "
                     f"still abroad in {host} up to as_of; available: {avail}")
-            chosen.append(pick.iloc[0])
-            continue
-        if cands.empty:
+            picks.append(match[0])
+        elif host in best.index:
+            picks.append(best[host])
+        else:
             notes.append(host)
-            continue
-        cands = cands.sort_values(["period_end", "_g", "_pub", "estimate_id"],
-                                  ascending=[False, True, False, True])
-        chosen.append(cands.iloc[0])
-    if not chosen:
-        return stock.iloc[0:0].drop(columns=["_g", "_pub"]), notes
-    out = pd.DataFrame(chosen).drop(columns=["_g", "_pub"]).reset_index(drop=True)
-    return out, notes
+    return stock.loc[picks].reset_index(drop=True), notes
 
 
 # ---------------------------------------------------------------- our estimate
