@@ -40,8 +40,7 @@ def _figures_elsewhere(tmp_path_factory):
     folder = tmp_path_factory.mktemp("figures")
     old = os.environ.get("EXILE_FIGURES_DIR")
     os.environ["EXILE_FIGURES_DIR"] = str(folder)
-    import exile_report.paths as paths
-    import exile_report.plotting as plotting
+    from exile_report import paths, plotting
 
     saved = (paths.FIGURES, plotting.FIGURES)
     paths.FIGURES = plotting.FIGURES = folder

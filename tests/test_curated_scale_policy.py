@@ -168,8 +168,8 @@ def test_bibliography_keys_are_unique_and_well_formed():
     assert len(keys) == len(set(keys))
     assert all(KEY.match(k) for k in keys), [k for k in keys if not KEY.match(k)]
     text = BIB.read_text(encoding="utf-8")
-    assert len(re.findall(r"^\s*urldate\s*=\s*\{\d{4}-\d{2}-\d{2}\}", text, re.M)) == len(keys)
-    assert len(re.findall(r"^\s*url\s*=\s*\{https?://", text, re.M)) == len(keys)
+    assert len(re.findall(r"^\s*urldate\s*=\s*\{\d{4}-\d{2}-\d{2}\}", text, re.MULTILINE)) == len(keys)
+    assert len(re.findall(r"^\s*url\s*=\s*\{https?://", text, re.MULTILINE)) == len(keys)
 
 
 def test_estimate_ids_codes_and_citations(estimates):

@@ -97,3 +97,52 @@ def test_parallel_execution(tmp_path):
         runs.append(r)
     execute.execute_chapters(runs, tmp_path, jobs=2, log=lambda s: None)
     assert all(r.executed for r in runs)
+
+
+def test_kernels_started_ahead_serve_one_chapter_each_and_are_stopped(tmp_path):
+    pool = execute.KernelPool()
+    pool.start(2, tmp_path)
+    assert len(pool) == 2
+    started = list(pool._free)
+    # the first chapter gets a started kernel that already imported the chapters' first module
+    nb = _notebook(tmp_path / "demo.ipynb",
+                   "import sys\nprint('preloaded' if 'exile_report.notebook' in sys.modules else 'cold')")
+    run = _run(tmp_path, nb, {"x": 1, "name": "a"})
+    execute.execute_chapters([run], tmp_path, kernels=pool, log=lambda _m: None)
+    out = nbformat.read(run.output, as_version=4)
+    assert "preloaded" in "".join(o.get("text", "") for o in out.cells[-1].outputs)
+    assert len(pool) == 1
+    pool.close()
+    assert len(pool) == 0
+    # the kernel that ran the chapter and the one nobody took are both gone
+    for km in started:
+        assert not km.has_kernel
+
+
+def test_a_chapter_that_fails_on_a_started_kernel_still_stops_it(tmp_path):
+    pool = execute.KernelPool()
+    pool.start(1, tmp_path)
+    km = pool._free[0]
+    nb = _notebook(tmp_path / "bad.ipynb", "raise RuntimeError('boom')")
+    run = _run(tmp_path, nb, {})
+    with pytest.raises(ExecutionError, match="boom"):
+        execute.execute_chapters([run], tmp_path, kernels=pool, log=lambda _m: None)
+    assert not km.has_kernel
+
+
+@pytest.mark.parametrize(("kwargs", "executed", "expected"), [
+    ({}, 5, 0),                                      # plain rebuild: maybe nothing to do
+    ({}, 0, 2),                                      # cold: every chapter runs, two cores
+    ({"chapters": ["scale"]}, 5, 1),                 # forced chapter
+    ({"overrides": ["scale.as_of=2023-12-31", "scale.hosts=[ARM]"]}, 5, 1),
+    ({"overrides": ["scale.as_of=2023-12-31", "history.start_year=1900"]}, 5, 2),
+    ({"param_set": "since-1991"}, 5, 2),
+    ({"only": ["scale"]}, 0, 1),                     # cold, but only one chapter asked for
+    ({"chapters": ["scale", "history", "asylum-law"]}, 5, 2),  # never more than the cores
+])
+def test_kernels_to_start(tmp_path, kwargs, executed, expected):
+    folder = tmp_path / "_build" / "executed"
+    folder.mkdir(parents=True)
+    for i in range(executed):
+        (folder / f"{i}.ipynb").write_text("{}")
+    assert execute.kernels_to_start(tmp_path, jobs=2, **kwargs) == expected

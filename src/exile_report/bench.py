@@ -74,7 +74,6 @@ def main() -> int:
     again, _ = _median_run(agains)
     one, _ = _median_run(ones)
     changed, t_changed = _median_run(changes)
-    out_again = agains[0][2]
     outside = 1 - t_cold.get("execute", 0.0) / t_cold["total"] if t_cold.get("total") else 0.0
     rows = [
         ("cold build", cold),

@@ -124,9 +124,23 @@ def build_lock(root: Path, log=print):
 
 
 def _build(root: Path, *, overrides, param_set, chapters, jobs, render, only, log) -> BuildReport:
-    report = BuildReport()
     t0 = time.perf_counter()
     recover(root, log)
+    # Kernels for the chapters that will almost surely run start now, on a free core, while
+    # this process resolves parameters and checks data (see execute.KernelPool).
+    kernels = execute.KernelPool()
+    try:
+        kernels.start(execute.kernels_to_start(root, chapters=chapters, overrides=overrides,
+                                               param_set=param_set, only=only, jobs=jobs), root)
+        return _build_steps(root, t0, kernels, overrides=overrides, param_set=param_set,
+                            chapters=chapters, jobs=jobs, render=render, only=only, log=log)
+    finally:
+        kernels.close()
+
+
+def _build_steps(root: Path, t0: float, kernels, *, overrides, param_set, chapters, jobs, render,
+                 only, log) -> BuildReport:
+    report = BuildReport()
     params = resolve_params(root / "params.yml", list(overrides), param_set)
     force = {resolve_chapter(c) for c in chapters}
     report.timings["params"] = time.perf_counter() - t0
@@ -141,7 +155,8 @@ def _build(root: Path, *, overrides, param_set, chapters, jobs, render, only, lo
         keep = {resolve_chapter(c) for c in only}
         runs = [r for r in runs if r.key in keep]
     log("executing chapters")
-    execute.execute_chapters(runs, root, force=force, jobs=jobs, log=log)
+    execute.execute_chapters(runs, root, force=force, jobs=jobs, kernels=kernels, log=log)
+    kernels.close()  # before rendering: a kernel nobody took would only hold memory
     report.executed = [r.key for r in runs if r.executed]
     report.cached = [r.key for r in runs if not r.executed]
     report.timings["execute"] = time.perf_counter() - t

@@ -14,14 +14,20 @@ import hashlib
 import json
 import os
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-
 KERNEL_NAME = "exile-report"
+
+#: Arguments of every kernel the build starts. The kernel app would log transport notices to our
+#: terminal (its errors still reach the cells).
+KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
+#: What a kernel started ahead of its chapter imports while it waits: the module every chapter
+#: imports first (pandas, matplotlib, the house style). ``and None`` keeps the line silent.
+PRELOAD_ARGS = ["--IPKernelApp.exec_lines=__import__('exile_report.notebook') and None"]
 
 #: Text that may appear on a notebook's stderr without failing the build. Keep it empty unless a
 #: harmless third-party message cannot be silenced at its source; document each entry.
@@ -181,8 +187,12 @@ def _sanitize(nb, run: ChapterRun, root: Path) -> None:
                 out["text"] = out["text"].replace(needle + os.sep, "").replace(needle, ".")
 
 
-def execute_one(run: ChapterRun, root: Path) -> ChapterRun:
-    """Execute one chapter with papermill into a temporary file, check it, then move it in place."""
+def execute_one(run: ChapterRun, root: Path, km=None) -> ChapterRun:
+    """Execute one chapter with papermill into a temporary file, check it, then move it in place.
+
+    ``km`` is a kernel started ahead (see :class:`KernelPool`); it is stopped when the chapter is
+    done. Without it, papermill starts the chapter's kernel itself.
+    """
 
     tmp = run.output.with_suffix(".running.ipynb")
     tmp.parent.mkdir(parents=True, exist_ok=True)
@@ -191,13 +201,15 @@ def execute_one(run: ChapterRun, root: Path) -> ChapterRun:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        return _execute_in_loop(run, root, tmp, start)
+        return _execute_in_loop(run, root, tmp, start, km)
     finally:
+        if km is not None:
+            _stop_kernel(km, loop)
         asyncio.set_event_loop(None)
         loop.close()
 
 
-def _execute_in_loop(run: ChapterRun, root: Path, tmp: Path, start: float) -> ChapterRun:
+def _execute_in_loop(run: ChapterRun, root: Path, tmp: Path, start: float, km) -> ChapterRun:
     import papermill as pm
 
     try:
@@ -205,8 +217,7 @@ def _execute_in_loop(run: ChapterRun, root: Path, tmp: Path, start: float) -> Ch
             str(root / run.notebook), str(tmp), parameters=copy.deepcopy(run.params),
             kernel_name=KERNEL_NAME, cwd=str(root), progress_bar=False, log_output=False,
             report_mode=False, request_save_on_cell_execute=False, language="python",
-            # The kernel app logs transport notices to our terminal; its errors still reach cells.
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            km=km, extra_arguments=KERNEL_ARGS,
             # Every output has been received when the last cell is done, so the kernel is
             # stopped at once instead of asked to shut down (which costs about half a second).
             shutdown_kernel="immediate",
@@ -227,6 +238,8 @@ def _execute_in_loop(run: ChapterRun, root: Path, tmp: Path, start: float) -> Ch
     finally:
         tmp.unlink(missing_ok=True)
     _sanitize(nb, run, root)
+    import nbformat
+
     nbformat.write(nb, tmp)
     os.replace(tmp, run.output)
     run.executed = True
@@ -234,8 +247,12 @@ def _execute_in_loop(run: ChapterRun, root: Path, tmp: Path, start: float) -> Ch
 
 
 def execute_chapters(runs: list[ChapterRun], root: Path, *, force: set[str] = frozenset(),
-                     jobs: int | None = None, log=print) -> list[ChapterRun]:
-    """Execute the chapters that need it, in parallel where cores allow."""
+                     jobs: int | None = None, kernels: KernelPool | None = None,
+                     log=print) -> list[ChapterRun]:
+    """Execute the chapters that need it, in parallel where cores allow.
+
+    Chapters take kernels from ``kernels`` (started ahead by the build) while it has any left.
+    """
     todo = [r for r in runs if r.key in force or not cached(r, root)]
     for r in runs:
         if r not in todo:
@@ -247,8 +264,12 @@ def execute_chapters(runs: list[ChapterRun], root: Path, *, force: set[str] = fr
     for r in todo:
         log(f"  {r.key}: executing {r.notebook}")
     errors = []
+
+    def run_chapter(run: ChapterRun) -> ChapterRun:
+        return execute_one(run, root, kernels.take() if kernels else None)
+
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(execute_one, r, root): r for r in todo}
+        futures = {pool.submit(run_chapter, r): r for r in todo}
         for fut, r in futures.items():
             try:
                 fut.result()
@@ -258,3 +279,87 @@ def execute_chapters(runs: list[ChapterRun], root: Path, *, force: set[str] = fr
     if errors:
         raise ExecutionError("\n".join(errors))
     return runs
+
+
+# --------------------------------------------------------------------------- kernels started ahead
+
+
+class KernelPool:
+    """Kernels started at the beginning of a build, before it knows which chapters will run.
+
+    Starting a kernel and importing pandas and matplotlib in it takes one to two seconds. Started
+    first thing, that work runs on a free core while the build resolves parameters, checks the
+    data and compares fingerprints, so a chapter that then needs executing finds its kernel ready.
+    Each kernel serves one chapter and is stopped after it (a chapter never sees another's state);
+    kernels left over are stopped by :meth:`close`.
+    """
+
+    def __init__(self) -> None:
+        self._free: list = []
+        self._lock = threading.Lock()
+
+    def start(self, n: int, cwd: Path) -> None:
+        if n <= 0:
+            return
+        from jupyter_client.manager import AsyncKernelManager
+
+        ensure_kernel()
+        for _ in range(n):
+            km = AsyncKernelManager(kernel_name=KERNEL_NAME)
+            try:
+                asyncio.run(km.start_kernel(extra_arguments=KERNEL_ARGS + PRELOAD_ARGS,
+                                            cwd=str(cwd)))
+            except Exception:  # noqa: BLE001 - only an optimisation: chapters start their own
+                break
+            with self._lock:
+                self._free.append(km)
+
+    def take(self):
+        """A started kernel, or None when there is none left."""
+        with self._lock:
+            return self._free.pop(0) if self._free else None
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._free)
+
+    def close(self) -> None:
+        """Stop the kernels nobody took."""
+        while (km := self.take()) is not None:
+            _stop_kernel(km)
+
+
+def _stop_kernel(km, loop: asyncio.AbstractEventLoop | None = None) -> None:
+    """Kill a kernel started ahead and free its ports and files; never raises."""
+    try:
+        if loop is not None:
+            loop.run_until_complete(km.shutdown_kernel(now=True))
+        else:
+            asyncio.run(km.shutdown_kernel(now=True))
+    except Exception:  # noqa: BLE001, S110 - the process may already be gone
+        pass
+
+
+def kernels_to_start(root: Path, *, chapters=(), overrides=(), param_set=None, only=(),
+                     jobs: int | None = None) -> int:
+    """How many kernels to start ahead, judged before parameters and fingerprints are known.
+
+    Only where a chapter will almost surely execute: chapters forced with ``--chapter``, a
+    ``--param`` or ``--set`` given, or executed notebooks missing (a cold build). A plain
+    rebuild starts none, so a build with nothing to do stays quick.
+    """
+    from .params import CHAPTER_MODULES
+
+    cap = jobs or os.cpu_count() or 1
+    executed = root / "_build" / "executed"
+    if chapters:
+        n = len(set(chapters))
+    elif overrides:
+        n = len({o.split(".", 1)[0] for o in overrides})
+    elif param_set or len(list(executed.glob("*.ipynb"))) < len(CHAPTER_MODULES):
+        n = len(CHAPTER_MODULES)
+    else:
+        n = 0
+    if only:
+        n = min(n, len(set(only)))
+    return max(0, min(n, cap))

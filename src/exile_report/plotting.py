@@ -189,9 +189,9 @@ def save_figure(fig, label: str, *, data: pd.DataFrame, source: str, display: bo
         }
     }
     if display:
-        from IPython.display import display as ipy_display
-
         import base64
+
+        from IPython.display import display as ipy_display
 
         png_bytes = files["png"].read_bytes()
 
