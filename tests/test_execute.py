@@ -146,3 +146,12 @@ def test_kernels_to_start(tmp_path, kwargs, executed, expected):
     for i in range(executed):
         (folder / f"{i}.ipynb").write_text("{}")
     assert execute.kernels_to_start(tmp_path, jobs=2, **kwargs) == expected
+
+
+def test_kernels_write_no_input_history_outside_the_project(tmp_path, monkeypatch):
+    ipython_dir = tmp_path / "ipython"
+    monkeypatch.setenv("IPYTHONDIR", str(ipython_dir))
+    nb = _notebook(tmp_path / "demo.ipynb", "secret_cell_text = 1")
+    execute.execute_chapters([_run(tmp_path, nb, {})], tmp_path, log=lambda _m: None)
+    history = list(ipython_dir.rglob("history.sqlite"))
+    assert all(b"secret_cell_text" not in p.read_bytes() for p in history), history

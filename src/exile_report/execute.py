@@ -23,8 +23,9 @@ from pathlib import Path
 KERNEL_NAME = "exile-report"
 
 #: Arguments of every kernel the build starts. The kernel app would log transport notices to our
-#: terminal (its errors still reach the cells).
-KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
+#: terminal (its errors still reach the cells); IPython's input history would copy every cell of
+#: every build into ``~/.ipython`` (outside the project, growing without end).
+KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.enabled=False"]
 #: What a kernel started ahead of its chapter imports while it waits: the module every chapter
 #: imports first (pandas, matplotlib, the house style). ``and None`` keeps the line silent.
 PRELOAD_ARGS = ["--IPKernelApp.exec_lines=__import__('exile_report.notebook') and None"]
