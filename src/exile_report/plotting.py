@@ -174,6 +174,12 @@ def save_figure(fig, label: str, *, data: pd.DataFrame, source: str, display: bo
     # One drawing pass: matplotlib writes the SVG (vector, for the PDF and the HTML page); the
     # PNG is rasterised from that SVG by typst's SVG renderer, in a fraction of the time a second
     # matplotlib draw would take, and matches the SVG exactly.
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        # Lay the figure out once and save it without a layout engine: savefig would otherwise
+        # draw the whole figure an extra time, invisibly, only to run the layout.
+        engine.execute(fig)
+        fig.set_layout_engine(None)
     svg_buf = io.StringIO()
     fig.savefig(svg_buf, format="svg", metadata={"Date": None, "Creator": None})
     svg = _stable_svg_ids(svg_buf.getvalue())
