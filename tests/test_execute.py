@@ -155,3 +155,30 @@ def test_kernels_write_no_input_history_outside_the_project(tmp_path, monkeypatc
     execute.execute_chapters([_run(tmp_path, nb, {})], tmp_path, log=lambda _m: None)
     history = list(ipython_dir.rglob("history.sqlite"))
     assert all(b"secret_cell_text" not in p.read_bytes() for p in history), history
+
+
+def test_printed_text_split_by_the_kernel_is_one_output(tmp_path):
+    # Flushing between two writes makes the kernel send two stream messages, as a timing-
+    # dependent flush can do in the middle of one print; the executed notebook must not depend
+    # on that timing.
+    nb = _notebook(tmp_path / "demo.ipynb",
+                   "import sys\nsys.stdout.write('one'); sys.stdout.flush()\nprint(' two')")
+    run = _run(tmp_path, nb, {})
+    execute.execute_chapters([run], tmp_path, log=lambda _m: None)
+    outputs = nbformat.read(run.output, as_version=4).cells[-1].outputs
+    assert [(o.output_type, o.name, o.text) for o in outputs] == [("stream", "stdout", "one two\n")]
+
+
+def test_coalesce_streams_keeps_other_outputs_in_order():
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="a"),
+        nbformat.v4.new_output("stream", name="stdout", text=["b", "\n"]),
+        nbformat.v4.new_output("display_data", data={"text/plain": "d"}),
+        nbformat.v4.new_output("stream", name="stdout", text="c"),
+        nbformat.v4.new_output("stream", name="stderr", text="e"),
+    ]
+    execute.coalesce_streams(cell)
+    assert [(o["output_type"], o.get("name"), o.get("text")) for o in cell.outputs] == [
+        ("stream", "stdout", "ab\n"), ("display_data", None, None), ("stream", "stdout", "c"),
+        ("stream", "stderr", "e")]

@@ -155,13 +155,38 @@ def _cell_label(cell) -> str | None:
     return None
 
 
+def coalesce_streams(cell) -> None:
+    """Merge consecutive stdout (or stderr) outputs of a cell into one.
+
+    The kernel sends printed text in pieces as its output thread flushes, so one ``print`` can
+    arrive as one output or as two ("text" and "\n") depending on timing; merged, the same cell
+    gives the same notebook every time.
+    """
+    merged = []
+    for out in cell.get("outputs", []):
+        prev = merged[-1] if merged else None
+        if (prev is not None and out.get("output_type") == "stream"
+                and prev.get("output_type") == "stream" and prev.get("name") == out.get("name")):
+            prev["text"] = _text(prev.get("text", "")) + _text(out.get("text", ""))
+            continue
+        merged.append(out)
+    if "outputs" in cell:
+        cell["outputs"] = merged
+
+
+def _text(value) -> str:
+    return "".join(value) if isinstance(value, list) else value
+
+
 def _sanitize(nb, run: ChapterRun, root: Path) -> None:
-    """Drop what makes executed notebooks differ between identical builds (times, paths)."""
+    """Drop what makes executed notebooks differ between identical builds (times, paths, the
+    timing-dependent splitting of printed text)."""
     pm = nb.metadata.get("papermill", {})
     for key in ("start_time", "end_time", "duration", "exception", "input_path", "output_path",
                 "environment_variables", "version"):
         pm.pop(key, None)
     for cell in nb.cells:
+        coalesce_streams(cell)
         cell.metadata.pop("execution", None)
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell["id"] = "injected-parameters"  # papermill gives the cell it adds a random id
