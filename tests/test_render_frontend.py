@@ -138,6 +138,12 @@ def test_notebook_cells(book):
         "[Data (CSV)](figures/fig-line.csv)]{.figure-downloads}"
     ) in md
     assert "[[Data (CSV)](figures/tbl-counts.csv)]{.figure-downloads}" in md
+    # the "Source: …" paragraph printed under a table joins its downloads, styled as a source
+    assert (
+        "{#tbl-counts}\n\n::: {.figure-meta}\n[Source: made-up test values]{.figure-source}\n"
+        "[[Data (CSV)](figures/tbl-counts.csv)]{.figure-downloads}"
+    ) in md
+    assert "\nSource: made-up test values\n" not in md
     for rel in (
         "figures/fig-line.svg",
         "02-data_files/fig-bars.png",

@@ -492,6 +492,12 @@ class NotebookReader:
         end = rows[0]
         while end + 1 < len(lines) and lines[end + 1].lstrip().startswith("|"):
             end += 1
+        # A "Source: …" paragraph right after the table (what show_table prints, so a reader of
+        # the notebook sees it too) goes under the table in the same style as a figure's source.
+        rest = "\n".join(lines[end + 1:]).strip("\n")
+        if rest.startswith("Source:") and "\n\n" not in rest and not meta.get("source"):
+            meta = {**meta, "source": " ".join(rest.split())}
+            lines = lines[: end + 1]
         lines[end + 1 : end + 1] = ["", f": {caption} {{#{label}}}", ""]
         return "\n".join(lines).strip("\n") + "\n" + self.meta_div(meta, ("csv",), where)
 

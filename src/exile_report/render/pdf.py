@@ -166,7 +166,7 @@ def _main_source(book: Book, body: str) -> str:
         f"colophon: ({rows}{',' if rows else ''})",
     ]
     header = (
-        f'#import "{STYLE.name}": book, callout, fit-image\n'
+        f'#import "{STYLE.name}": book, callout, fit-image, source-line\n'
         "#show: book.with(\n  " + ",\n  ".join(arguments) + ",\n)\n\n"
     )
     return header + body

@@ -152,6 +152,17 @@ local function callout(div, filters)
   return out
 end
 
+--- The inlines of the ``.figure-source`` span in a figure-meta div, or nil.
+local function table_source(div)
+  local found
+  div:walk({
+    Span = function(span)
+      if not found and has_class(span, "figure-source") then found = span.content end
+    end,
+  })
+  return found
+end
+
 --- Two passes. First the top-level blocks in order, so that a chapter heading knows which chapter
 --- it opens and a figure takes the source line of the figure-meta div right after it; then one
 --- walk over the whole document for what is nested (callouts, other figures, sub-headings).
@@ -168,6 +179,14 @@ function Pandoc(doc)
     if blk.t == "Figure" and nxt and nxt.t == "Div" and has_class(nxt, "figure-meta") then
       -- the figure-meta div after it is HTML-only (the image carries its source line)
       out:insert(figure(blk) or blk)
+      i = i + 2
+    elseif blk.t == "Table" and nxt and nxt.t == "Div" and has_class(nxt, "figure-meta") then
+      -- a table has no image to carry its source line: keep that line, drop the downloads
+      out:insert(blk)
+      local source = table_source(nxt)
+      if source then
+        out:insert(pandoc.RawBlock("typst", "#source-line[" .. inline_markup(source) .. "]"))
+      end
       i = i + 2
     elseif blk.t == "Header" then
       out:insert(heading(blk))
