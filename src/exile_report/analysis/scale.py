@@ -549,6 +549,9 @@ def _label_hosts(ax, projected, values, hosts, xlim, ylim) -> None:
         dark = iso in values and value_bin(values[iso]) >= 3
         ax.text(cx, cy, iso, ha="center", va="center", fontsize=6.5,
                 color="white" if dark else "black")
+    from matplotlib.patheffects import withStroke
+
+    halo = [withStroke(linewidth=2.2, foreground="white")]  # legible over any country's fill
     mid = (xlim[0] + xlim[1]) / 2
     for east in (False, True):
         last_y = math.inf
@@ -557,7 +560,7 @@ def _label_hosts(ax, projected, values, hosts, xlim, ylim) -> None:
             last_y = ty
             dx = 0.1 * width if east else -0.1 * width
             ax.annotate(iso, (cx, cy), xytext=(cx + dx, ty), fontsize=6.5,
-                        ha="left" if east else "right", va="center",
+                        ha="left" if east else "right", va="center", path_effects=halo,
                         arrowprops={"arrowstyle": "-", "color": "#333333", "linewidth": 0.5})
 
 
@@ -602,15 +605,18 @@ def plot_map(fig, geo: dict, values: dict[str, float], hosts, names: dict | None
         (x0, x1), (y0, y1) = _box_limits(lon_range, lat_range)
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
-        ax.set_aspect("equal")
+        ax.set_aspect("equal", anchor="S")
         ax.set_xticks([])
         ax.set_yticks([])
         ax.grid(False)
         if label:
             _label_hosts(ax, projected, values, hosts, (x0, x1), (y0, y1))
 
-    gs = fig.add_gridspec(1, 2, width_ratios=(1.55, 1), left=0.0, right=1.0, bottom=0.25,
-                          top=0.99, wspace=0.03)
+    # The legend and the source line take a fixed 0.75 in at the bottom; the panels keep their
+    # shape (equal-area) and sit right above the legend.
+    height = fig.get_figheight()
+    gs = fig.add_gridspec(1, 2, width_ratios=(1.55, 1), left=0.0, right=1.0,
+                          bottom=0.75 / height, top=0.99, wspace=0.03)
     world = fig.add_subplot(gs[0])
     draw(world, (-180, 180), (-56, 84), 0.2)
     for s in world.spines.values():
@@ -626,7 +632,7 @@ def plot_map(fig, geo: dict, values: dict[str, float], hosts, names: dict | None
     handles = [Patch(facecolor=cmap(i), label=lab) for i, lab in enumerate(bin_labels())]
     handles += [Patch(facecolor="white", edgecolor="#555555", label="host, no figure"),
                 Patch(facecolor="#8c8c8c", label="Russia (origin)")]
-    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.04), ncol=4,
+    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.12 / height), ncol=4,
                fontsize=7.5, title="People still abroad (persons)", title_fontsize=8)
 
 
