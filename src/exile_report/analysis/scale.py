@@ -461,9 +461,11 @@ def plot_ladder(ax, ladder: pd.DataFrame) -> None:
     """Worldwide estimates against the date they refer to: a vertical bar from low to high, a
     marker at the central value, colour and marker by concept, log scale (trips dwarf persons)."""
     import matplotlib.dates as mdates
+    from matplotlib.patheffects import withStroke
 
     from ..plotting import mark_dates, thousands
 
+    halo = [withStroke(linewidth=2.2, foreground="white")]  # ids stay legible over lines
     placed: list = []
     for r in ladder.sort_values(["period_end", "mid"]).itertuples():
         colour, marker = CONCEPT_COLOURS[r.concept], CONCEPT_MARKERS[r.concept]
@@ -476,7 +478,9 @@ def plot_ladder(ax, ladder: pd.DataFrame) -> None:
         placed.append((r.period_end, r.mid))
         ax.annotate(r.estimate_id, (r.period_end, r.mid), xytext=(-5 if near else 5, 0),
                     ha="right" if near else "left", textcoords="offset points", fontsize=6.5,
-                    va="center", color="#333333")
+                    va="center", color="#333333", path_effects=halo)
+    # room left of the earliest estimate for an id written on its left
+    ax.set_xlim(left=ladder["period_end"].min() - pd.Timedelta(days=75))
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(thousands)
     ax.yaxis.set_minor_formatter(lambda *_: "")
