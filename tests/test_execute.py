@@ -145,7 +145,7 @@ def test_kernels_to_start(tmp_path, kwargs, executed, expected):
     folder.mkdir(parents=True)
     for i in range(executed):
         (folder / f"{i}.ipynb").write_text("{}")
-    assert execute.kernels_to_start(tmp_path, jobs=2, **kwargs) == expected
+    assert execute.kernels_to_start(folder, jobs=2, **kwargs) == expected
 
 
 def test_kernels_write_no_input_history_outside_the_project(tmp_path, monkeypatch):

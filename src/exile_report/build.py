@@ -130,8 +130,9 @@ def _build(root: Path, *, overrides, param_set, chapters, jobs, render, only, lo
     # this process resolves parameters and checks data (see execute.KernelPool).
     kernels = execute.KernelPool()
     try:
-        kernels.start(execute.kernels_to_start(root, chapters=chapters, overrides=overrides,
-                                               param_set=param_set, only=only, jobs=jobs), root)
+        kernels.start(execute.kernels_to_start(root / BUILD / "executed", chapters=chapters,
+                                               overrides=overrides, param_set=param_set,
+                                               only=only, jobs=jobs), root)
         return _build_steps(root, t0, kernels, overrides=overrides, param_set=param_set,
                             chapters=chapters, jobs=jobs, render=render, only=only, log=log)
     finally:

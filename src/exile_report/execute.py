@@ -366,18 +366,18 @@ def _stop_kernel(km, loop: asyncio.AbstractEventLoop | None = None) -> None:
         pass
 
 
-def kernels_to_start(root: Path, *, chapters=(), overrides=(), param_set=None, only=(),
+def kernels_to_start(executed: Path, *, chapters=(), overrides=(), param_set=None, only=(),
                      jobs: int | None = None) -> int:
     """How many kernels to start ahead, judged before parameters and fingerprints are known.
 
     Only where a chapter will almost surely execute: chapters forced with ``--chapter``, a
     ``--param`` or ``--set`` given, or executed notebooks missing (a cold build). A plain
-    rebuild starts none, so a build with nothing to do stays quick.
+    rebuild starts none, so a build with nothing to do stays quick. ``executed`` is the folder
+    of executed notebooks.
     """
     from .params import CHAPTER_MODULES
 
     cap = jobs or os.cpu_count() or 1
-    executed = root / "_build" / "executed"
     if chapters:
         n = len(set(chapters))
     elif overrides:
