@@ -19,6 +19,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib import patheffects
 
 from .paths import FIGURES
 
@@ -42,6 +43,9 @@ KEY_DATES = {
     "invasion": ("Invasion of Ukraine", "2022-02-24"),
     "mobilisation": ("Mobilisation decree", "2022-09-21"),
 }
+
+#: A white outline for labels drawn over lines or coloured areas, so they stay legible.
+LABEL_HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
 
 FIG_WIDTH = 7.0  # inches; fits the PDF text block and scales down on phones
 DPI = 150
@@ -184,8 +188,8 @@ def save_figure(fig, label: str, *, data: pd.DataFrame, source: str, display: bo
     fig.savefig(svg_buf, format="svg", metadata={"Date": None, "Creator": None})
     svg = _stable_svg_ids(svg_buf.getvalue())
     files["svg"].write_text(svg, encoding="utf-8")
-    width_in = fig.get_size_inches()[0]
-    files["png"].write_bytes(svg_to_png(files["svg"], width_in=width_in, dpi=DPI))
+    png_bytes = svg_to_png(files["svg"], width_in=fig.get_size_inches()[0], dpi=DPI)
+    files["png"].write_bytes(png_bytes)
     data.to_csv(files["csv"], index=False, lineterminator="\n")
     meta = {
         "exile_report": {
@@ -198,8 +202,6 @@ def save_figure(fig, label: str, *, data: pd.DataFrame, source: str, display: bo
         import base64
 
         from IPython.display import display as ipy_display
-
-        png_bytes = files["png"].read_bytes()
 
         ipy_display(
             {

@@ -22,6 +22,14 @@ from exile_report import paths
 if TYPE_CHECKING:
     import pandera.pandas as pa
 
+def _pandera():
+    """pandera, imported when a schema is first built: notebooks that load hash-verified
+    tables never pay for importing it."""
+    import pandera.pandas as pa
+
+    return pa
+
+
 # ---------------------------------------------------------------- column and table contracts
 
 PANDAS_DTYPE = {"string": "string", "integer": "Int64", "number": "float64",
@@ -45,8 +53,7 @@ class Col:
     description: str = ""
 
     def checks(self) -> list[pa.Check]:
-        import pandera.pandas as pa  # imported when a schema is built: notebooks that
-        # load hash-verified tables never pay for it
+        pa = _pandera()
         out = []
         if self.allowed is not None:
             out.append(pa.Check.isin(list(self.allowed)))
@@ -323,8 +330,7 @@ def _keys_known(value) -> bool:
 # ---------------------------------------------------------------- pandera
 
 def _row_checks(table: Table) -> list[pa.Check]:
-    import pandera.pandas as pa  # imported when a schema is built: notebooks that
-    # load hash-verified tables never pay for it
+    pa = _pandera()
     checks = []
     for early, late in table.date_order:
         def ordered(df, early=early, late=late):
@@ -360,8 +366,7 @@ def _date_bounds(series: pd.Series) -> pd.Series:
 @cache
 def schema(name: str) -> pa.DataFrameSchema:
     """The pandera schema of a table."""
-    import pandera.pandas as pa  # imported when a schema is built: notebooks that
-    # load hash-verified tables never pay for it
+    pa = _pandera()
     table = TABLES[name]
     columns = {}
     for c in table.columns:

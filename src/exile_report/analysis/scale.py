@@ -461,11 +461,9 @@ def plot_ladder(ax, ladder: pd.DataFrame) -> None:
     """Worldwide estimates against the date they refer to: a vertical bar from low to high, a
     marker at the central value, colour and marker by concept, log scale (trips dwarf persons)."""
     import matplotlib.dates as mdates
-    from matplotlib.patheffects import withStroke
 
-    from ..plotting import mark_dates, thousands
+    from ..plotting import LABEL_HALO, mark_dates, thousands
 
-    halo = [withStroke(linewidth=2.2, foreground="white")]  # ids stay legible over lines
     placed: list = []
     for r in ladder.sort_values(["period_end", "mid"]).itertuples():
         colour, marker = CONCEPT_COLOURS[r.concept], CONCEPT_MARKERS[r.concept]
@@ -478,7 +476,7 @@ def plot_ladder(ax, ladder: pd.DataFrame) -> None:
         placed.append((r.period_end, r.mid))
         ax.annotate(r.estimate_id, (r.period_end, r.mid), xytext=(-5 if near else 5, 0),
                     ha="right" if near else "left", textcoords="offset points", fontsize=6.5,
-                    va="center", color="#333333", path_effects=halo)
+                    va="center", color="#333333", path_effects=LABEL_HALO)
     # room left of the earliest estimate for an id written on its left
     ax.set_xlim(left=ladder["period_end"].min() - pd.Timedelta(days=75))
     ax.set_yscale("log")
@@ -553,9 +551,8 @@ def _label_hosts(ax, projected, values, hosts, xlim, ylim) -> None:
         dark = iso in values and value_bin(values[iso]) >= 3
         ax.text(cx, cy, iso, ha="center", va="center", fontsize=6.5,
                 color="white" if dark else "black")
-    from matplotlib.patheffects import withStroke
+    from ..plotting import LABEL_HALO
 
-    halo = [withStroke(linewidth=2.2, foreground="white")]  # legible over any country's fill
     mid = (xlim[0] + xlim[1]) / 2
     for east in (False, True):
         last_y = math.inf
@@ -564,7 +561,7 @@ def _label_hosts(ax, projected, values, hosts, xlim, ylim) -> None:
             last_y = ty
             dx = 0.1 * width if east else -0.1 * width
             ax.annotate(iso, (cx, cy), xytext=(cx + dx, ty), fontsize=6.5,
-                        ha="left" if east else "right", va="center", path_effects=halo,
+                        ha="left" if east else "right", va="center", path_effects=LABEL_HALO,
                         arrowprops={"arrowstyle": "-", "color": "#333333", "linewidth": 0.5})
 
 
