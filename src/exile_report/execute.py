@@ -236,11 +236,16 @@ def execute_one(run: ChapterRun, root: Path, km=None) -> ChapterRun:
 
 
 def _execute_in_loop(run: ChapterRun, root: Path, tmp: Path, start: float, km) -> ChapterRun:
+    import nbformat
     import papermill as pm
 
+    from . import inline
+
     try:
+        source = nbformat.read(root / run.notebook, as_version=4)
+        inline.prepare(source)  # hidden cells that evaluate the Markdown's inline expressions
         nb = pm.execute_notebook(
-            str(root / run.notebook), str(tmp), parameters=copy.deepcopy(run.params),
+            source, str(tmp), parameters=copy.deepcopy(run.params),
             kernel_name=KERNEL_NAME, cwd=str(root), progress_bar=False, log_output=False,
             report_mode=False, request_save_on_cell_execute=False, language="python",
             km=km, extra_arguments=KERNEL_ARGS,
@@ -261,11 +266,12 @@ def _execute_in_loop(run: ChapterRun, root: Path, tmp: Path, start: float, km) -
     run.seconds = time.perf_counter() - start
     try:
         check_outputs(nb, run.key)
+        inline.substitute(nb)
+    except inline.InlineError as exc:
+        raise ExecutionError(f"chapter {run.key} ({run.notebook}): {exc}") from None
     finally:
         tmp.unlink(missing_ok=True)
     _sanitize(nb, run, root)
-    import nbformat
-
     nbformat.write(nb, tmp)
     os.replace(tmp, run.output)
     run.executed = True

@@ -14,7 +14,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from ..cite import cite
+from ..prose import cite
 from ..maps import country_rings, equal_earth
 from ..params import Param
 

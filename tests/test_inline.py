@@ -1,0 +1,76 @@
+"""Quarto inline expressions in chapter Markdown: found, evaluated in the kernel, substituted."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from exile_report import inline, prose
+from exile_report.execute import ChapterRun, ExecutionError, execute_one
+
+
+def test_expressions_are_found_in_order_and_not_in_code_blocks():
+    md = "A `{python} a` and `{python}  b + 1 ` here.\n```\n`{python} c`\n```\n`code` `{python} d`"
+    assert inline.expressions(md) == ["a", "b + 1", "d"]
+
+
+def test_prepare_and_substitute_round_trip_without_a_kernel():
+    nb = new_notebook(cells=[new_code_cell("x = 1"), new_markdown_cell("x is `{python} x`."),
+                             new_markdown_cell("plain")])
+    assert inline.prepare(nb) == 1
+    hidden = nb.cells[2]
+    assert inline.TAG in hidden.metadata["tags"] and hidden["id"] == "inline-1"
+    # what the kernel would display for the hidden cell
+    hidden["outputs"] = [{"output_type": "display_data", "metadata": {},
+                          "data": {inline.MIME: {"cell": 1, "values": ["1,000"]}}}]
+    assert inline.substitute(nb) == 1
+    assert [c.source for c in nb.cells] == ["x = 1", "x is 1,000.", "plain"]
+
+
+def test_a_markdown_cell_whose_values_are_missing_is_an_error():
+    nb = new_notebook(cells=[new_markdown_cell("`{python} x`")])
+    with pytest.raises(inline.InlineError, match="Markdown cell 0"):
+        inline.substitute(nb)
+
+
+def _run(tmp_path, cells):
+    (tmp_path / "chapters").mkdir()
+    path = tmp_path / "chapters" / "t.ipynb"
+    nb = new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "exile-report", "language": "python",
+                                 "display_name": "Python 3 (exile-report)"}
+    nbformat.write(nb, path)
+    run = ChapterRun(key="t", notebook=path.relative_to(tmp_path),
+                     output=tmp_path / "_build" / "t.ipynb", params={}, fingerprint="f")
+    execute_one(run, tmp_path)
+    return json.loads(run.output.read_text())
+
+
+def test_values_are_computed_in_the_kernel_at_the_point_of_the_markdown(tmp_path):
+    out = _run(tmp_path, [
+        new_code_cell("from exile_report import prose\nn = 12345"),
+        new_markdown_cell("We count `{python} prose.num(n)` people, `{python} prose.pct(0.25)`."),
+        new_code_cell("n = 1"),
+        new_markdown_cell("Then `{python} n`."),
+    ])
+    md = ["".join(c["source"]) for c in out["cells"] if c["cell_type"] == "markdown"]
+    assert md == ["We count 12,345 people, 25%.", "Then 1."]
+    assert not any(inline.TAG in c["metadata"].get("tags", []) for c in out["cells"])
+
+
+def test_a_failing_expression_names_the_chapter_and_markdown_cell(tmp_path):
+    with pytest.raises(ExecutionError, match=r"chapter t .*Markdown cell 1.*NameError"):
+        _run(tmp_path, [new_code_cell("a = 1"), new_markdown_cell("`{python} missing_name`")])
+
+
+def test_prose_formats():
+    assert prose.num(1234567) == "1,234,567" and prose.num(3053.5999, 1) == "3,053.6"
+    assert prose.pct(0.731) == "73%" and prose.pct(0.289, 1) == "28.9%"
+    assert prose.date("2022-02-24") == "24 February 2022"
+    assert prose.date("2022-03-01", "month") == "March 2022"
+    assert prose.cite("a; b") == "[@a; @b]" and prose.cite(["a", "a"]) == "[@a]"
+    assert prose.listing(["x", "y", "z"]) == "x, y and z"
+    assert prose.text("*x* [@k](javascript:1) <b>") == r"\*x\* \[\@k\]\(javascript:1\) \<b\>"
