@@ -14,6 +14,16 @@ any renderer (the built-in engine or Quarto itself) reads as it is.
 Like Quarto, the value of an expression is written as Markdown: ``str(value)``. Pre-format values
 with :mod:`exile_report.prose` (numbers, percentages, dates, citations) and escape data text with
 ``prose.text``.
+
+Where the data decide which paragraph the chapter needs (a selection with no events, a year with
+no data), a Markdown cell may start with a condition line::
+
+    <!-- if: not events.empty -->
+    @fig-timeline shows the `{python} len(events)` events ...
+
+The condition is evaluated first, at the same point of the chapter; when it is false the cell is
+left out of the book (its expressions are not evaluated), when true the line is removed. Jupyter
+hides the comment, so the notebook still reads as prose.
 """
 
 from __future__ import annotations
@@ -26,6 +36,8 @@ TAG = "exile-report-inline"
 #: `{python} expr` with the expression up to the closing backtick (no backticks inside).
 PATTERN = re.compile(r"`\{python\}[ \t]+([^`\n]+?)[ \t]*`")
 _FENCE = re.compile(r"^\s*(```|~~~)")
+#: A Markdown cell's optional first line: the condition under which the cell is in the book.
+CONDITION = re.compile(r"\A[ \t]*<!--[ \t]*if:[ \t]*(.+?)[ \t]*-->[ \t]*(?:\n|\Z)")
 
 
 class InlineError(RuntimeError):
@@ -44,6 +56,12 @@ def expressions(markdown: str) -> list[str]:
     return found
 
 
+def condition(markdown: str) -> str | None:
+    """The expression of a cell's ``<!-- if: expr -->`` first line, or None."""
+    m = CONDITION.match(markdown)
+    return m.group(1) if m else None
+
+
 def _source(cell) -> str:
     src = cell.get("source", "")
     return "".join(src) if isinstance(src, list) else src
@@ -60,11 +78,12 @@ def prepare(nb) -> int:
         if cell.get("cell_type") != "markdown":
             continue
         exprs = expressions(_source(cell))
-        if not exprs:
+        cond = condition(_source(cell))
+        if not exprs and cond is None:
             continue
         n += 1
         code = (f"__import__('exile_report.inline', fromlist=['evaluate']).evaluate("
-                f"globals(), {exprs!r}, {index})")
+                f"globals(), {exprs!r}, {index}" + (f", {cond!r})" if cond is not None else ")"))
         new = new_code_cell(code, metadata={"tags": [TAG]})
         new["id"] = f"inline-{index}"  # fixed ids: identical builds give identical notebooks
         cells.append(new)
@@ -72,20 +91,22 @@ def prepare(nb) -> int:
     return n
 
 
-def evaluate(namespace: dict, exprs: list[str], cell_index: int) -> None:
-    """Run in the kernel: evaluate ``exprs`` in ``namespace`` and display their text."""
+def evaluate(namespace: dict, exprs: list[str], cell_index: int, cond: str | None = None) -> None:
+    """Run in the kernel: evaluate ``cond`` (if any) and, when it holds, ``exprs`` in
+    ``namespace``; display their text."""
     from IPython.display import display
 
-    values = []
-    for expr in exprs:
+    def value_of(expr: str, what: str):
         try:
-            value = eval(expr, namespace)  # the chapter's own code, like any cell
+            return eval(expr, namespace)  # the chapter's own code, like any cell
         except Exception as exc:  # noqa: BLE001 - reported with the expression and the cell
             raise InlineError(
-                f"inline expression `{{python}} {expr}` in Markdown cell {cell_index}: "
+                f"{what} `{expr}` in Markdown cell {cell_index}: "
                 f"{type(exc).__name__}: {exc}") from None
-        values.append(str(value))
-    display({MIME: {"cell": cell_index, "values": values}}, raw=True)
+
+    keep = True if cond is None else bool(value_of(cond, "condition"))
+    values = [str(value_of(e, "inline expression {python}")) for e in exprs] if keep else []
+    display({MIME: {"cell": cell_index, "values": values, "keep": keep}}, raw=True)
 
 
 def substitute(nb) -> int:
@@ -94,6 +115,7 @@ def substitute(nb) -> int:
     Returns the number of expressions replaced. Raises :class:`InlineError` when a Markdown cell
     has expressions but no values (its evaluating cell did not run)."""
     values: dict[int, list[str]] = {}
+    dropped: set[int] = set()
     kept = []
     for cell in nb.cells:
         if TAG in cell.get("metadata", {}).get("tags", []):
@@ -103,6 +125,8 @@ def substitute(nb) -> int:
                     if isinstance(data, str):
                         data = json.loads(data)
                     values[int(data["cell"])] = list(data["values"])
+                    if not data.get("keep", True):
+                        dropped.add(int(data["cell"]))
             continue
         kept.append(cell)
     # Indices in the hidden cells refer to the notebook before the hidden cells were inserted,
@@ -115,6 +139,14 @@ def substitute(nb) -> int:
         if cell.get("cell_type") != "markdown":
             continue
         src = _source(cell)
+        cond = condition(src)
+        if cond is not None:
+            if index not in values:
+                raise InlineError(f"Markdown cell {index}: its condition was not evaluated")
+            if index in dropped:
+                continue
+            src = CONDITION.sub("", src, count=1)
+            cell["source"] = src
         exprs = expressions(src)
         if not exprs:
             continue
@@ -123,7 +155,8 @@ def substitute(nb) -> int:
             raise InlineError(f"Markdown cell {index}: its inline expressions were not evaluated")
         cell["source"] = _replace(src, vals)
         n += len(vals)
-    nb.cells = kept
+    gone = {id(original[i]) for i in dropped}
+    nb.cells = [c for c in kept if id(c) not in gone]
     return n
 
 
