@@ -1,6 +1,7 @@
 """Chapter 1 (history): the computations on hand-made inputs, on the real registers and UNHCR
 data, the parameter checks, and the notebook run with non-default parameters."""
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -81,11 +82,15 @@ def test_legal_steps_keep_machinery_laws_in_range():
 
 def test_event_and_citations():
     ev = h.event(TL, "T002")
-    assert ev["cite"] == "[@b; @c]" and ev["date"] == "1881" and ev["year"] == 1881
-    assert h.event(TL, "T003")["date"] == "28 September 1922"
+    assert ev.cite == "[@b; @c]" and ev.date == "1881" and ev.year == 1881
+    assert h.event(TL, "T003").date == "28 September 1922"
     with pytest.raises(KeyError):
         h.event(TL, "T999")
     assert h.citations(TL.iloc[1:3]) == "[@b; @c]"
+    events = h.Events(TL)
+    assert events.T002 == ev
+    with pytest.raises(AttributeError, match="timeline has no event T999"):
+        _ = events.T999
 
 
 # -------------------------------------------------------------------- wave estimates, unit
@@ -237,11 +242,12 @@ def test_real_timeline_supports_the_chapter():
     tl = load("timeline")
     assert len(tl) >= 40 and tl["date"].min().year <= 1822 and tl["date"].max().year >= 2025
     assert set(tl["wave"]) == set(h.WAVES)
-    # every event the prose names exists
-    for i in ("T001", "T003", "T004", "T008", "T010", "T012", "T013", "T018", "T019", "T021",
-              "T022", "T023", "T026", "T027", "T029", "T031", "T032", "T034", "T036", "T037",
-              "T041", "T042", "T043", "T045", "T048", "T052", "T056", "T057", "T058", "T059",
-              "T061", "T062", "T064", "T069", "T071", "T072"):
+    # every event the chapter's Markdown quotes (`{python} event.T001.date`) exists
+    nb = nbformat.read(ROOT / "chapters/01-history.ipynb", as_version=4)
+    quoted = {m for c in nb.cells if c.cell_type == "markdown"
+              for m in re.findall(r"\bevent\.(T\d+)\.", c.source)}
+    assert len(quoted) >= 30
+    for i in sorted(quoted):
         h.event(tl, i)
     steps = h.legal_steps(tl, list(range(2012, 2026)), until=h.FOREIGN_AGENTS_SNAPSHOT)
     assert {d.year for d in steps["date"]} >= {2012, 2015, 2022}
@@ -272,20 +278,36 @@ def test_parameters_cell_equals_params_yml_defaults():
 # -------------------------------------------------------------------------------- notebook
 
 
-def test_notebook_runs_with_non_default_parameters(tmp_path):
+def _execute(tmp_path, params):
     from exile_report import execute
     from exile_report.execute import ChapterRun
 
-    params = {"start_year": 1991, "end_year": 2023, "categories": ["law", "expulsion"]}
     nb = Path("chapters/01-history.ipynb")
     run = ChapterRun(key="history", notebook=nb, output=tmp_path / "01-history.ipynb",
                      params=params, fingerprint=execute.chapter_fingerprint(ROOT / nb, params, "t"))
     execute.execute_chapters([run], ROOT, force={"history"}, log=lambda s: None)
     out = nbformat.read(run.output, as_version=4)
-    text = "".join(o.get("text", "") + str(o.get("data", {}).get("text/markdown", ""))
-                   for c in out.cells for o in c.get("outputs", []))
-    assert "between 1991 and\n2023" in text or "between 1991 and 2023" in text
-    assert "1,050 entries" in text  # the register totals do not depend on the years shown
+    markdown = "\n\n".join(c.source for c in out.cells if c.cell_type == "markdown")
+    assert "{python}" not in markdown and "<!-- if:" not in markdown
+    return out, " ".join(markdown.split())
+
+
+def test_notebook_runs_with_non_default_parameters(tmp_path):
+    params = {"start_year": 1991, "end_year": 2023, "categories": ["law", "expulsion"]}
+    out, text = _execute(tmp_path, params)
+    assert "fall between 1991 and 2023" in text
+    total = h.register_summary(load("foreign_agents_events"))["total"]
+    assert f"held {total:,} entries" in text  # the register totals do not depend on the years shown
+    assert "contain no event" not in text
     labels = [o["metadata"]["exile_report"]["label"] for c in out.cells
               for o in c.get("outputs", []) if "exile_report" in o.get("metadata", {})]
     assert {"fig-timeline", "fig-machinery", "fig-unhcr-long"} <= set(labels)
+
+
+def test_an_empty_selection_reads_correctly(tmp_path):
+    """Years with no event of the chosen category and no register: the chapter says so instead
+    of describing an empty figure, and cites no figure that is not drawn."""
+    _, text = _execute(tmp_path, {"start_year": 1822, "end_year": 1830, "categories": ["war"]})
+    assert "The chosen years (1822–1830) and categories contain no event of the timeline." in text
+    assert "@fig-timeline" not in text and "@fig-machinery" not in text
+    assert "changed with the laws: of the" in text

@@ -8,12 +8,14 @@ tests can feed them small hand-made tables with known answers.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
 from ..params import Param
+from ..prose import INVASION, cite, date
 
 CATEGORIES = ("law", "repression", "expulsion", "emigration-wave", "exile-institution",
               "designation", "war")
@@ -64,7 +66,6 @@ AGENT_TYPES = {
     "unknown": "Type not stated",
 }
 
-INVASION = pd.Timestamp("2022-02-24")
 #: Snapshot dates of the two registers (see data/README.md and the PROVENANCE files).
 FOREIGN_AGENTS_SNAPSHOT = pd.Timestamp("2025-08-15")
 UNDESIRABLE_SNAPSHOT = pd.Timestamp("2024-09-05")
@@ -116,23 +117,6 @@ def wave_spans(events: pd.DataFrame) -> pd.DataFrame:
     return spans
 
 
-def chronology_table(events: pd.DataFrame) -> pd.DataFrame:
-    """The events as a short reading table: date (as precise as the source), wave, event, source."""
-    def show_date(row) -> str:
-        fmt = {"day": "%d %b %Y", "month": "%b %Y", "year": "%Y"}[row["date_precision"]]
-        return row["date"].strftime(fmt).lstrip("0")
-
-    def cite(keys) -> str:
-        return "[" + "; ".join(f"@{k.strip()}" for k in str(keys).split(";") if k.strip()) + "]"
-
-    return pd.DataFrame({
-        "Date": [show_date(r) for _, r in events.iterrows()],
-        "Wave": events["wave_label"].to_numpy(),
-        "Event": events["title"].to_numpy(),
-        "Source": [cite(k) for k in events["citation_key"]],
-    })
-
-
 def events_per_wave(events: pd.DataFrame) -> pd.DataFrame:
     """Number of events per wave and category (the figure's data, in a countable form)."""
     if events.empty:
@@ -143,13 +127,7 @@ def events_per_wave(events: pd.DataFrame) -> pd.DataFrame:
 
 def citations(df: pd.DataFrame, column: str = "citation_key") -> str:
     """All citation keys of a table as one pandoc citation ``[@a; @b]`` (unique, in order)."""
-    keys: list[str] = []
-    for value in df[column].dropna():
-        for key in str(value).split(";"):
-            key = key.strip()
-            if key and key not in keys:
-                keys.append(key)
-    return "[" + "; ".join(f"@{k}" for k in keys) + "]" if keys else ""
+    return cite(df[column].dropna().tolist())
 
 
 # ------------------------------------------------------------------------------ wave estimates
@@ -222,7 +200,7 @@ def wave_estimates_table(est: pd.DataFrame) -> pd.DataFrame:
         "What is counted": est["concept"].to_numpy(),
         "Low": est["low_shown"].to_numpy(),
         "High": est["high_shown"].to_numpy(),
-        "Source": [cite_keys(v) for v in est["citation_key"]],
+        "Source": [cite(v) for v in est["citation_key"]],
     })
 
 
@@ -387,16 +365,6 @@ def change(series: pd.DataFrame, year_a: int, year_b: int, column: str = "total"
     if year_a not in s.index or year_b not in s.index or s[year_a] == 0:
         return None
     return {"a": int(s[year_a]), "b": int(s[year_b]), "ratio": float(s[year_b] / s[year_a])}
-
-
-def fmt_int(n) -> str:
-    """12,345 (the report's thousands separator)."""
-    return f"{int(n):,}"
-
-
-def fmt_pct(x: float) -> str:
-    """0.731 -> '73%'."""
-    return "–" if x is None or np.isnan(x) else f"{100 * x:.0f}%"
 
 
 # ------------------------------------------------------------------------------------ charts
@@ -715,25 +683,44 @@ def plot_unhcr(series: pd.DataFrame):
 # ------------------------------------------------------------------------- prose helpers
 
 
-def cite_keys(keys) -> str:
-    """``a;b`` -> ``[@a; @b]`` (a pandoc citation)."""
-    return "[" + "; ".join(f"@{k.strip()}" for k in str(keys).split(";") if k.strip()) + "]"
+@dataclass(frozen=True)
+class Event:
+    """One timeline event as the prose quotes it: its date as precise as the source gives it
+    ('13 February 1974', 'June 1972', '1831'), its year, title, citation and wave."""
+
+    date: str
+    year: int
+    title: str
+    cite: str
+    wave: str
 
 
-def show_date(date: pd.Timestamp, precision: str) -> str:
-    """A date as precise as the source gives it: '13 February 1974', 'June 1972', '1831'."""
-    fmt = {"day": "%d %B %Y", "month": "%B %Y", "year": "%Y"}[precision]
-    return date.strftime(fmt).lstrip("0")
-
-
-def event(timeline: pd.DataFrame, event_id: str) -> dict:
-    """One timeline event for the prose: its date as precise as sourced, year, title, citation."""
+def event(timeline: pd.DataFrame, event_id: str) -> Event:
+    """One timeline event for the prose; KeyError naming the id when the timeline lacks it."""
     rows = timeline[timeline["event_id"] == event_id]
     if rows.empty:
         raise KeyError(f"timeline has no event {event_id}")
     r = rows.iloc[0]
-    return {"date": show_date(r["date"], r["date_precision"]), "year": int(r["date"].year),
-            "title": r["title"], "cite": cite_keys(r["citation_key"]), "wave": r["wave"]}
+    return Event(date=date(r["date"], r["date_precision"]), year=int(r["date"].year),
+                 title=str(r["title"]), cite=cite(r["citation_key"]), wave=str(r["wave"]))
+
+
+class Events:
+    """The timeline's events by id, for the chapter's Markdown: `` `{python} event.T001.cite` ``.
+
+    An id the timeline does not hold raises an error naming it, so a sentence can never quote a
+    missing event."""
+
+    def __init__(self, timeline: pd.DataFrame):
+        self._timeline = timeline
+
+    def __getattr__(self, event_id: str) -> Event:
+        if event_id.startswith("_"):
+            raise AttributeError(event_id)
+        try:
+            return event(self._timeline, event_id)
+        except KeyError as exc:
+            raise AttributeError(exc.args[0]) from None
 
 
 def top_host(population: pd.DataFrame, year: int, origin: str = "RUS") -> dict:
