@@ -16,9 +16,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..prose import cite
 from ..maps import country_rings, equal_earth
 from ..params import Param
+from ..prose import cite, num, pct
 
 PARAMETERS = [
     Param("as_of", "date", "Date of our estimate: only figures referring to dates up to it are used."),
@@ -43,7 +43,6 @@ CONCEPTS = {
 #: The concept our own estimate sums; the only one that answers "how many are abroad now".
 STOCK = "stock-abroad"
 GRADE_ORDER = {"A": 0, "B": 1, "C": 2}
-FIRST_DAY = pd.Timestamp("2022-02-24")  # start of the full-scale invasion
 
 
 class IncomparableError(ValueError):
@@ -100,11 +99,11 @@ def register(estimates: pd.DataFrame, as_of) -> pd.DataFrame:
 
 
 def format_range(low, central, high, unit: str = "persons") -> str:
-    """'820,000–920,000', '650,000', '≥ 48,000', '15 %' – how a figure reads in a table."""
+    """'820,000–920,000', '650,000', '≥ 48,000', '15%' – how a figure reads in a table."""
     def fmt(v):
         if v is None or pd.isna(v):
             return None
-        return f"{v * 100:.0f} %" if unit == "share" else f"{v:,.0f}"
+        return pct(v) if unit == "share" else num(v)
     lo, mid, hi = fmt(low), fmt(central), fmt(high)
     if lo and hi and lo != hi:
         return f"{lo}–{hi}" + (f" (central {mid})" if mid and mid not in (lo, hi) else "")
@@ -710,47 +709,21 @@ def plot_sensitivity(ax, sens: pd.DataFrame, central: float) -> None:
 # ---------------------------------------------------------------- loading
 
 
-ESTIMATE_COLUMNS = ["estimate_id", "estimator", "estimator_type", "date_published", "period_start",
-                    "period_end", "geography", "concept", "low", "central", "high", "unit",
-                    "method", "figure_as_published", "citation_key", "grade", "note"]
-
-
-def load_estimates() -> tuple[pd.DataFrame, bool]:
-    """The curated register (``estimates.csv``) and whether it exists; an empty table of the
-    contract's columns when it does not, so the chapter still runs and says so."""
+def load_estimates() -> pd.DataFrame:
+    """The curated register of estimates (``estimates.csv``), figures as nullable floats."""
     from ..data import load
-    from ..paths import CURATED
 
-    if not (CURATED / "estimates.csv").is_file():
-        empty = pd.DataFrame({c: pd.Series(dtype="string") for c in ESTIMATE_COLUMNS})
-        for c in ("date_published", "period_start", "period_end"):
-            empty[c] = pd.Series(dtype="datetime64[us]")
-        for c in ("low", "central", "high"):
-            empty[c] = pd.Series(dtype="Float64")
-        return empty, False
     df = load("estimates")
     for c in ("low", "central", "high"):
         df[c] = df[c].astype("Float64")
-    return df, True
+    return df
 
 
 def load_conflicts() -> pd.DataFrame:
-    """Conflicts between sources: ``conflicts.csv`` (validated) plus any curated
-    ``conflicts-*.csv`` fragment not yet merged into it (read as text), one row per id."""
+    """Conflicts between sources (``conflicts.csv``, validated), as text, in id order."""
     from ..data import load
-    from ..paths import CURATED
 
-    parts = []
-    if (CURATED / "conflicts.csv").is_file():
-        parts.append(load("conflicts").astype("string"))
-    parts += [pd.read_csv(p, dtype="string") for p in sorted(CURATED.glob("conflicts-*.csv"))]
-    cols = ["conflict_id", "topic", "table", "row_ids", "claim_a", "source_a", "claim_b",
-            "source_b", "likely_reason", "treatment"]
-    parts = [p for p in parts if len(p)]
-    if not parts:
-        return pd.DataFrame({c: pd.Series(dtype="string") for c in cols})
-    return pd.concat(parts, ignore_index=True).drop_duplicates("conflict_id", keep="first") \
-        .sort_values("conflict_id").reset_index(drop=True)
+    return load("conflicts").astype("string").sort_values("conflict_id").reset_index(drop=True)
 
 
 def scale_conflicts(conflicts: pd.DataFrame, estimates: pd.DataFrame, hosts) -> pd.DataFrame:
@@ -766,9 +739,3 @@ def scale_conflicts(conflicts: pd.DataFrame, estimates: pd.DataFrame, hosts) -> 
         keep.append(not places or bool(places & (set(hosts) | {"WLD", None})))
     return df[keep].reset_index(drop=True)
 
-
-
-def long_date(value) -> str:
-    """'30 June 2023' (the report's date style in prose)."""
-    ts = _ts(value)
-    return f"{ts.day} {ts.strftime('%B %Y')}"
