@@ -2,72 +2,58 @@
 
 The preface (``index.qmd``) quotes these numbers through Quarto's ``{{< var findings.… >}}``
 shortcode; the build writes them into ``_variables.yml`` next to the edition and the parameters
-used. Nothing here is typed in: each value is derived from a processed or curated table, and each
-comes with the table it was computed from.
+used. Nothing here is typed in or computed a second way: each value comes from the same
+function of :mod:`exile_report.analysis` that the chapter quoting it uses, and is written with
+:mod:`exile_report.prose`, so the preface and the chapters cannot disagree.
 """
 
 from __future__ import annotations
 
-import pandas as pd
-
+from .analysis import history, scale
 from .data import load
-
-INVASION = pd.Timestamp("2022-02-24")
-
-
-def _fmt_int(n) -> str:
-    return f"{int(n):,}"
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.0f}%"
+from .prose import INVASION, date, num, pct
 
 
 def register_findings() -> dict:
-    fa = load("foreign_agents_events")
-    des = fa[fa["event"] == "designation"]
-    rem = fa[fa["event"] == "removal"]
-    total = int(des["count"].sum())
-    after = int(des.loc[pd.to_datetime(des["date"]) >= INVASION, "count"].sum())
-    last = pd.to_datetime(fa["date"]).max()
-    ud = load("undesirable_designations")
-    ud_total = int(ud["count"].sum())
-    ud_after = int(ud.loc[pd.to_datetime(ud["date"]) >= INVASION, "count"].sum())
+    """The two registers' totals, as chapter 1 states them (@sec-history-machinery)."""
+    fa = history.register_summary(load("foreign_agents_events"))
+    ud = history.undesirable_summary(load("undesirable_designations"))
     return {
-        "fa_entries": _fmt_int(total),
-        "fa_removed": _fmt_int(rem["count"].sum()),
-        "fa_after_invasion": _fmt_int(after),
-        "fa_share_after_invasion": _pct(after / total),
-        "fa_last_date": last.strftime("%-d %B %Y"),
-        "undesirable_total": _fmt_int(ud_total),
-        "undesirable_after_invasion": _fmt_int(ud_after),
-        "undesirable_last_date": pd.to_datetime(ud["date"]).max().strftime("%-d %B %Y"),
+        "fa_entries": num(fa["total"]),
+        "fa_removed": num(fa["removed"]),
+        "fa_after_invasion": num(fa["after"]),
+        "fa_share_after_invasion": pct(fa["share_after"]),
+        "fa_last_date": date(fa["last"]),
+        "undesirable_total": num(ud["total"]),
+        "undesirable_after_invasion": num(ud["after"]),
+        "undesirable_last_date": date(ud["last"]),
     }
 
 
 def asylum_findings() -> dict:
+    """New asylum applications by Russian citizens (persons, all years of the data, as chapter 2
+    counts them) and UNHCR's end-year stock of Russian origin (as chapter 1 counts it)."""
     apps = load("unhcr_applications")
-    new_p = apps[(apps["origin_iso3"] == "RUS") & (apps["app_type"] == "N") & (apps["app_pc"] == "P")]
-    by_year = new_p.groupby("year")["applied"].sum()
+    claims = scale.asylum_claims(apps, f"{int(apps['year'].max())}-12-31",
+                                 start_year=int(apps["year"].min()))
+    by_year = claims.set_index("year")["persons"].dropna()
     peak_year = int(by_year.idxmax())
-    pop = load("unhcr_population_origin_year")
-    rus = pop[pop["origin_iso3"] == "RUS"].set_index("year")
-    latest = int(rus.index.max())
-    stock = rus["refugees"].fillna(0) + rus["asylum_seekers"].fillna(0)
+    stock = history.unhcr_series(load("unhcr_population_origin_year"), 0, 9999).set_index("year")
+    latest = int(stock.index.max())
     return {
-        "rus_new_apps_2021": _fmt_int(by_year.get(2021, 0)),
-        "rus_new_apps_peak": _fmt_int(by_year[peak_year]),
+        "rus_new_apps_2021": num(by_year.get(2021, 0)),
+        "rus_new_apps_peak": num(by_year[peak_year]),
         "rus_new_apps_peak_year": str(peak_year),
-        "rus_new_apps_ratio": f"{by_year[peak_year] / by_year.get(2021, float('nan')):.1f}",
+        "rus_new_apps_ratio": num(by_year[peak_year] / by_year.get(2021, float("nan")), 1),
         "rus_stock_latest_year": str(latest),
-        "rus_stock_latest": _fmt_int(stock[latest]),
-        "rus_stock_2021": _fmt_int(stock.get(2021, 0)),
+        "rus_stock_latest": num(stock.loc[latest, "total"]),
+        "rus_stock_2021": num(stock["total"].get(2021, 0)),
     }
 
 
 def compute() -> dict:
     """All findings as text, keyed for ``{{< var findings.<key> >}}``."""
-    out: dict = {}
+    out: dict = {"invasion_date": date(INVASION)}
     out.update(register_findings())
     out.update(asylum_findings())
     return out
