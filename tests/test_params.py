@@ -7,12 +7,16 @@ import pytest
 import yaml
 
 from exile_report.params import (
+    APPENDIX,
     Param,
     ParamError,
     chapter_specs,
+    defaults,
+    markdown_table,
     parse_override,
     resolve_chapter,
     resolve_params,
+    with_table,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,6 +28,37 @@ def test_defaults_validate_for_every_chapter():
     assert set(values) == set(chapter_specs())
     for key, spec in chapter_specs().items():
         assert set(values[key]) == {p.name for p in spec.params}
+        for p in spec.params:
+            assert p.default is not None, f"{key}.{p.name} declares no default"
+            assert values[key][p.name] == p.check(key, p.default)
+
+
+def test_params_yml_declares_no_defaults_of_its_own(tmp_path):
+    """Defaults live in one place, the declarations; a 'defaults' section is refused, not
+    silently merged."""
+    assert "defaults" not in yaml.safe_load(PARAMS.read_text())
+    own = tmp_path / "params.yml"
+    own.write_text("defaults:\n  history: {start_year: 1900}\n")
+    with pytest.raises(ParamError, match="'defaults' section is not read: each default is declared"):
+        resolve_params(own)
+
+
+def test_appendix_table_is_generated_from_the_declarations():
+    text = (ROOT / APPENDIX).read_text(encoding="utf-8")
+    assert with_table(text) == text, "run `exile-report params --update-appendix`"
+    table = markdown_table()
+    for key, spec in chapter_specs().items():
+        for p in spec.params:
+            assert f"`{p.name}` | {{{{< var params.{key}.{p.name} >}}}} |" in table
+    assert "| 1 History | `start_year` |" in table and "| 4 Asylum law | `top_n` |" in table
+    with pytest.raises(ParamError, match="no generated-table markers"):
+        with_table("# A2 without markers\n")
+
+
+def test_an_edited_appendix_table_is_detected():
+    text = (ROOT / APPENDIX).read_text(encoding="utf-8")
+    edited = text.replace("| 2 Scale | `as_of` |", "| 2 Scale | `as_off` |")
+    assert edited != text and with_table(edited) == text
 
 
 def test_named_sets_validate():
@@ -33,9 +68,9 @@ def test_named_sets_validate():
         resolve_params(PARAMS, param_set=name)
 
 
-def test_notebook_parameters_cell_matches_params_yml():
+def test_notebook_parameters_cell_matches_the_declared_defaults():
     """The notebook runs on its own with the same defaults the book uses."""
-    defaults = yaml.safe_load(PARAMS.read_text())["defaults"]
+    declared = defaults()
     for key, spec in chapter_specs().items():
         nb = nbformat.read(ROOT / spec.notebook, as_version=4)
         first = nb.cells[0]
@@ -43,7 +78,7 @@ def test_notebook_parameters_cell_matches_params_yml():
         ns: dict = {}
         exec(first.source, ns)  # noqa: S102 - the parameters cell holds literals only
         found = {k: v for k, v in ns.items() if not k.startswith("__")}
-        assert found == defaults.get(key, {}), spec.notebook
+        assert found == declared[key], spec.notebook
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -105,11 +140,11 @@ def test_cross_parameter_checks():
 
 def test_malformed_params_file(tmp_path):
     bad = tmp_path / "params.yml"
-    bad.write_text("defaults:\n  history: {start_year: 1822\n")
+    bad.write_text("sets:\n  x: {history: {start_year: 1822}\n")
     with pytest.raises(ParamError, match=r"params\.yml: line \d+, column \d+: malformed YAML"):
         resolve_params(bad)
     bad.write_text("- just a list\n")
-    with pytest.raises(ParamError, match="expected a mapping with a 'defaults' section"):
+    with pytest.raises(ParamError, match="expected a mapping with a 'sets' section"):
         resolve_params(bad)
     with pytest.raises(ParamError, match="parameter file not found"):
         resolve_params(tmp_path / "missing.yml")

@@ -46,7 +46,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="consider only this chapter (repeatable); the others are left alone")
     sub.add_parser("data", help="derive data/processed/ from the raw snapshots in $EXILE_RAW_DIR")
     sub.add_parser("check", help="check every table against its schema, checksums and citations")
-    sub.add_parser("params", help="list every chapter parameter with its type, range and default")
+    pp = sub.add_parser("params", help="list every chapter parameter with its type, range and default")
+    pp.add_argument("--update-appendix", action="store_true",
+                    help="rewrite the table of parameters in chapters/A2-reproducing.qmd")
     return p
 
 
@@ -116,23 +118,14 @@ def _run(args) -> int:
         print("all checks passed")
         return 0
     if args.command == "params":
-        import yaml
+        from .params import APPENDIX, chapter_specs, describe, with_table
 
-        from .params import chapter_specs, read_params_file
-
-        defaults = read_params_file(ROOT / "params.yml")["defaults"]
-        for key, spec in chapter_specs().items():
-            print(f"{key}  ({spec.notebook})")
-            for p in spec.params:
-                rng = []
-                if p.minimum is not None or p.maximum is not None:
-                    rng.append(f"range {p.minimum:g}..{p.maximum:g}")
-                if p.choices:
-                    rng.append("one of " + ", ".join(map(str, p.choices)))
-                default = yaml.safe_dump(defaults.get(key, {}).get(p.name),
-                                         default_flow_style=True, width=10000).strip().removesuffix("...").strip()
-                print(f"  {p.name} ({p.kind}) = {default}")
-                print(f"      {p.help}" + (f" [{'; '.join(rng)}]" if rng else ""))
+        if args.update_appendix:
+            path = ROOT / APPENDIX
+            path.write_text(with_table(path.read_text(encoding="utf-8")), encoding="utf-8")
+            print(f"wrote the table of parameters into {APPENDIX}")
+            return 0
+        print(describe(chapter_specs()))
         return 0
     raise AssertionError(args.command)
 

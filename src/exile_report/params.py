@@ -1,10 +1,16 @@
 """Chapter parameters: what each chapter declares, and the validation every value passes through.
 
-Values come from ``params.yml`` (defaults and named sets) and from ``--param chapter.name=value`` on
-the command line. They are checked against each chapter's declared :class:`Param` list *before any
-kernel starts*, so a wrong value can neither produce a plausible-looking wrong book nor reach a
-notebook as code: only plain YAML scalars and lists of them pass, and papermill writes them into the
-notebook as Python literals.
+Each parameter is declared once, as a :class:`Param` in its chapter's ``PARAMETERS`` list: name,
+type, meaning, allowed values and default. Everything else is derived from that declaration or
+checked against it: the book's defaults, ``exile-report params``, the table of parameters in
+appendix A2 (:func:`markdown_table`, kept current by ``exile-report params --update-appendix``
+and a test), and each notebook's ``parameters`` cell (a test compares it with the defaults).
+
+Other values come from a named set in ``params.yml`` and from ``--param chapter.name=value`` on
+the command line. They are checked against the declarations *before any kernel starts*, so a
+wrong value can neither produce a plausible-looking wrong book nor reach a notebook as code: only
+plain YAML scalars and lists of them pass, and papermill writes them into the notebook as Python
+literals.
 """
 
 from __future__ import annotations
@@ -47,7 +53,8 @@ class Param:
     ``list[str]``, ``list[int]``, ``list[float]``, ``dict[str]`` (text keys to text values, e.g. the
     source chosen per country). ``choices`` restricts values (each element, for
     lists); ``minimum``/``maximum`` bound numbers (each element, for lists); ``length`` fixes a list's
-    length; ``non_empty`` forbids an empty list.
+    length; ``non_empty`` forbids an empty list; ``default`` is the value the book uses unless a
+    named set or ``--param`` gives another.
     """
 
     name: str
@@ -58,6 +65,7 @@ class Param:
     choices: tuple | None = None
     length: int | None = None
     non_empty: bool = True
+    default: Any = None
 
     def check(self, chapter: str, value: Any) -> Any:
         where = f"parameter {chapter}.{self.name}"
@@ -190,8 +198,14 @@ def parse_override(text: str) -> tuple[str, str, Any]:
     return chapter.strip(), name.strip(), value
 
 
+def defaults(specs: dict[str, ChapterSpec] | None = None) -> dict[str, dict]:
+    """The declared default of every chapter parameter, ``{chapter: {name: value}}``."""
+    specs = specs or chapter_specs()
+    return {key: {p.name: p.default for p in spec.params} for key, spec in specs.items()}
+
+
 def read_params_file(path: Path) -> dict:
-    """Read ``params.yml``: ``defaults: {chapter: {name: value}}`` and optional ``sets: {name: …}``."""
+    """Read ``params.yml``: named parameter sets, ``sets: {name: {chapter: {name: value}}}``."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -202,14 +216,20 @@ def read_params_file(path: Path) -> dict:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise ParamError(f"{path}:{where}: malformed YAML: {getattr(exc, 'problem', exc)}") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("defaults"), dict):
-        raise ParamError(f"{path}: expected a mapping with a 'defaults' section per chapter")
-    for section in ("defaults", *(("sets",) if "sets" in doc else ())):
-        if not isinstance(doc[section], dict):
-            raise ParamError(f"{path}: '{section}' must be a mapping")
-    unknown = set(doc) - {"defaults", "sets"}
+    if doc is None:
+        doc = {}
+    if not isinstance(doc, dict):
+        raise ParamError(f"{path}: expected a mapping with a 'sets' section of named parameter sets")
+    if "defaults" in doc:
+        raise ParamError(f"{path}: a 'defaults' section is not read: each default is declared with "
+                         "its chapter's parameters (see `exile-report params`); put other values "
+                         "in a named set under 'sets'")
+    unknown = set(doc) - {"sets"}
     if unknown:
         raise ParamError(f"{path}: unknown top-level key(s): {', '.join(sorted(unknown))}")
+    doc.setdefault("sets", {})
+    if not isinstance(doc["sets"], dict):
+        raise ParamError(f"{path}: 'sets' must be a mapping")
     return doc
 
 
@@ -219,15 +239,16 @@ def resolve_params(
     param_set: str | None = None,
     specs: dict[str, ChapterSpec] | None = None,
 ) -> dict[str, dict]:
-    """Merge defaults, a named set and command-line overrides; validate everything; return values.
+    """Merge the declared defaults, a named set of ``params_file`` and command-line overrides;
+    validate everything; return the values.
 
     Raises :class:`ParamError` on the first problem, naming the chapter, parameter and value.
     """
     specs = specs or chapter_specs()
     doc = read_params_file(params_file)
-    layers: list[tuple[str, dict]] = [(f"{params_file.name} defaults", doc["defaults"])]
+    layers: list[tuple[str, dict]] = [("declared defaults", defaults(specs))]
     if param_set is not None:
-        sets = doc.get("sets") or {}
+        sets = doc["sets"] or {}
         if param_set not in sets:
             raise ParamError(f"unknown parameter set {param_set!r}{_suggest(param_set, list(sets))};"
                              f" sets in {params_file.name}: {', '.join(sets) or 'none'}")
@@ -256,15 +277,71 @@ def resolve_params(
                 values[key][name] = declared[name].check(key, value)
 
     for key, spec in specs.items():
-        missing = [p.name for p in spec.params if p.name not in values[key]]
-        if missing:
-            raise ParamError(f"{params_file.name}: chapter {key} has no default for "
-                             f"{', '.join(missing)}")
         if spec.check is not None:
             problems = spec.check(dict(values[key]))
             if problems:
                 raise ParamError("; ".join(f"parameters of {key}: {p}" for p in problems))
     return values
+
+
+def chapter_title(spec: ChapterSpec) -> str:
+    """'1 History', '3 Host states': the chapter's number (from its notebook's name) and key."""
+    stem = Path(spec.notebook).stem
+    number, _, _ = stem.partition("-")
+    words = spec.key.replace("-", " ")
+    return f"{int(number) if number.isdigit() else number} {words[:1].upper()}{words[1:]}"
+
+
+def markdown_table(specs: dict[str, ChapterSpec] | None = None) -> str:
+    """The table of parameters in appendix A2, generated from the declarations: one row per
+    parameter with the value this edition was built with (a ``{{< var >}}`` shortcode the build
+    fills in from the parameters actually used), and the table's caption."""
+    specs = specs or chapter_specs()
+    rows = ["| Chapter | Parameter | Value |", "|:--|:--|:--|"]
+    for key, spec in specs.items():
+        for p in spec.params:
+            rows.append(f"| {chapter_title(spec)} | `{p.name}` | "
+                        f"{{{{< var params.{key}.{p.name} >}}}} |")
+    rows += ["", ": Parameters of this edition {#tbl-params-used}"]
+    return "\n".join(rows) + "\n"
+
+
+def describe(specs: dict[str, ChapterSpec] | None = None) -> str:
+    """Every chapter parameter with its type, default, meaning and allowed values (what
+    ``exile-report params`` prints)."""
+    specs = specs or chapter_specs()
+    lines = []
+    for key, spec in specs.items():
+        lines.append(f"{key}  ({spec.notebook})")
+        for p in spec.params:
+            rng = []
+            if p.minimum is not None or p.maximum is not None:
+                rng.append(f"range {p.minimum:g}..{p.maximum:g}")
+            if p.choices:
+                rng.append("one of " + ", ".join(map(str, p.choices)))
+            default = yaml.safe_dump(p.default, default_flow_style=True,
+                                     width=10000).strip().removesuffix("...").strip()
+            lines.append(f"  {p.name} ({p.kind}) = {default}")
+            lines.append(f"      {p.help}" + (f" [{'; '.join(rng)}]" if rng else ""))
+    return "\n".join(lines)
+
+
+#: The appendix that shows the parameters of the edition, relative to the repository root.
+APPENDIX = "chapters/A2-reproducing.qmd"
+#: The lines around the generated table in ``chapters/A2-reproducing.qmd``.
+TABLE_START = "<!-- parameters table: generated from the declarations by `exile-report params --update-appendix`; do not edit -->"
+TABLE_END = "<!-- end of the generated parameters table -->"
+
+
+def with_table(document: str, table: str | None = None) -> str:
+    """``document`` with the text between :data:`TABLE_START` and :data:`TABLE_END` replaced by
+    the generated table; ParamError when the markers are missing."""
+    start, end = document.find(TABLE_START), document.find(TABLE_END)
+    if start < 0 or end < start:
+        raise ParamError(f"the appendix has no generated-table markers ({TABLE_START!r} ... "
+                         f"{TABLE_END!r})")
+    head = document[: start + len(TABLE_START)]
+    return f"{head}\n\n{table or markdown_table()}\n{document[end:]}"
 
 
 def _show(value: Any) -> str:

@@ -40,13 +40,16 @@ RATE_FORMULAS = {
 }
 
 PARAMETERS = [
-    Param("start_year", "int", "First year of the statistics.", minimum=2000, maximum=2030),
-    Param("end_year", "int", "Last year of the statistics.", minimum=2000, maximum=2030),
-    Param("top_n", "int", "Number of destination countries to show.", minimum=1, maximum=40),
+    Param("start_year", "int", "First year of the statistics.", minimum=2000, maximum=2030,
+          default=2000),
+    Param("end_year", "int", "Last year of the statistics.", minimum=2000, maximum=2030,
+          default=2025),
+    Param("top_n", "int", "Number of destination countries to show.", minimum=1, maximum=40,
+          default=10),
     Param("origins", "list[str]", "Origins to compare (ISO3); the first is the chapter's focus.",
-          choices=ORIGINS),
+          choices=ORIGINS, default=list(ORIGINS)),
     Param("min_decisions", "int", "Minimum first-instance decisions for a rate to be shown.",
-          minimum=0, maximum=100000),
+          minimum=0, maximum=100000, default=50),
 ]
 
 

@@ -22,9 +22,10 @@ CATEGORIES = ("law", "repression", "expulsion", "emigration-wave", "exile-instit
 
 PARAMETERS = [
     Param("start_year", "int", "First year shown on the timeline and the long series.",
-          minimum=1700, maximum=2030),
-    Param("end_year", "int", "Last year shown.", minimum=1700, maximum=2030),
-    Param("categories", "list[str]", "Timeline event categories to show.", choices=CATEGORIES),
+          minimum=1700, maximum=2030, default=1822),
+    Param("end_year", "int", "Last year shown.", minimum=1700, maximum=2030, default=2025),
+    Param("categories", "list[str]", "Timeline event categories to show.", choices=CATEGORIES,
+          default=list(CATEGORIES)),
 ]
 
 

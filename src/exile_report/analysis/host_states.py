@@ -23,9 +23,12 @@ MEASURE_TYPES = ("visa-suspension", "visa-restriction", "entry-ban", "border-clo
                  "registration-rule", "travel-document", "other")
 
 PARAMETERS = [
-    Param("as_of", "date", "Date the map of stances shows."),
-    Param("jurisdictions", "list[str]", "Jurisdictions (ISO3, EUU for the EU) to include."),
-    Param("measure_types", "list[str]", "Measure types to include.", choices=MEASURE_TYPES),
+    Param("as_of", "date", "Date the map of stances shows.", default="2025-06-30"),
+    Param("jurisdictions", "list[str]", "Jurisdictions (ISO3, EUU for the EU) to include.",
+          default=["EUU", "EST", "LVA", "LTU", "POL", "FIN", "CZE", "BEL", "DEU", "FRA", "GBR",
+                   "USA", "GEO", "ARM", "KAZ", "KGZ", "SRB", "TUR", "ISR", "MNG"]),
+    Param("measure_types", "list[str]", "Measure types to include.", choices=MEASURE_TYPES,
+          default=list(MEASURE_TYPES)),
 ]
 
 _ISO3 = re.compile(r"^[A-Z]{3}$")

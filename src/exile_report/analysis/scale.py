@@ -21,13 +21,17 @@ from ..params import Param
 from ..prose import cite, num, pct
 
 PARAMETERS = [
-    Param("as_of", "date", "Date of our estimate: only figures referring to dates up to it are used."),
+    Param("as_of", "date", "Date of our estimate: only figures referring to dates up to it are used.",
+          default="2024-12-31"),
     Param("return_rate", "list[float]", "Low and high share of leavers who have returned.",
-          minimum=0.0, maximum=1.0, length=2),
-    Param("hosts", "list[str]", "Host countries (ISO3 codes) summed in our estimate."),
+          minimum=0.0, maximum=1.0, length=2, default=[0.1, 0.3]),
+    Param("hosts", "list[str]", "Host countries (ISO3 codes) summed in our estimate.",
+          default=["ARM", "GEO", "KAZ", "ISR", "TUR", "SRB", "DEU", "USA", "EST", "LVA", "LTU",
+                   "FIN", "KGZ", "ESP", "KOR"]),
     Param("source_choice", "dict[str]",
           "Per host country (ISO3), the estimate id (E…, or F… for a press figure) to use instead "
-          "of the default choice (the latest figure of people still abroad up to as_of)."),
+          "of the default choice (the latest figure of people still abroad up to as_of).",
+          default={}),
 ]
 
 #: Concepts of estimates.csv, in the order used for legends, with reader-facing labels.
