@@ -12,6 +12,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
+#: Fixtures that build a whole book: every test using them is ``slow``, so that
+#: ``pytest -m "not slow"`` runs the fast suite in seconds.
+BOOK_FIXTURES = {"built_repo", "scratch_repo"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if BOOK_FIXTURES & set(getattr(item, "fixturenames", ())) or "browser" in item.keywords:
+            item.add_marker(pytest.mark.slow)
+
 
 def _copy_repo(dest: Path) -> Path:
     """A working copy of the repository as it is now (tracked and untracked files, no outputs)."""

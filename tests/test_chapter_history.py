@@ -292,6 +292,7 @@ def _execute(tmp_path, params):
     return out, " ".join(markdown.split())
 
 
+@pytest.mark.slow  # executes the chapter in a kernel
 def test_notebook_runs_with_non_default_parameters(tmp_path):
     params = {"start_year": 1991, "end_year": 2023, "categories": ["law", "expulsion"]}
     out, text = _execute(tmp_path, params)
@@ -304,6 +305,7 @@ def test_notebook_runs_with_non_default_parameters(tmp_path):
     assert {"fig-timeline", "fig-machinery", "fig-unhcr-long"} <= set(labels)
 
 
+@pytest.mark.slow  # executes the chapter in a kernel
 def test_an_empty_selection_reads_correctly(tmp_path):
     """Years with no event of the chosen category and no register: the chapter says so instead
     of describing an empty figure, and cites no figure that is not drawn."""

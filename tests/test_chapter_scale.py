@@ -234,6 +234,7 @@ def _execute(tmp_path, overrides):
     return " ".join(markdown.split())
 
 
+@pytest.mark.slow  # executes the chapter in a kernel
 def test_notebook_runs_with_non_default_parameters(tmp_path):
     text = _execute(tmp_path, ["scale.as_of=2023-06-30", "scale.return_rate=[0.0, 0.5]",
                                "scale.hosts=[ARM, GEO, KAZ, SRB]"])
@@ -242,6 +243,7 @@ def test_notebook_runs_with_non_default_parameters(tmp_path):
     assert "of the 4 countries a figure of people still abroad exists up to 30 June 2023" in text
 
 
+@pytest.mark.slow  # executes the chapter in a kernel
 def test_a_date_before_any_figure_reads_correctly(tmp_path):
     """An as_of before every estimate: the chapter says there is nothing to add instead of
     quoting ranges, and does not cite the sensitivity chart's assumptions."""

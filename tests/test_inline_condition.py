@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import nbformat
+import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from exile_report import inline
@@ -30,6 +31,7 @@ def test_condition_is_read_from_the_first_line_only():
     assert inline.condition("<!-- a comment -->\nText") is None
 
 
+@pytest.mark.slow  # executes the chapter in a kernel
 def test_the_data_choose_the_paragraph_and_skipped_cells_are_not_evaluated(tmp_path):
     param = new_code_cell("n = 0", metadata={"tags": ["parameters"]})
     out = _run(tmp_path, [
@@ -44,6 +46,7 @@ def test_the_data_choose_the_paragraph_and_skipped_cells_are_not_evaluated(tmp_p
     assert any("injected-parameters" in c["metadata"].get("tags", []) for c in out["cells"])
 
 
+@pytest.mark.slow  # executes the chapter in a kernel
 def test_a_true_condition_keeps_the_cell_without_its_condition_line(tmp_path):
     out = _run(tmp_path, [new_code_cell("n = 5"),
                           new_markdown_cell("<!-- if: n > 0 -->\nThere are `{python} 10 // n`.")])

@@ -14,15 +14,13 @@ MARKER = "_quarto.yml"
 
 
 def _find_root() -> Path:
-    """The repository root: the folder holding ``_quarto.yml`` (or, until the lead adds
-    it, ``pyproject.toml``), searched upwards from the working directory, then from this
-    file (an editable install lives inside the repository)."""
-    starts = [Path.cwd().resolve(), Path(__file__).resolve().parent]
-    for marker in (MARKER, "pyproject.toml"):
-        for start in starts:
-            for folder in (start, *start.parents):
-                if (folder / marker).is_file() and (folder / "src" / "exile_report").is_dir():
-                    return folder
+    """The repository root: the folder holding ``_quarto.yml`` and ``src/exile_report``,
+    searched upwards from the working directory, then from this file (an editable install
+    lives inside the repository)."""
+    for start in (Path.cwd().resolve(), Path(__file__).resolve().parent):
+        for folder in (start, *start.parents):
+            if (folder / MARKER).is_file() and (folder / "src" / "exile_report").is_dir():
+                return folder
     raise RuntimeError(
         f"cannot find the repository root (a folder with {MARKER} and src/exile_report) "
         f"above {Path.cwd()} or {Path(__file__).parent}"
