@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from exile_report.analysis import history as h
+from exile_report.analysis import history_figures as hf
 from exile_report.data import load
 from exile_report.params import ParamError, resolve_params
 
@@ -55,21 +56,21 @@ def test_wave_spans_cover_first_to_last_event():
 
 
 def test_timeline_ranges_split_at_1991_and_2022():
-    assert h.timeline_ranges(1822, 2025) == [(1822, 1990), (1991, 2021), (2022, 2025)]
-    assert h.timeline_ranges(1991, 2025) == [(1991, 2021), (2022, 2025)]
-    assert h.timeline_ranges(1900, 1950) == [(1900, 1950)]
-    assert h.timeline_ranges(2022, 2022) == [(2022, 2022)]
+    assert hf.timeline_ranges(1822, 2025) == [(1822, 1990), (1991, 2021), (2022, 2025)]
+    assert hf.timeline_ranges(1991, 2025) == [(1991, 2021), (2022, 2025)]
+    assert hf.timeline_ranges(1900, 1950) == [(1900, 1950)]
+    assert hf.timeline_ranges(2022, 2022) == [(2022, 2022)]
 
 
 def test_choose_labels_never_overlap_and_respect_priority():
     xs = [0.0, 0.5, 1.0, 10.0]
-    chosen = h.choose_labels(xs, ["aa", "bb", "cc", "dd"], [1, 0, 1, 1], lambda t: 2.0, rows=1)
+    chosen = hf.choose_labels(xs, ["aa", "bb", "cc", "dd"], [1, 0, 1, 1], lambda t: 2.0, rows=1)
     assert 1 in chosen  # highest priority placed first
     assert 0 not in chosen and 2 not in chosen  # both collide with it
     assert 3 in chosen
-    two = h.choose_labels(xs, ["aa", "bb", "cc", "dd"], [1, 0, 1, 1], lambda t: 2.0, rows=2)
+    two = hf.choose_labels(xs, ["aa", "bb", "cc", "dd"], [1, 0, 1, 1], lambda t: 2.0, rows=2)
     assert {r for r, _ in two.values()} == {0, 1}
-    inside = h.choose_labels([0.0], ["a"], [0], lambda t: 2.0, bounds=(0.0, 5.0))
+    inside = hf.choose_labels([0.0], ["a"], [0], lambda t: 2.0, bounds=(0.0, 5.0))
     assert inside[0] == (0, 1.0)  # pushed right so the label does not stick out
 
 

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from exile_report import paths
-from exile_report.analysis import scale
+from exile_report.analysis import scale, scale_figures
+from exile_report.maps import equal_earth
 from exile_report.params import ParamError, resolve_params
 
 ROOT = paths.ROOT
@@ -157,15 +158,15 @@ def test_format_range():
 
 
 def test_equal_earth_is_symmetric_and_bounded():
-    x, y = scale.equal_earth([0, 180, -180, 0], [0, 0, 0, 90])
+    x, y = equal_earth([0, 180, -180, 0], [0, 0, 0, 90])
     assert x[0] == 0 and y[0] == 0
     assert math.isclose(x[1], -x[2])
     assert 2.6 < x[1] < 2.8 and 1.3 < y[3] < 1.33  # published extent of Equal Earth (unit sphere)
 
 
 def test_bins():
-    assert scale.value_bin(9_999) == 0 and scale.value_bin(10_000) == 1 and scale.value_bin(2e6) == 4
-    assert scale.bin_labels()[0] == "under 10,000" and scale.bin_labels()[-1] == "100,000 or more"
+    assert scale_figures.value_bin(9_999) == 0 and scale_figures.value_bin(10_000) == 1 and scale_figures.value_bin(2e6) == 4
+    assert scale_figures.bin_labels()[0] == "under 10,000" and scale_figures.bin_labels()[-1] == "100,000 or more"
 
 
 # ---------------------------------------------------------------- real processed data

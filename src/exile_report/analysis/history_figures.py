@@ -1,0 +1,325 @@
+"""Chapter 1's figures: the timeline, the registers with their legal steps, the wave sizes and
+UNHCR's long series. Drawing only: every number comes from :mod:`exile_report.analysis.history`;
+each function returns the matplotlib figure for ``plotting.save_figure``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from .history import AGENT_TYPES, CATEGORY_LABELS, WAVES, _short, wave_spans, year_fraction
+
+# ------------------------------------------------------------------------------------ charts
+# The chapter's figures are drawn here (not in the notebook) so the notebook stays thin and the
+# drawing code is importable and testable; each function returns the matplotlib figure.
+
+#: Marker per event category: colour and shape both differ, so print in grey still separates them.
+CATEGORY_STYLE = {
+    "expulsion": ("#D55E00", "v"),
+    "emigration-wave": ("#0072B2", "o"),
+    "law": ("#009E73", "s"),
+    "repression": ("#000000", "X"),
+    "war": ("#CC79A7", "D"),
+    "exile-institution": ("#E69F00", "^"),
+    "designation": ("#56B4E9", "P"),
+}
+#: Which events get a text label first when space is short (the rest keep their marker).
+LABEL_PRIORITY = ("expulsion", "war", "emigration-wave", "law", "repression", "designation",
+                  "exile-institution")
+TIMELINE_SPLITS = (1991, 2022)
+_BAND = "#ececec"
+_INK = "#333333"
+
+
+def timeline_ranges(start_year: int, end_year: int, splits=TIMELINE_SPLITS) -> list[tuple]:
+    """Year ranges of the timeline's stacked panels: [start, end] cut at each split year inside it.
+
+    Two centuries on one axis squeeze the dense recent years into a sliver; cutting at 1991 and
+    2022 gives the post-Soviet decades and the war years each a full-width panel of their own.
+    """
+    cuts = [s for s in splits if start_year < s <= end_year]
+    edges = [start_year, *cuts, end_year + 1]
+    return [(edges[i], edges[i + 1] - 1) for i in range(len(edges) - 1)]
+
+
+@lru_cache(maxsize=4096)
+def _text_points(text: str, fontsize: float, weight: str) -> float:
+    """Width of a text in points, from the house font's glyph advances (cached: it is slow)."""
+    from matplotlib import font_manager
+    from matplotlib.font_manager import FontProperties, get_font
+
+    prop = FontProperties(family="DejaVu Sans", weight=weight)
+    font = get_font(font_manager.findfont(prop))
+    font.set_size(fontsize, 72)
+    font.set_text(text, 0.0)
+    return font.get_width_height()[0] / 64.0
+
+
+def _text_width_years(text: str, fontsize: float, years_per_inch: float,
+                      weight: str = "normal") -> float:
+    """Width of a label in axis years, measured on the glyphs of the house font."""
+    return _text_points(text, fontsize, weight) / 72 * years_per_inch
+
+
+def choose_labels(xs: list[float], texts: list[str], priorities: list[int], width_of,
+                  rows: int = 2, gap: float = 0.0,
+                  bounds: tuple[float, float] | None = None) -> dict[int, tuple[int, float]]:
+    """Greedy, sparse labelling: index -> (row, centre x) for the labels that fit.
+
+    Labels are tried in priority order; each is centred on its x (pushed inside ``bounds`` when it
+    would stick out) and placed in the first row where it overlaps no label already placed.
+    Labels that fit nowhere are left out (their marker stays), which keeps dense stretches readable.
+    """
+    placed: dict[int, list[tuple[float, float]]] = {r: [] for r in range(rows)}
+    chosen: dict[int, tuple[int, float]] = {}
+    for i in sorted(range(len(xs)), key=lambda k: (priorities[k], xs[k])):
+        half = width_of(texts[i]) / 2
+        centre = xs[i]
+        if bounds is not None:
+            centre = min(max(centre, bounds[0] + half), bounds[1] - half)
+        lo, hi = centre - half - gap, centre + half + gap
+        for r in range(rows):
+            if all(hi <= a or lo >= b for a, b in placed[r]):
+                placed[r].append((lo, hi))
+                chosen[i] = (r, centre)
+                break
+    return chosen
+
+
+def plot_timeline(events: pd.DataFrame, start_year: int, end_year: int):
+    """Waves as grey bands, events as category markers, sparse labels; one panel per era."""
+    from matplotlib.lines import Line2D
+
+    from ..plotting import new_figure
+
+    ranges = timeline_ranges(start_year, end_year)
+    x_all = events["date"].map(year_fraction)
+    x_end_all = events["end_date"].fillna(events["date"]).map(year_fraction)
+    lanes_per_panel = []
+    for lo, hi in ranges:
+        inside = (x_end_all >= lo) & (x_all < hi + 1)
+        waves = [w for w in WAVES if w in set(events.loc[inside, "wave"])]
+        lanes_per_panel.append(waves)
+    heights = [max(len(w), 1) * 0.74 + 0.4 for w in lanes_per_panel]
+    fig, axes = new_figure(height=sum(heights) + 0.75, nrows=len(ranges),
+                           gridspec_kw={"height_ratios": heights})
+    axes = np.atleast_1d(axes)
+    spans = wave_spans(events).set_index("wave")
+    for ax, (lo, hi), waves in zip(axes, ranges, lanes_per_panel):
+        right = hi + 1
+        pad = (right - lo) * 0.01
+        ax.set_xlim(lo - pad, right + pad)
+        ax.grid(False)
+        ax.grid(True, axis="x", color="#e4e4e4", linewidth=0.5)
+        ax.spines["left"].set_visible(False)
+        ax.set_yticks([])
+        n = len(waves)
+        ax.set_ylim(-0.75, max(n, 1) - 0.2)
+        width_in = 6.4
+        years_per_inch = (right - lo + 2 * pad) / width_in
+        if right - lo <= 6:  # the war years: months matter, show each year
+            ax.set_xticks(range(lo, right + 1))
+        for lane, wave in enumerate(waves):
+            y = n - 1 - lane
+            s = spans.loc[wave]
+            a = max(year_fraction(s["start"]), lo - pad)
+            b = min(year_fraction(s["end"]), right + pad)
+            ax.fill_between([a, max(b, a + 0.004 * (right - lo))], y - 0.13, y + 0.13,
+                            color=_BAND, linewidth=0, zorder=1)
+            name_w = _text_width_years(WAVES[wave], 8, years_per_inch, weight="bold")
+            ax.text(min(max(a, lo - pad), right + pad - name_w), y + 0.2, WAVES[wave],
+                    fontsize=8, fontweight="bold", color=_INK, va="bottom", ha="left", zorder=4)
+            ev = events[(events["wave"] == wave)]
+            ev = ev[(ev["end_date"].fillna(ev["date"]).map(year_fraction) >= lo)
+                    & (ev["date"].map(year_fraction) < right)]
+            xs = [year_fraction(d) for d in ev["date"]]
+            for (_, row), x in zip(ev.iterrows(), xs):
+                color, marker = CATEGORY_STYLE[row["category"]]
+                if pd.notna(row["end_date"]) and row["end_date"] > row["date"]:
+                    ax.plot([x, min(year_fraction(row["end_date"]), right)], [y, y], color=color,
+                            linewidth=2.2, solid_capstyle="butt", zorder=2, alpha=0.7)
+                ax.plot([x], [y], marker=marker, color=color, markersize=6.5, linestyle="none",
+                        markeredgecolor="white", markeredgewidth=0.6, zorder=3)
+            texts = list(ev["title"])
+            prio = [LABEL_PRIORITY.index(c) for c in ev["category"]]
+            chosen = choose_labels(xs, texts, prio,
+                                   lambda t, ypi=years_per_inch: _text_width_years(t, 7, ypi),
+                                   rows=2, gap=0.1 * years_per_inch,
+                                   bounds=(lo - pad, right + pad))
+            for i, (row_no, x) in chosen.items():
+                ax.text(x, y - 0.2 - 0.25 * row_no, texts[i], fontsize=7, color=_INK,
+                        ha="center", va="top", zorder=4)
+        if n == 0:
+            ax.text(0.5, 0.5, "No events of the chosen categories in these years",
+                    transform=ax.transAxes, ha="center", va="center", color="#6b6b6b")
+    handles = [Line2D([], [], marker=m, color=c, linestyle="none", markersize=6.5,
+                      markeredgecolor="white", label=CATEGORY_LABELS[k])
+               for k, (c, m) in CATEGORY_STYLE.items() if k in set(events["category"])]
+    if handles:
+        fig.legend(handles=handles, loc="outside upper center", ncol=min(len(handles), 4),
+                   fontsize=8, handletextpad=0.2, columnspacing=1.0)
+    return fig
+
+
+def _legal_strip(ax, steps: pd.DataFrame, x0: float, x1: float, years_per_inch: float):
+    """Legal steps as short labels in staggered rows above the charts, with their dates."""
+    ax.set_xlim(x0, x1)
+    ax.axis("off")
+    # Bars are centred on their year, so a date inside year Y sits in [Y - 0.5, Y + 0.5).
+    xs = [year_fraction(d) - 0.5 for d in steps["date"]]
+    texts = [f"{t} ({d:%b %Y})" for t, d in zip(steps["title"], steps["date"])]
+    chosen = choose_labels(xs, texts, [0] * len(xs),
+                           lambda t: _text_width_years(t, 7, years_per_inch), rows=6,
+                           gap=0.12 * years_per_inch, bounds=(x0, x1))
+    rows = max((r for r, _x in chosen.values()), default=0) + 1
+    ax.set_ylim(-0.2, rows)
+    for i, (row_no, x_text) in chosen.items():
+        y = rows - 1 - row_no
+        ax.text(x_text, y + 0.15, texts[i], fontsize=7, color=_INK, ha="center", va="bottom")
+        ax.plot([xs[i], xs[i]], [-0.2, y + 0.12], color="#6b6b6b", linewidth=0.7,
+                linestyle=(0, (2, 2)))
+    return rows
+
+
+def plot_machinery(reg: pd.DataFrame, und: pd.DataFrame, steps: pd.DataFrame,
+                   fa_last: pd.Timestamp, ud_last: pd.Timestamp):
+    """Foreign-agent designations by type (removals below zero) and undesirable designations per
+    year, sharing one year axis, with the legal steps marked above and through both charts."""
+    from ..plotting import GREY, new_figure, thousands
+
+    years = list(reg["year"])
+    x0, x1 = years[0] - 0.6, years[-1] + 0.6
+    years_per_inch = (x1 - x0) / 6.2
+    n_steps = len(steps)
+    strip = 0.45 + 0.2 * min(n_steps, 6) if n_steps else 0.01
+    fig, (ax_s, ax_f, ax_u) = new_figure(
+        height=2.9 + 1.8 + strip + 0.5, nrows=3, sharex=False,
+        gridspec_kw={"height_ratios": [strip, 2.9, 1.8]})
+    if n_steps:
+        _legal_strip(ax_s, steps, x0, x1, years_per_inch)
+    else:
+        ax_s.axis("off")
+    types = [t for t in AGENT_TYPES if t in reg.columns]
+    colors = dict(zip(AGENT_TYPES, ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9",
+                                    "#6b6b6b"]))
+    bottom = np.zeros(len(years))
+    for t in types:
+        vals = reg[t].to_numpy(dtype=float)
+        if vals.sum() == 0:
+            continue
+        ax_f.bar(years, vals, bottom=bottom, color=colors[t], width=0.75, label=AGENT_TYPES[t],
+                 zorder=2)
+        bottom += vals
+    ax_f.bar(years, -reg["removals"].to_numpy(dtype=float), color="#bdbdbd", width=0.75,
+             label="Removals (below zero)", zorder=2)
+    ax_f.axhline(0, color=_INK, linewidth=0.8)
+    ax_f.set_ylabel("Register entries per year")
+    ax_f.yaxis.set_major_formatter(lambda v, _p: thousands(abs(v)))
+    ax_f.legend(loc="upper left", ncol=2, fontsize=7.5)
+    ax_f.set_title(f"Foreign agents: designations by type, and removals "
+                   f"(register export of {fa_last:%-d %b %Y})", fontsize=9)
+    ax_u.bar(und["year"], und["designations"].to_numpy(dtype=float), color="#D55E00", width=0.75,
+             zorder=2)
+    ax_u.set_ylabel("Organisations per year")
+    ax_u.set_title(f"“Undesirable” organisations: designations (list as of {ud_last:%-d %b %Y})",
+                   fontsize=9)
+    for ax in (ax_f, ax_u):
+        ax.set_xlim(x0, x1)
+        ax.set_xticks(years)
+        ax.tick_params(axis="x", labelsize=7.5)
+        for x in (year_fraction(d) - 0.5 for d in steps["date"]):
+            ax.axvline(x, color=GREY, linewidth=0.7, linestyle=(0, (2, 2)), zorder=1)
+    for ax, last in ((ax_f, fa_last), (ax_u, ud_last)):
+        if last.year < years[-1]:
+            ax.axvspan(last.year + 0.5, x1, color="#f2f2f2", zorder=0, linewidth=0)
+            ax.text((last.year + 0.5 + x1) / 2, 0.5, "not in\nthe data", fontsize=7,
+                    color=GREY, ha="center", va="center", transform=ax.get_xaxis_transform())
+    ax_u.set_xlabel("Year of the Ministry's decision")
+    return fig
+
+
+def plot_wave_estimates(est: pd.DataFrame):
+    """Each published estimate as a low–high range (a dot when only one figure), grouped by wave,
+    coloured by the dossier's confidence grade, on a log scale: waves differ by orders of
+    magnitude."""
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
+    from ..plotting import new_figure
+
+    n = len(est)
+    fig, ax = new_figure(height=0.17 * n + 1.3)
+    ax.grid(False)
+    ax.grid(True, axis="x", which="major", color="#e4e4e4", linewidth=0.6)
+    ticks, labels = [], []
+    wave_rows: dict[str, list[int]] = {}
+    for i, (_, r) in enumerate(est.iterrows()):
+        y = n - 1 - i
+        wave_rows.setdefault(r["wave"], []).append(y)
+        lo, hi = r["low_shown"], r["high_shown"]
+        color = GRADE_COLORS.get(r["grade"], "#6b6b6b")
+        if hi > lo:
+            ax.plot([lo, hi], [y, y], color=color, linewidth=3.5, solid_capstyle="round", zorder=2)
+        else:
+            ax.plot([lo], [y], marker="o", color=color, markersize=5, zorder=2)
+        if pd.notna(r["central"]) and hi > lo:
+            ax.plot([r["central"]], [y], marker="|", color="black", markersize=8, zorder=3)
+        ticks.append(y)
+        labels.append(_short(str(r["concept"])))
+    for i, (wave, ys) in enumerate(wave_rows.items()):
+        if i % 2 == 0:
+            ax.axhspan(min(ys) - 0.5, max(ys) + 0.5, color="#f2f2f2", zorder=0, linewidth=0)
+        ax.text(1.01, (min(ys) + max(ys)) / 2, WAVES[wave].replace(", ", ",\n", 1)
+                .replace(" and ", " and\n", 1), transform=ax.get_yaxis_transform(),
+                fontsize=7.5, fontweight="bold", va="center", ha="left", color=_INK)
+    ax.set_yticks(ticks, labels, fontsize=7)
+    ax.tick_params(axis="y", length=0)
+    ax.set_ylim(-0.6, n - 0.4)
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(LogLocator(base=10))
+    ax.xaxis.set_major_formatter(FuncFormatter(_short_number))
+    ax.set_xlabel("Persons (log scale)")
+    handles = [Line2D([], [], color=c, linewidth=3.5, label=f"grade {g}")
+               for g, c in GRADE_COLORS.items() if g in set(est["grade"])]
+    handles += [Line2D([], [], color="#6b6b6b", marker="o", linestyle="none",
+                       label="single figure"),
+                Line2D([], [], color="black", marker="|", linestyle="none", markersize=8,
+                       label="central figure")]
+    fig.legend(handles=handles, loc="outside upper center", ncol=len(handles), fontsize=7.5)
+    return fig
+
+
+#: Confidence grades of the dossier: A primary, B reputable secondary, C weak copy.
+GRADE_COLORS = {"A": "#0072B2", "B": "#E69F00", "C": "#999999"}
+
+
+def _short_number(v, _pos=None) -> str:
+    """1,000 -> '1k', 2,000,000 -> '2M' (log-axis ticks)."""
+    if v >= 1e6:
+        return f"{v / 1e6:g}M"
+    if v >= 1e3:
+        return f"{v / 1e3:g}k"
+    return f"{v:g}"
+
+
+def plot_unhcr(series: pd.DataFrame):
+    """Refugees and asylum-seekers of Russian origin at each year's end, stacked, with the
+    invasion marked."""
+    from ..plotting import mark_dates, new_figure, thousands
+
+    fig, ax = new_figure(height=3.8)
+    ax.bar(series["year"], series["refugees"], width=0.8, color="#0072B2", label="Refugees",
+           zorder=2)
+    ax.bar(series["year"], series["asylum_seekers"], bottom=series["refugees"], width=0.8,
+           color="#E69F00", label="Asylum-seekers (pending cases)", zorder=2)
+    ax.yaxis.set_major_formatter(thousands)
+    ax.set_ylim(0, float(series["total"].max()) * 1.1 or 1)  # room above the tallest bar
+    ax.set_ylabel("People at year end")
+    ax.set_xlabel("Year")
+    if series["year"].min() <= 2022 <= series["year"].max():
+        mark_dates(ax, ("invasion",), as_year=True)
+    ax.legend(loc="upper left", bbox_to_anchor=(0.0, 1.0))
+    return fig
