@@ -26,7 +26,7 @@ def register_findings() -> dict:
         "fa_last_date": date(fa["last"]),
         "undesirable_total": num(ud["total"]),
         "undesirable_after_invasion": num(ud["after"]),
-        "undesirable_last_date": date(ud["last"]),
+        "undesirable_last_date": date(history.UNDESIRABLE_SNAPSHOT),  # as chapter 1 states it
     }
 
 
