@@ -163,3 +163,14 @@ def test_code_cannot_pass_as_a_value():
         Param("n", "int", "n").check("c", "__import__('os')")
     with pytest.raises(ParamError):
         Param("d", "dict[str]", "d").check("c", {"a": ["nested"]})
+
+
+def test_a_notebook_run_by_hand_checks_its_parameters_like_the_build():
+    from exile_report.notebook import setup
+
+    ns = dict(defaults()["history"], start_year=2030, end_year=2000)
+    with pytest.raises(ParamError, match=r"parameters of history: start_year \(2030\) is after"):
+        setup("history", ns)
+    with pytest.raises(ParamError, match=r"parameter history\.categories is not set"):
+        setup("history", {"start_year": 1900, "end_year": 2000})
+    assert setup("history", dict(defaults()["history"])) == resolve_params(PARAMS)["history"]

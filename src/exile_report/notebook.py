@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .params import ParamError, chapter_specs
+from .params import ParamError, chapter_specs, check_together
 from .plotting import apply_style
 
 
@@ -23,10 +23,7 @@ def setup(chapter: str, namespace: dict) -> dict:
         if p.name not in namespace:
             raise ParamError(f"parameter {chapter}.{p.name} is not set in the parameters cell")
         values[p.name] = p.check(chapter, namespace[p.name])
-    if spec.check is not None:
-        problems = spec.check(dict(values))
-        if problems:
-            raise ParamError("; ".join(f"parameters of {chapter}: {m}" for m in problems))
+    check_together(spec, values)
     apply_style()
     pd.set_option("display.width", 120)
     return values

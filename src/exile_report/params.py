@@ -277,11 +277,16 @@ def resolve_params(
                 values[key][name] = declared[name].check(key, value)
 
     for key, spec in specs.items():
-        if spec.check is not None:
-            problems = spec.check(dict(values[key]))
-            if problems:
-                raise ParamError("; ".join(f"parameters of {key}: {p}" for p in problems))
+        check_together(spec, values[key])
     return values
+
+
+def check_together(spec: ChapterSpec, values: dict) -> None:
+    """The chapter's cross-parameter checks (a year range that runs forwards, a source chosen
+    for a listed host…); ParamError listing every problem."""
+    problems = spec.check(dict(values)) if spec.check is not None else []
+    if problems:
+        raise ParamError("; ".join(f"parameters of {spec.key}: {p}" for p in problems))
 
 
 def chapter_title(spec: ChapterSpec) -> str:
