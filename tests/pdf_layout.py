@@ -77,6 +77,52 @@ def _glyphs(textpage):
     return out
 
 
+def _word(page: int, glyphs: list) -> Word:
+    """One word from its glyphs (character, ink box, origin, size)."""
+    boxes = [b for _, b, _, _ in glyphs]
+    return Word(
+        page,
+        "".join(c for c, _, _, _ in glyphs),
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+        max(s for _, _, _, s in glyphs),
+    )
+
+
+def _page_words(page: int, glyphs: list) -> list[Word]:
+    """The words of one page: glyphs on one baseline with no space and no visible gap."""
+    words: list[Word] = []
+    current: list = []
+    for char, box, origin, size in glyphs:
+        if char in INVISIBLE:
+            continue
+        if not char.strip() or box[2] - box[0] <= 0 or box[3] - box[1] <= 0:
+            if current:
+                words.append(_word(page, current))
+            current = []
+            continue
+        if current and all(abs(a - b) < 0.05 for a, b in zip(box, current[-1][1])):
+            # a ligature ("fi") is one glyph: pdfium gives each letter the glyph's box
+            current.append((char, box, origin, size))
+            continue
+        if current:
+            _, prev, prev_origin, prev_size = current[-1]
+            em = max(size, prev_size, 1.0)
+            same_line = abs(box[1] - prev[1]) < 0.5 * em or abs(box[3] - prev[3]) < 0.5 * em
+            # a glyph's tail may reach under the next one (Q, f), but the next glyph never
+            # starts left of the previous one's origin unless it is overprinted
+            backwards = origin <= prev_origin + 0.05 * em
+            if not same_line or backwards or box[0] - prev[2] > GAP * em:
+                words.append(_word(page, current))
+                current = []
+        current.append((char, box, origin, size))
+    if current:
+        words.append(_word(page, current))
+    return words
+
+
 def page_words(path: Path | str) -> tuple[list[Word], list[tuple[float, float]]]:
     """Every word of every page, and each page's (width, height) in points."""
     doc = pdfium.PdfDocument(str(path))
@@ -87,46 +133,7 @@ def page_words(path: Path | str) -> tuple[list[Word], list[tuple[float, float]]]
             page = doc[number]
             sizes.append(page.get_size())
             textpage = page.get_textpage()
-            current: list = []
-
-            def close():
-                if current:
-                    text = "".join(c for c, _, _, _ in current)
-                    boxes = [b for _, b, _, _ in current]
-                    words.append(
-                        Word(
-                            number + 1,
-                            text,
-                            min(b[0] for b in boxes),
-                            min(b[1] for b in boxes),
-                            max(b[2] for b in boxes),
-                            max(b[3] for b in boxes),
-                            max(s for _, _, _, s in current),
-                        )
-                    )
-                    current.clear()
-
-            for char, box, origin, size in _glyphs(textpage):
-                if char in INVISIBLE:
-                    continue
-                if not char.strip() or box[2] - box[0] <= 0 or box[3] - box[1] <= 0:
-                    close()
-                    continue
-                if current and all(abs(a - b) < 0.05 for a, b in zip(box, current[-1][1])):
-                    # a ligature ("fi") is one glyph: pdfium gives each letter the glyph's box
-                    current.append((char, box, origin, size))
-                    continue
-                if current:
-                    _, prev, prev_origin, prev_size = current[-1]
-                    em = max(size, prev_size, 1.0)
-                    same_line = abs(box[1] - prev[1]) < 0.5 * em or abs(box[3] - prev[3]) < 0.5 * em
-                    # a glyph's tail may reach under the next one (Q, f), but the next glyph
-                    # never starts left of the previous one's origin unless it is overprinted
-                    backwards = origin <= prev_origin + 0.05 * em
-                    if not same_line or backwards or box[0] - prev[2] > GAP * em:
-                        close()
-                current.append((char, box, origin, size))
-            close()
+            words += _page_words(number + 1, _glyphs(textpage))
             textpage.close()
             page.close()
     finally:

@@ -17,7 +17,6 @@ import pytest
 import typst
 
 from exile_report.render.pdf import STYLE
-
 from pdf_layout import layout_problems, measured_text_area, page_words
 
 BODY = "#lorem(900)\n\n"
