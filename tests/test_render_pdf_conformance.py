@@ -64,6 +64,7 @@ def test_a_tables_source_line_is_kept_in_the_house_style(tmp_path):
     book = load_book(CONFORMANCE, None, tmp_path / "media")
     write_pdf(book, tmp_path / "book.pdf", tmp_path / "work", source_dir=tmp_path / "src")
     main = (tmp_path / "src" / "book-main.typ").read_text(encoding="utf-8")
-    # the figure's source line is in its image; the table's is set under the table, small
-    assert main.count("#source-line[Source: made-up test values]") == 1
+    # the figure's source line is in its image; the table's is set under the table, small, inside
+    # the table's float (book-table), so that the two are never separated
+    assert main.count("source: [Source: made-up test values]") == 1
     assert "\nSource: made-up test values\n" not in main

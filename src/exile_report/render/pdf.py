@@ -80,7 +80,13 @@ def book_markdown(book: Book) -> str:
         )
     parts = []
     for chapter in chapters:
-        marker = f'{CHAPTER_MARK}{chapter.key}\n#metadata("{chapter.key}") <exile-chapter-end>'
+        # floats still waiting (a figure referenced at the end of a chapter) are set before the
+        # chapter ends, never after the next chapter's opener
+        flush = "#place.flush()\n" if parts else ""
+        marker = (
+            f"{CHAPTER_MARK}{chapter.key}\n{flush}"
+            f'#metadata("{chapter.key}") <exile-chapter-end>'
+        )
         parts.append(f"```{{=typst}}\n{marker}\n```\n\n{chapter.markdown.strip()}\n")
     return "\n".join(parts)
 
@@ -164,12 +170,54 @@ def _main_source(book: Book, body: str) -> str:
         f"subject: {_typst_str(subject)}",
         f"lang: {_typst_str(book.language)}",
         f"colophon: ({rows}{',' if rows else ''})",
+        *(f"{name}: {value}" for name, value in typst_format_options(book).items()),
     ]
     header = (
-        f'#import "{STYLE.name}": book, callout, fit-image, source-line\n'
+        f'#import "{STYLE.name}": book, book-figure, book-table, callout, fit-image, source-line\n'
         "#show: book.with(\n  " + ",\n  ".join(arguments) + ",\n)\n\n"
     )
     return header + body
+
+
+#: ``format: typst:`` options of ``_quarto.yml`` the built-in engine honours, each with the
+#: ``book.typ`` argument it sets and how its value must look; anything else there is refused.
+TYPST_OPTIONS = {
+    "papersize": ("paper", re.compile(r"[a-z0-9][a-z0-9-]*")),
+    "fontsize": ("font-size", re.compile(r"\d+(\.\d+)?pt")),
+}
+#: options read elsewhere (the book's metadata), allowed without being arguments of book.typ
+TYPST_METADATA_OPTIONS = ("keywords",)
+#: Quarto's paper names that typst spells differently
+PAPER_ALIASES = {"letter": "us-letter", "legal": "us-legal", "executive": "us-executive"}
+
+
+def typst_format_options(book: Book) -> dict[str, str]:
+    """``format: typst:`` options from ``_quarto.yml`` as book.typ arguments (typst source).
+
+    An option the built-in engine cannot honour, or a value it cannot read, raises
+    :class:`RenderError` naming it, rather than being silently ignored.
+    """
+    formats = (book.meta.get("config") or {}).get("format") or {}
+    options = formats.get("typst") if isinstance(formats, dict) else None
+    if not isinstance(options, dict):
+        return {}
+    arguments = {}
+    for key, value in options.items():
+        if key in TYPST_METADATA_OPTIONS:
+            continue
+        if key not in TYPST_OPTIONS:
+            known = ", ".join(sorted([*TYPST_OPTIONS, *TYPST_METADATA_OPTIONS]))
+            raise RenderError(
+                f"_quarto.yml: format: typst: {key} is not supported by the built-in PDF engine"
+                f" (supported: {known}); remove it or render with Quarto"
+            )
+        name, pattern = TYPST_OPTIONS[key]
+        text = str(value).strip().lower()
+        text = PAPER_ALIASES.get(text, text) if key == "papersize" else text
+        if not pattern.fullmatch(text):
+            raise RenderError(f"_quarto.yml: format: typst: {key}: {value!r} is not a valid value")
+        arguments[name] = _typst_str(text) if key == "papersize" else text
+    return arguments
 
 
 def _compile(main: Path, book: Book) -> bytes:

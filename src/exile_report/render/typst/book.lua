@@ -100,8 +100,118 @@ local function heading(h)
     "#heading(" .. table.concat(args, ", ") .. ")[" .. inline_markup(content) .. "]" .. label)
 end
 
+--- Characters after which a long address or identifier may break across lines.
+local BREAK_AFTER = "[/_%-%.%?&=#~]"
+local ZWSP = "\u{200B}"
+--- Words longer than this get break opportunities (a zero-width space after / _ - . ? & = # ~).
+local LONG_WORD = 24
+
+--- A long address or identifier made breakable: a URL in the bibliography or a table cell would
+--- otherwise run into the margin. The link target is untouched; only the shown text changes.
+local function breakable_str(str)
+  local s = str.text
+  if utf8.len(s) == nil or utf8.len(s) <= LONG_WORD then return nil end
+  if not s:find(BREAK_AFTER) then return nil end
+  local out = s:gsub("(" .. BREAK_AFTER .. ")(.)", function(sep, nxt)
+    return sep .. ZWSP .. nxt
+  end)
+  return pandoc.Str(out)
+end
+local breakable = { Str = breakable_str }
+
+--- The words of a cell that cannot break, longest first (at most three): they set the column's
+--- least width. Break opportunities added by `breakable` split words too.
+local function unbreakable_words(blocks)
+  local text = pandoc.utils.stringify(blocks):gsub(ZWSP, " ")
+  local words = {}
+  for w in text:gmatch("%S+") do words[#words + 1] = w end
+  table.sort(words, function(a, b) return utf8.len(a) > utf8.len(b) end)
+  return { table.unpack(words, 1, 3) }
+end
+
+local typst_align = { AlignLeft = "left", AlignRight = "right", AlignCenter = "center" }
+
+--- The cells of a row as typst content, or nil when a cell spans rows or columns (pandoc's own
+--- table writer handles those).
+local function row_cells(row, ncols)
+  local cells = {}
+  for _, cell in ipairs(row.cells) do
+    if cell.row_span ~= 1 or cell.col_span ~= 1 then return nil end
+    cells[#cells + 1] = cell
+  end
+  if #cells ~= ncols then return nil end
+  return cells
+end
+
+--- A table as a call to `book-table` (book.typ), which sizes the columns from their content,
+--- wraps text in cells, sets a wide table smaller, repeats the header on every page and floats
+--- a short table to the top or bottom of a page; the source line goes inside, under the table.
+--- Returns nil for a table this cannot express (spanning cells), which pandoc then writes.
+local function book_table(tbl, source)
+  local ncols = #tbl.colspecs
+  local aligns, words = {}, {}
+  for i, spec in ipairs(tbl.colspecs) do
+    aligns[i] = typst_align[spec[1]] or "left"
+    words[i] = {}
+  end
+  local function markup_row(row, is_header)
+    local cells = row_cells(row, ncols)
+    if not cells then return nil end
+    local out = {}
+    for i, cell in ipairs(cells) do
+      local contents = cell.contents:walk(breakable)
+      for _, w in ipairs(unbreakable_words(contents)) do
+        words[i][#words[i] + 1] = { w, is_header }
+      end
+      out[i] = "[" .. block_markup(contents) .. "]"
+    end
+    return "(" .. table.concat(out, ", ") .. ",)"
+  end
+  local head = {}
+  for _, row in ipairs(tbl.head.rows) do
+    local r = markup_row(row, true)
+    if not r then return nil end
+    head[#head + 1] = r
+  end
+  local body = {}
+  for _, b in ipairs(tbl.bodies) do
+    for _, row in ipairs(b.head) do
+      local r = markup_row(row, false); if not r then return nil end
+      body[#body + 1] = r
+    end
+    for _, row in ipairs(b.body) do
+      local r = markup_row(row, false); if not r then return nil end
+      body[#body + 1] = r
+    end
+  end
+  for _, row in ipairs(tbl.foot.rows) do
+    local r = markup_row(row, false); if not r then return nil end
+    body[#body + 1] = r
+  end
+  local word_lists = {}
+  for i = 1, ncols do
+    local items = {}
+    for _, w in ipairs(words[i]) do
+      items[#items + 1] = "(" .. typst_string(w[1]) .. ", " .. tostring(w[2]) .. ")"
+    end
+    word_lists[i] = "(" .. table.concat(items, ", ") .. (#items > 0 and ",)" or ")")
+  end
+  local args = {
+    "align: (" .. table.concat(aligns, ", ") .. ",)",
+    "header: (" .. table.concat(head, ", ") .. (#head > 0 and ",)" or ")"),
+    "rows: (" .. table.concat(body, ",\n    ") .. (#body > 0 and ",)" or ")"),
+    "words: (" .. table.concat(word_lists, ", ") .. ",)",
+  }
+  if pandoc.utils.stringify(tbl.caption.long) ~= "" then
+    args[#args + 1] = "caption: [" .. block_markup(tbl.caption.long) .. "]"
+  end
+  if source then args[#args + 1] = "source: [" .. inline_markup(source) .. "]" end
+  if tbl.identifier ~= "" then args[#args + 1] = "label: " .. typst_string(tbl.identifier) end
+  return pandoc.RawBlock("typst", "#book-table(\n  " .. table.concat(args, ",\n  ") .. ",\n)")
+end
+
 --- A figure as typst: the image scaled to the text width, its alt text, the caption as given.
-local function figure(fig)
+local function figure(fig, source)
   local img = nil
   fig.content:walk({ Image = function(i) img = img or i end })
   if not img then return nil end
@@ -117,9 +227,12 @@ local function figure(fig)
     caption = block_markup(fig.caption.long)
   end
   if caption ~= "" then caption = ", caption: [" .. caption .. "]" end
-  local label = fig.identifier ~= "" and (" <" .. fig.identifier .. ">") or ""
+  local label = fig.identifier ~= "" and (", label: " .. typst_string(fig.identifier)) or ""
+  local source_arg = source and (", source: [" .. inline_markup(source) .. "]") or ""
+  -- book-figure (book.typ) floats the figure to the top or bottom of a page, so that text flows
+  -- past it instead of leaving the rest of a page empty; the source line floats with it
   return pandoc.RawBlock("typst",
-    "#figure(" .. body .. caption .. ", kind: image)" .. label)
+    "#book-figure(" .. body .. caption .. source_arg .. label .. ")")
 end
 
 local callout_titles = {
@@ -163,31 +276,59 @@ local function table_source(div)
   return found
 end
 
+--- Whether a figure's source line is taken from the figure-meta div under it. Off while the
+--- house style draws the source line into the figure image (plotting.save_figure): the PDF would
+--- show it twice. A source line printed as an ordinary "Source: …" paragraph under the figure is
+--- always taken into the figure's float.
+local FIGURE_SOURCE_FROM_META = false
+
+--- A paragraph that is a source line ("Source: …" printed as an ordinary output under a figure
+--- or table), as its inlines, or nil.
+local function source_paragraph(blk)
+  if blk and (blk.t == "Para" or blk.t == "Plain") then
+    local text = pandoc.utils.stringify(blk.content)
+    if text:match("^Sources?:") then return blk.content end
+  end
+  return nil
+end
+
 --- Two passes. First the top-level blocks in order, so that a chapter heading knows which chapter
---- it opens and a figure takes the source line of the figure-meta div right after it; then one
---- walk over the whole document for what is nested (callouts, other figures, sub-headings).
+--- it opens and a figure or table takes its source line (the figure-meta div after it, or a
+--- "Source: …" paragraph right under it) inside its float; then one walk over the whole document
+--- for what is nested (callouts, other figures, sub-headings).
 function Pandoc(doc)
   local out = pandoc.Blocks({})
   local blocks = doc.blocks
   local i = 1
   while i <= #blocks do
     local blk = blocks[i]
-    local nxt = blocks[i + 1]
     if blk.t == "RawBlock" and blk.format == "typst" then
       current_chapter = blk.text:match("^// exile%-chapter: (%S+)") or current_chapter
     end
-    if blk.t == "Figure" and nxt and nxt.t == "Div" and has_class(nxt, "figure-meta") then
-      -- the figure-meta div after it is HTML-only (the image carries its source line)
-      out:insert(figure(blk) or blk)
-      i = i + 2
-    elseif blk.t == "Table" and nxt and nxt.t == "Div" and has_class(nxt, "figure-meta") then
-      -- a table has no image to carry its source line: keep that line, drop the downloads
-      out:insert(blk)
-      local source = table_source(nxt)
-      if source then
-        out:insert(pandoc.RawBlock("typst", "#source-line[" .. inline_markup(source) .. "]"))
+    if blk.t == "Figure" or blk.t == "Table" then
+      -- what follows: an optional source paragraph and an optional figure-meta div (HTML
+      -- downloads, which a PDF cannot offer), in either order
+      local source, j = nil, i + 1
+      for _ = 1, 2 do
+        local nxt = blocks[j]
+        local para = source_paragraph(nxt)
+        if para and not source then
+          source, j = para, j + 1
+        elseif nxt and nxt.t == "Div" and has_class(nxt, "figure-meta") then
+          if blk.t == "Table" or FIGURE_SOURCE_FROM_META then
+            source = source or table_source(nxt)
+          end
+          j = j + 1
+        end
       end
-      i = i + 2
+      local made = blk.t == "Figure" and figure(blk, source) or book_table(blk, source)
+      if made then
+        out:insert(made)
+        i = j
+      else
+        out:insert(blk)
+        i = i + 1
+      end
     elseif blk.t == "Header" then
       out:insert(heading(blk))
       i = i + 1
@@ -203,19 +344,22 @@ function Pandoc(doc)
     Header = function(h) return heading(h), false end,
     Div = function(div)
       if has_class(div, "figure-meta") then
-        -- The figure image carries its own source line (drawn by the house style), and a PDF
-        -- has no files to offer: the HTML-only source and download line is dropped here.
+        -- a figure-meta div not right under its figure (nested): a PDF has no files to offer
         return {}, false
+      end
+      if div.identifier == "refs" then
+        -- the bibliography: long addresses get break opportunities so they stay in the margins
+        return div:walk(breakable), false
       end
       local boxed = callout(div, filters)
       if boxed then return boxed, false end
       return nil
     end,
     Figure = function(fig) return figure(fig), false end,
+    Table = function(tbl) return book_table(tbl), false end,
     -- inlines hold nothing to change: do not descend into them (speed)
     Para = function() return nil, false end,
     Plain = function() return nil, false end,
-    Table = function() return nil, false end,
     CodeBlock = function() return nil, false end,
     RawBlock = function() return nil, false end,
   }

@@ -1,0 +1,146 @@
+"""The book PDF read back with a real PDF text extractor (pdfium): no overprinted or merged words,
+no text outside the text block.
+
+The checker (``tests/pdf_layout.py``) runs on the full built book here, on every PDF named in the
+``EXILE_LAYOUT_PDFS`` environment variable (``os.pathsep``-separated; for example the book rendered
+by real Quarto), and on small PDFs typeset to fail on purpose, so that a checker that finds nothing
+cannot pass for a book that has nothing wrong.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import typst
+
+from exile_report.render.pdf import STYLE
+from pdf_layout import layout_problems, measured_text_area, page_words
+
+BODY = "#lorem(900)\n\n"
+
+
+def _pdf(tmp_path: Path, source: str, name: str = "sample") -> Path:
+    """A PDF typeset by typst from ``source`` (which may import the house style ``book.typ``)."""
+    shutil.copyfile(STYLE, tmp_path / STYLE.name)
+    main = tmp_path / f"{name}.typ"
+    main.write_text(
+        '#set page(paper: "a4", margin: (x: 2.5cm, y: 3cm))\n'
+        '#set text(font: "Libertinus Serif", size: 11pt)\n#set par(justify: true)\n' + source,
+        encoding="utf-8",
+    )
+    out = tmp_path / f"{name}.pdf"
+    out.write_bytes(typst.compile(str(main), root=str(tmp_path), ignore_system_fonts=True))
+    return out
+
+
+# --------------------------------------------------------------------------- the real book
+
+
+def test_the_built_books_pdf_has_no_overprinted_merged_or_overflowing_words(built_repo):
+    pdf = built_repo / "_book" / "exile-report.pdf"
+    words, _ = page_words(pdf)
+    assert len(words) > 10_000  # the whole book was read, not an empty file
+    assert layout_problems(pdf) == []
+
+
+@pytest.mark.skipif(not os.environ.get("EXILE_LAYOUT_PDFS"), reason="EXILE_LAYOUT_PDFS not set")
+def test_other_pdfs_named_in_the_environment():
+    for path in os.environ["EXILE_LAYOUT_PDFS"].split(os.pathsep):
+        assert layout_problems(path) == [], path
+
+
+# --------------------------------------------------------------------------- made to fail
+
+
+def test_overprinted_words_are_found(tmp_path):
+    pdf = _pdf(tmp_path, BODY + "#place(dx: 2cm, dy: 1cm)[Printed over]\n"
+                               "#place(dx: 2.4cm, dy: 1cm)[the other words]\n")
+    problems = layout_problems(pdf)
+    assert any("overprints" in p and "Printed" in p for p in problems), problems
+
+
+def test_a_table_with_columns_too_narrow_for_its_numbers_is_found(tmp_path):
+    # what pandoc's own table writer did to Table 1.1: fixed shares of the width, too small for
+    # the numbers, so that they ran into each other ("1,500,0001,500,000")
+    pdf = _pdf(tmp_path, BODY + "#table(columns: (60%, 6%, 6%, 28%), align: (left, right, right, left),\n"
+                                "  [Russian Jews immigrating to the United States], [1,500,000],"
+                                " [1,500,000], [(Boustan, n.d.)],\n"
+                                "  [Refugees from Russia], [600,000], [1,000,000], [(DV 2022)])\n")
+    problems = layout_problems(pdf)
+    assert any("1,500,000" in p for p in problems), problems
+    assert any("1,000,000" in p for p in problems), problems
+
+
+def test_numbers_printed_with_no_space_between_are_found(tmp_path):
+    pdf = _pdf(tmp_path, BODY + "#box[1,500,000]#box[2,000,000] and #box[E012]#box[2022-03-31]\n")
+    problems = layout_problems(pdf)
+    assert any("1,500,0002,000,000" in p for p in problems), problems
+    assert any("E0122022-03-31" in p for p in problems), problems
+
+
+def test_an_address_running_into_the_margin_is_found(tmp_path):
+    # digits only: no break opportunity and nothing to hyphenate
+    address = "https://example.org/" + "0123456789" * 10
+    pdf = _pdf(tmp_path, BODY + f"See {address} for the data.\n\n" + BODY)
+    problems = layout_problems(pdf)
+    assert any("outside the text area" in p or "off the page" in p for p in problems), problems
+
+
+def test_clean_text_passes_and_the_text_block_is_measured(tmp_path):
+    pdf = _pdf(tmp_path, BODY * 2)
+    assert layout_problems(pdf) == []
+    words, sizes = page_words(pdf)
+    left, right = measured_text_area(words, sizes)[1]
+    assert abs(left - 2.5 * 72 / 2.54) < 2  # the margins the sample was set with
+    assert abs(right - (sizes[0][0] - 2.5 * 72 / 2.54)) < 2
+
+
+# --------------------------------------------------------------------------- the house style
+
+
+def _book_table(header: list[str], rows: list[list[str]], align: list[str]) -> str:
+    """A ``book-table`` call as book.lua writes it (cells, and each column's longest words)."""
+
+    def cells(row):
+        return "(" + ", ".join(f"[{c}]" for c in row) + ",)"
+
+    words = []
+    for i in range(len(header)):
+        column = [(w, True) for w in header[i].split()]
+        column += [(w, False) for r in rows for w in r[i].split()]
+        column.sort(key=lambda x: -len(x[0]))
+        words.append("(" + "".join(f'("{w}", {str(h).lower()}), ' for w, h in column[:3]) + ")")
+    return (
+        '#import "book.typ": book-table\n'
+        f"#book-table(align: ({', '.join(align)},), header: ({cells(header)},),\n"
+        f"  rows: ({', '.join(cells(r) for r in rows)},),\n"
+        f"  words: ({', '.join(words)},), caption: [Table 1.1: Estimates], label: \"tbl-x\")\n"
+    )
+
+
+def test_book_table_sizes_columns_so_that_numbers_ids_and_dates_never_collide(tmp_path):
+    text = "Russian Jews immigrating to the United States after the pogroms of the 1880s"
+    rows = [
+        ["E012", "2022-03-31", text, "1,500,000", "1,500,000", "Where the figure was published"],
+        ["E013", "2022-10-05", "Refugees", "600,000", "1,000,000", "Concept"],
+    ] * 30
+    header = ["Id", "Date", "What is counted", "Low", "High", "Where"]
+    align = ["left", "left", "left", "right", "right", "left"]
+    pdf = _pdf(tmp_path, BODY + _book_table(header, rows, align) + BODY)
+    assert layout_problems(pdf) == []
+    words, _ = page_words(pdf)
+    heads = [w for w in words if w.text == "Low"]
+    assert len({w.page for w in heads}) >= 2  # long table: the header repeats on each page
+
+
+def test_book_table_sets_a_table_too_wide_for_the_page_smaller(tmp_path):
+    header = [f"Column{i}" for i in range(11)]
+    rows = [[f"1{i},{j:03d},000" for i in range(11)] for j in range(5)]
+    pdf = _pdf(tmp_path, BODY + _book_table(header, rows, ["right"] * 11))
+    assert layout_problems(pdf) == []
+    words, _ = page_words(pdf)
+    sizes = {round(w.size, 1) for w in words if w.text.endswith(",000")}
+    assert max(sizes) < 9.5  # set below the usual table size to fit
