@@ -14,6 +14,16 @@ any renderer (the built-in engine or Quarto itself) reads as it is.
 Like Quarto, the value of an expression is written as Markdown: ``str(value)``. Pre-format values
 with :mod:`exile_report.prose` (numbers, percentages, dates, citations) and escape data text with
 ``prose.text``.
+
+Where the data decide whether a sentence or a paragraph is said at all, the text stays Markdown
+and is guarded with :func:`when` and :func:`end`::
+
+    `{python} when(peak != last)`In `{python} last` it was lower.`{python} end()`
+
+When the flag is false the text from ``when`` up to the next ``end()`` (or to the end of the
+cell) is left out, and the expressions inside it are not evaluated; a Markdown cell left with no
+text is dropped. Guards nest (write them as ``when(…)`` and ``end()``: inside left-out text they
+are matched by their spelling, since nothing there is evaluated).
 """
 
 from __future__ import annotations
@@ -26,6 +36,21 @@ TAG = "exile-report-inline"
 #: `{python} expr` with the expression up to the closing backtick (no backticks inside).
 PATTERN = re.compile(r"`\{python\}[ \t]+([^`\n]+?)[ \t]*`")
 _FENCE = re.compile(r"^\s*(```|~~~)")
+#: Values of ``when(False)`` and ``end()``: they mark the text left out, and never reach a reader.
+OMIT, END = "\x00exile-report:omit\x00", "\x00exile-report:end\x00"
+_OMITTED = re.compile(re.escape(OMIT) + r".*?(?:" + re.escape(END) + r"|\Z)", re.DOTALL)
+_WHEN_EXPR, _END_EXPR = "when(", "end()"
+
+
+def when(condition) -> str:
+    """Guard for the Markdown that follows, up to ``end()`` or the end of the cell: it is kept
+    when ``condition`` holds and left out (its expressions not evaluated) when it does not."""
+    return "" if condition else OMIT
+
+
+def end() -> str:
+    """Closes the text guarded by the last :func:`when`."""
+    return END
 
 
 class InlineError(RuntimeError):
@@ -76,8 +101,12 @@ def evaluate(namespace: dict, exprs: list[str], cell_index: int) -> None:
     """Run in the kernel: evaluate ``exprs`` in ``namespace`` and display their text."""
     from IPython.display import display
 
-    values = []
+    values, depth = [], 0  # depth > 0: inside a false `when`, counting the guards nested in it
     for expr in exprs:
+        if depth:  # left out: not evaluated (its names may not even be defined)
+            depth += expr.startswith(_WHEN_EXPR) - (expr == _END_EXPR)
+            values.append("" if depth else END)
+            continue
         try:
             value = eval(expr, namespace)  # the chapter's own code, like any cell
         except Exception as exc:  # noqa: BLE001 - reported with the expression and the cell
@@ -85,13 +114,15 @@ def evaluate(namespace: dict, exprs: list[str], cell_index: int) -> None:
                 f"inline expression `{{python}} {expr}` in Markdown cell {cell_index}: "
                 f"{type(exc).__name__}: {exc}") from None
         values.append(str(value))
+        depth = int(values[-1] == OMIT)
     display({MIME: {"cell": cell_index, "values": values}}, raw=True)
 
 
 def substitute(nb) -> int:
     """Write the evaluated values into the Markdown cells and drop the evaluating cells.
 
-    Returns the number of expressions replaced. Raises :class:`InlineError` when a Markdown cell
+    Text guarded by a false :func:`when` is removed, and a Markdown cell left without text is
+    dropped. Returns the number of expressions replaced. Raises :class:`InlineError` when a Markdown cell
     has expressions but no values (its evaluating cell did not run)."""
     values: dict[int, list[str]] = {}
     kept = []
@@ -110,7 +141,7 @@ def substitute(nb) -> int:
     # only if it came before them, so count Markdown cells by their position among ``kept``
     # minus the injected cell.
     original = [c for c in kept if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
-    n = 0
+    n, emptied = 0, set()
     for index, cell in enumerate(original):
         if cell.get("cell_type") != "markdown":
             continue
@@ -121,9 +152,12 @@ def substitute(nb) -> int:
         vals = values.get(index)
         if vals is None or len(vals) != len(exprs):
             raise InlineError(f"Markdown cell {index}: its inline expressions were not evaluated")
-        cell["source"] = _replace(src, vals)
+        text = _OMITTED.sub("", _replace(src, vals)).replace(END, "")
+        if not text.strip():
+            emptied.add(id(cell))
+        cell["source"] = text
         n += len(vals)
-    nb.cells = kept
+    nb.cells = [c for c in kept if id(c) not in emptied]
     return n
 
 
