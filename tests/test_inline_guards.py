@@ -78,3 +78,12 @@ def test_guards_nest_inside_a_left_out_cell_and_a_kept_one():
     assert _render([new_code_cell("n = [1]"), new_markdown_cell(md)])[1] == "There are 1 rows. Done."
     assert _render([new_code_cell("n = [1, 2]"), new_markdown_cell(md)])[1] == (
         "There are 1 rows and more, 2. Done.")
+
+
+def test_guards_on_lines_of_their_own_never_split_a_paragraph():
+    md = ("First.\n`{python} when(a)`Second.`{python} end()`\n`{python} when(b)`Third.`{python} end()`"
+          "\nLast.\n\nNext paragraph.")
+    assert _render([new_code_cell("a = b = False"), new_markdown_cell(md)])[1] == (
+        "First.\nLast.\n\nNext paragraph.")
+    assert _render([new_code_cell("a, b = False, True"), new_markdown_cell(md)])[1] == (
+        "First.\nThird.\nLast.\n\nNext paragraph.")

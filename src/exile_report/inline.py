@@ -40,6 +40,7 @@ _FENCE = re.compile(r"^\s*(```|~~~)")
 OMIT, END = "\x00exile-report:omit\x00", "\x00exile-report:end\x00"
 _OMITTED = re.compile(re.escape(OMIT) + r".*?(?:" + re.escape(END) + r"|\Z)", re.DOTALL)
 _WHEN_EXPR, _END_EXPR = "when(", "end()"
+_GONE = "\x00exile-report:gone\x00"
 
 
 def when(condition) -> str:
@@ -152,13 +153,22 @@ def substitute(nb) -> int:
         vals = values.get(index)
         if vals is None or len(vals) != len(exprs):
             raise InlineError(f"Markdown cell {index}: its inline expressions were not evaluated")
-        text = _OMITTED.sub("", _replace(src, vals)).replace(END, "")
+        text = _leave_out(_replace(src, vals))
         if not text.strip():
             emptied.add(id(cell))
         cell["source"] = text
         n += len(vals)
     nb.cells = [c for c in kept if id(c) not in emptied]
     return n
+
+
+def _leave_out(markdown: str) -> str:
+    """Remove the text of false guards; a line that held nothing else goes too, so guards on
+    lines of their own never leave a blank line (which would split a paragraph)."""
+    text = _OMITTED.sub(_GONE, markdown).replace(END, "")
+    lines = [line for line in text.split("\n")
+             if _GONE not in line or line.replace(_GONE, "").strip()]
+    return "\n".join(lines).replace(_GONE, "")
 
 
 def _replace(markdown: str, values: list[str]) -> str:
