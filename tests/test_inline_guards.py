@@ -3,6 +3,7 @@ expressions inside left-out text are never evaluated."""
 
 from __future__ import annotations
 
+import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from exile_report import inline
@@ -36,22 +37,39 @@ def _render(cells):
     return [c.source for c in nb.cells]
 
 
-def test_a_false_guard_leaves_out_its_sentence_and_does_not_evaluate_it():
-    md = ("Peak in `{python} peak`.`{python} when(peak != last)` In `{python} last` it was "
-          "`{python} undefined_name`.`{python} end()` See the figure.")
-    assert _render([new_code_cell("peak = last = 2023"), new_markdown_cell(md)]) == [
-        "peak = last = 2023", "Peak in 2023. See the figure."]
-    assert _render([new_code_cell("peak, last, undefined_name = 2023, 2025, 7"),
-                    new_markdown_cell(md)])[1] == "Peak in 2023. In 2025 it was 7. See the figure."
-
-
-def test_two_guards_choose_between_two_phrasings():
-    md = ("peaked in `{python} p`,`{python} when(p == l)` the last year shown`{python} end()`"
+PEAK = ("Peak in `{python} peak`.`{python} when(peak != last)` In `{python} last` it was "
+        "`{python} undefined_name`.`{python} end()` See the figure.")
+CHOICE = ("peaked in `{python} p`,`{python} when(p == l)` the last year shown`{python} end()`"
           "`{python} when(p != l)` and fell by `{python} l`.`{python} end()`")
-    assert _render([new_code_cell("p = l = 3"), new_markdown_cell(md)])[1] == (
-        "peaked in 3, the last year shown")
-    assert _render([new_code_cell("p, l = 3, 4"), new_markdown_cell(md)])[1] == (
-        "peaked in 3, and fell by 4.")
+NESTED = ("`{python} when(n)`There are `{python} n[0]` rows`{python} when(len(n) > 1)` and more, "
+          "`{python} n[1]``{python} end()`.`{python} when(not n)` Never.`{python} end()` Done.")
+LINES = ("First.\n`{python} when(a)`Second.`{python} end()`\n`{python} when(b)`Third.`{python} end()`"
+         "\nLast.\n\nNext paragraph.")
+SPAN = ("A`{python} when(False)` b\nc `{python} x`\nd`{python} end()` e\n"
+        "`{python} when(True)`f`{python} end()`")
+
+
+@pytest.mark.parametrize(("setup", "markdown", "expected"), [
+    # a false guard leaves out its sentence, and what it holds is not evaluated
+    ("peak = last = 2023", PEAK, "Peak in 2023. See the figure."),
+    ("peak, last, undefined_name = 2023, 2025, 7", PEAK, "Peak in 2023. In 2025 it was 7. See the figure."),
+    # two guards choose between two phrasings
+    ("p = l = 3", CHOICE, "peaked in 3, the last year shown"),
+    ("p, l = 3, 4", CHOICE, "peaked in 3, and fell by 4."),
+    # guards nest, inside a kept cell and a left-out one (the cell is then dropped)
+    ("n = [1]", NESTED, "There are 1 rows. Done."),
+    ("n = [1, 2]", NESTED, "There are 1 rows and more, 2. Done."),
+    ("n = []", NESTED, None),
+    # guards on lines of their own never leave a blank line, which would split a paragraph
+    ("a = b = False", LINES, "First.\nLast.\n\nNext paragraph."),
+    ("a, b = False, True", LINES, "First.\nThird.\nLast.\n\nNext paragraph."),
+    # guards span lines; their markers never reach the text
+    ("pass", SPAN, "A e\nf"),
+])
+def test_guarded_markdown(setup, markdown, expected):
+    out = _render([new_code_cell(setup), new_markdown_cell(markdown)])
+    assert out[1:] == ([] if expected is None else [expected])
+    assert not any(inline.OMIT in t or inline.END in t for t in out)
 
 
 def test_a_guard_without_end_reaches_the_end_of_the_cell_and_an_emptied_cell_is_dropped():
@@ -62,28 +80,3 @@ def test_a_guard_without_end_reaches_the_end_of_the_cell_and_an_emptied_cell_is_
 
     assert _render(cells([])) == ["rows = []", "No rows."]
     assert _render(cells([5])) == ["rows = [5]", "There are 5 rows.\n\nMore."]
-
-
-def test_guards_span_lines_and_markers_never_reach_the_text():
-    md = "A`{python} when(False)` b\nc `{python} x`\nd`{python} end()` e\n`{python} when(True)`f`{python} end()`"
-    out = _render([new_code_cell("pass"), new_markdown_cell(md)])[1]
-    assert out == "A e\nf"
-    assert inline.OMIT not in out and inline.END not in out
-
-
-def test_guards_nest_inside_a_left_out_cell_and_a_kept_one():
-    md = ("`{python} when(n)`There are `{python} n[0]` rows`{python} when(len(n) > 1)` and more, "
-          "`{python} n[1]``{python} end()`.`{python} when(not n)` Never.`{python} end()` Done.")
-    assert _render([new_code_cell("n = []"), new_markdown_cell(md)]) == ["n = []"]
-    assert _render([new_code_cell("n = [1]"), new_markdown_cell(md)])[1] == "There are 1 rows. Done."
-    assert _render([new_code_cell("n = [1, 2]"), new_markdown_cell(md)])[1] == (
-        "There are 1 rows and more, 2. Done.")
-
-
-def test_guards_on_lines_of_their_own_never_split_a_paragraph():
-    md = ("First.\n`{python} when(a)`Second.`{python} end()`\n`{python} when(b)`Third.`{python} end()`"
-          "\nLast.\n\nNext paragraph.")
-    assert _render([new_code_cell("a = b = False"), new_markdown_cell(md)])[1] == (
-        "First.\nLast.\n\nNext paragraph.")
-    assert _render([new_code_cell("a, b = False, True"), new_markdown_cell(md)])[1] == (
-        "First.\nThird.\nLast.\n\nNext paragraph.")
