@@ -219,3 +219,19 @@ def test_applications_chart_draws_only_series_that_exist():
     assert ax.get_title(loc="left") == "Russia: new asylum applications abroad, 2021–2022"
     assert any(t.get_text().startswith("2022: invasion") for t in ax.texts)
     plt.close(fig)
+
+
+def test_notebook_runs_for_years_beyond_the_data(tmp_path):
+    """A range the data do not reach yet gives sentences saying so, not a failed build (the
+    applications and origins charts used to be drawn from empty tables)."""
+    params = resolve_params(ROOT / "params.yml", [
+        "asylum-law.start_year=2027", "asylum-law.end_year=2030"])["asylum-law"]
+    out = tmp_path / "04-asylum-law.ipynb"
+    run = ChapterRun(key="asylum-law", notebook=Path("chapters/04-asylum-law.ipynb"), output=out,
+                     params=params, fingerprint="test")
+    execute.execute_chapters([run], ROOT, force={"asylum-law"}, log=lambda s: None)
+    paras = [" ".join(p.split()) for p in _markdown(nbformat.read(out, as_version=4)).split("\n\n")]
+    assert ("UNHCR records no new asylum applications by persons from Russia between 2027 and "
+            "2030.") in paras
+    assert "The Home Office data hold no applications by nationals of Russia in 2027–2030." in paras
+    assert not any("peaked at" in p or "{python}" in p for p in paras)
