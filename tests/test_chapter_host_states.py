@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from exile_report import paths
+from exile_report import paths, prose
 from exile_report.analysis import host_states as hs
 from exile_report.params import ParamError, resolve_params
 from exile_report.schemas import bib_keys, split_keys
@@ -217,7 +217,31 @@ def test_notebook_runs_with_another_date(tmp_path, overrides):
                      fingerprint=execute.chapter_fingerprint(nb, params, "test"))
     execute.execute_chapters([run], ROOT, log=lambda s: None)
     executed = nbformat.read(out, as_version=4)
-    text = "".join(o.get("text", "") + str(o.get("data", {}).get("text/markdown", ""))
-                   for c in executed.cells for o in c.get("outputs", []))
+    md = [" ".join(c.source.split()) for c in executed.cells if c.cell_type == "markdown"]
+    text = "\n".join(md)
     day = pd.Timestamp(params["as_of"])
-    assert hs.long_date(day) in text
+    assert prose.date(day) in text
+    assert "{python}" not in text and "\x00" not in text
+    # the data decide which paragraphs are said: nothing had taken effect in GEO/ARM by mid-2021
+    nothing = "No measure in the selection had taken effect by this date, so there is no sequence"
+    assert (nothing in text) == (day < pd.Timestamp("2022-01-01"))
+    assert ("Czechia stopped issuing visas" in text) == (day >= pd.Timestamp("2022-01-01"))
+    assert not any(p == "" for p in md)  # a paragraph left out leaves no empty cell
+
+
+def test_chapter_narrative_is_markdown_and_drawing_is_in_the_figures_package():
+    import nbformat
+
+    from exile_report.figures import host_states as draw
+
+    nb = nbformat.read(ROOT / "chapters/03-host-states.ipynb", as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "print(" not in code and "output: asis" not in code and "long_date" not in code
+    assert not [n for n in dir(hs) if n.startswith(("plot_", "map_figure", "laea"))]
+    assert callable(draw.plot_timeline) and callable(draw.plot_stance_map)
+
+
+def test_cite_rows_adds_sources_cited_beside_the_rows(policies):
+    assert hs.cite_rows(policies, "P028", also=["extra_key"]).endswith("; @extra_key]")
+    with pytest.raises(KeyError, match="P999"):
+        hs.cite_rows(policies, "P999")

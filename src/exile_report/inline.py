@@ -15,21 +15,35 @@ Like Quarto, the value of an expression is written as Markdown: ``str(value)``. 
 with :mod:`exile_report.prose` (numbers, percentages, dates, citations) and escape data text with
 ``prose.text``.
 
-Where the data decide which paragraph the chapter needs (a selection with no events, a year with
-no data), a Markdown cell may start with a condition line::
+Where the data decide what is said, the text stays Markdown and is chosen in one of two ways:
 
-    <!-- if: not events.empty -->
-    @fig-timeline shows the `{python} len(events)` events ...
+- a whole paragraph: the Markdown cell starts with a condition line::
 
-The condition is evaluated first, at the same point of the chapter; when it is false the cell is
-left out of the book (its expressions are not evaluated), when true the line is removed. Jupyter
-hides the comment, so the notebook still reads as prose.
+      <!-- if: not events.empty -->
+      @fig-timeline shows the `{python} len(events)` events ...
+
+  The condition is evaluated first, at the same point of the chapter; when it is false the cell is
+  left out of the book (its expressions are not evaluated), when true the line is removed. Jupyter
+  hides the comment, so the notebook still reads as prose.
+- a clause or sentence inside a paragraph: :func:`when` and :func:`end`::
+
+      `{python} when(peak != last)`In `{python} last` it was lower.`{python} end()`
+
+  When the flag is false the text from ``when`` up to the next ``end()`` (or to the end of the
+  cell) is left out, and the expressions inside it are not evaluated. Guards nest (write them as
+  ``when(…)`` and ``end()``: inside left-out text they are matched by their spelling, since
+  nothing there is evaluated).
+
+A Markdown cell left with no text is dropped. The value of every expression evaluated is kept
+with the executed notebook, by its point in the chapter (:func:`substitute`), so an edit of the
+Markdown alone can be placed without a new execution (:func:`fill`, :mod:`exile_report.refresh`).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 
 MIME = "application/vnd.exile-report.inline+json"
 TAG = "exile-report-inline"
@@ -38,10 +52,26 @@ PATTERN = re.compile(r"`\{python\}[ \t]+([^`\n]+?)[ \t]*`")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 #: A Markdown cell's optional first line: the condition under which the cell is in the book.
 CONDITION = re.compile(r"\A[ \t]*<!--[ \t]*if:[ \t]*(.+?)[ \t]*-->[ \t]*(?:\n|\Z)")
+#: Values of ``when(False)`` and ``end()``: they mark the text left out, and never reach a reader.
+OMIT, END = "\x00exile-report:omit\x00", "\x00exile-report:end\x00"
+_OMITTED = re.compile(re.escape(OMIT) + r".*?(?:" + re.escape(END) + r"|\Z)", re.DOTALL)
+_WHEN_EXPR, _END_EXPR = "when(", "end()"
+_GONE = "\x00exile-report:gone\x00"
 
 
 class InlineError(RuntimeError):
     """An inline expression could not be evaluated; the message names the Markdown cell."""
+
+
+def when(condition) -> str:
+    """Guard for the Markdown that follows, up to ``end()`` or the end of the cell: it is kept
+    when ``condition`` holds and left out (its expressions not evaluated) when it does not."""
+    return "" if condition else OMIT
+
+
+def end() -> str:
+    """Closes the text guarded by the last :func:`when`."""
+    return END
 
 
 def expressions(markdown: str) -> list[str]:
@@ -68,8 +98,8 @@ def _source(cell) -> str:
 
 
 def prepare(nb) -> int:
-    """Insert an evaluating cell after each Markdown cell with inline expressions; returns the
-    number of cells inserted. ``nb`` is an nbformat notebook, changed in place."""
+    """Insert an evaluating cell after each Markdown cell with inline expressions or a condition;
+    returns the number of cells inserted. ``nb`` is an nbformat notebook, changed in place."""
     from nbformat.v4 import new_code_cell
 
     cells, n = [], 0
@@ -91,31 +121,75 @@ def prepare(nb) -> int:
     return n
 
 
+def _condition_key(cond: str) -> str:
+    return f"<!-- if: {cond} -->"
+
+
+def _resolve(exprs: list[str], cond: str | None, value_of: Callable[[str, str], str]):
+    """(keep, values, evaluated) of one Markdown cell; ``value_of(expression, what)`` gives an
+    expression's text (``what`` names it in errors). Expressions inside a false :func:`when` are
+    not evaluated: their places get the markers that :func:`_final_text` removes."""
+    evaluated: list[list[str]] = []
+    if cond is not None:
+        truth = value_of(cond, "condition")
+        evaluated.append([_condition_key(cond), truth])
+        if truth != "True":
+            return False, [], evaluated
+    values, depth = [], 0  # depth > 0: inside a false `when`, counting the guards nested in it
+    for expr in exprs:
+        if depth:  # left out: not evaluated (its names may not even be defined)
+            depth += expr.startswith(_WHEN_EXPR) - (expr == _END_EXPR)
+            values.append("" if depth else END)
+            continue
+        values.append(value_of(expr, "inline expression {python}"))
+        evaluated.append([expr, values[-1]])
+        depth = int(values[-1] == OMIT)
+    return True, values, evaluated
+
+
 def evaluate(namespace: dict, exprs: list[str], cell_index: int, cond: str | None = None) -> None:
-    """Run in the kernel: evaluate ``cond`` (if any) and, when it holds, ``exprs`` in
-    ``namespace``; display their text."""
+    """Run in the kernel: evaluate the cell's condition (if any) and, when it holds, its
+    expressions in ``namespace``; display their text."""
     from IPython.display import display
 
-    def value_of(expr: str, what: str):
+    def value_of(expr: str, what: str) -> str:
         try:
-            return eval(expr, namespace)  # the chapter's own code, like any cell
+            value = eval(expr, namespace)  # the chapter's own code, like any cell
         except Exception as exc:  # noqa: BLE001 - reported with the expression and the cell
             raise InlineError(
                 f"{what} `{expr}` in Markdown cell {cell_index}: "
                 f"{type(exc).__name__}: {exc}") from None
+        return str(bool(value)) if what == "condition" else str(value)
 
-    keep = True if cond is None else bool(value_of(cond, "condition"))
-    values = [str(value_of(e, "inline expression {python}")) for e in exprs] if keep else []
-    display({MIME: {"cell": cell_index, "values": values, "keep": keep}}, raw=True)
+    keep, values, evaluated = _resolve(exprs, cond, value_of)
+    display({MIME: {"cell": cell_index, "keep": keep, "values": values, "evaluated": evaluated}},
+            raw=True)
 
 
-def substitute(nb) -> int:
-    """Write the evaluated values into the Markdown cells and drop the evaluating cells.
+def _final_text(markdown: str, keep: bool, values: list[str]) -> str:
+    """The Markdown a reader gets: condition line gone, values in place, left-out text removed
+    (a line that held nothing else goes too, so guards on lines of their own never leave a blank
+    line that would split a paragraph). '' when the cell is left out."""
+    if not keep:
+        return ""
+    markdown = CONDITION.sub("", markdown, count=1)
+    text = _OMITTED.sub(_GONE, _replace(markdown, values)).replace(END, "")
+    lines = [line for line in text.split("\n")
+             if _GONE not in line or line.replace(_GONE, "").strip()]
+    text = "\n".join(lines).replace(_GONE, "")
+    return text if text.strip() else ""
 
-    Returns the number of expressions replaced. Raises :class:`InlineError` when a Markdown cell
-    has expressions but no values (its evaluating cell did not run)."""
-    values: dict[int, list[str]] = {}
-    dropped: set[int] = set()
+
+def substitute(nb) -> list[list]:
+    """Write the evaluated values into the Markdown cells and drop the evaluating cells, and the
+    Markdown cells left without text.
+
+    Returns one record ``[code_cells_before, expression, value]`` per expression evaluated: the
+    value an expression has after the chapter's first ``code_cells_before`` code cells (kept with
+    the executed notebook, so an edit of the Markdown alone needs no new execution, see
+    :func:`fill`). Raises :class:`InlineError` when a Markdown cell has expressions or a
+    condition but no values (its evaluating cell did not run)."""
+    results: dict[int, dict] = {}
     kept = []
     for cell in nb.cells:
         if TAG in cell.get("metadata", {}).get("tags", []):
@@ -124,40 +198,59 @@ def substitute(nb) -> int:
                 if data is not None:
                     if isinstance(data, str):
                         data = json.loads(data)
-                    values[int(data["cell"])] = list(data["values"])
-                    if not data.get("keep", True):
-                        dropped.add(int(data["cell"]))
+                    results[int(data["cell"])] = data
             continue
         kept.append(cell)
-    # Indices in the hidden cells refer to the notebook before the hidden cells were inserted,
-    # which is the notebook without them; papermill's injected-parameters cell shifts both alike
-    # only if it came before them, so count Markdown cells by their position among ``kept``
-    # minus the injected cell.
-    original = [c for c in kept if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
-    n = 0
+    # Indices in the hidden cells refer to the notebook before they were inserted and before
+    # papermill injected its parameters cell: the notebook without both.
+    original = [c for c in kept
+                if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
+    records: list[list] = []
+    emptied: set[int] = set()
+    code_before = 0
     for index, cell in enumerate(original):
+        if cell.get("cell_type") == "code":
+            code_before += 1
         if cell.get("cell_type") != "markdown":
             continue
         src = _source(cell)
-        cond = condition(src)
-        if cond is not None:
-            if index not in values:
-                raise InlineError(f"Markdown cell {index}: its condition was not evaluated")
-            if index in dropped:
-                continue
-            src = CONDITION.sub("", src, count=1)
-            cell["source"] = src
-        exprs = expressions(src)
-        if not exprs:
+        exprs, cond = expressions(src), condition(src)
+        if not exprs and cond is None:
             continue
-        vals = values.get(index)
-        if vals is None or len(vals) != len(exprs):
+        data = results.get(index)
+        if data is None or (data.get("keep", True) and len(data["values"]) != len(exprs)):
             raise InlineError(f"Markdown cell {index}: its inline expressions were not evaluated")
-        cell["source"] = _replace(src, vals)
-        n += len(vals)
-    gone = {id(original[i]) for i in dropped}
-    nb.cells = [c for c in kept if id(c) not in gone]
-    return n
+        records += [[code_before, e, v] for e, v in data.get("evaluated", [])]
+        text = _final_text(src, data.get("keep", True), list(data["values"]))
+        if not text:
+            emptied.add(id(cell))
+        cell["source"] = text
+    nb.cells = [c for c in kept if id(c) not in emptied]
+    return records
+
+
+def fill(markdown: str, code_before: int, known: dict[tuple[int, str], str]) -> str | None:
+    """What :func:`substitute` would make of ``markdown`` at that point of the chapter, from the
+    values known there (``(code_cells_before, expression) -> value``); None when it needs a value
+    not evaluated before ('' when the cell is left out)."""
+
+    class Unknown(Exception):
+        pass
+
+    def value_of(expr: str, what: str) -> str:
+        key = (code_before, _condition_key(expr) if what == "condition" else expr)
+        if key not in known:
+            raise Unknown
+        return known[key]
+
+    exprs, cond = expressions(markdown), condition(markdown)
+    if not exprs and cond is None:
+        return markdown
+    try:
+        keep, values, _ = _resolve(exprs, cond, value_of)
+    except Unknown:
+        return None
+    return _final_text(markdown, keep, values)
 
 
 def _replace(markdown: str, values: list[str]) -> str:

@@ -14,6 +14,7 @@ import yaml
 
 from exile_report import paths
 from exile_report.data import DataError
+from exile_report.prose import cite
 
 REQUIRED = [
     "id", "producer", "title", "url_main", "url_download", "date_published", "date_accessed",
@@ -72,11 +73,6 @@ def _cell(text) -> str:
     return " ".join(str(text if text is not None else "").split()).replace("|", "\\|")
 
 
-def _cite(keys: list[str]) -> str:
-    keys = [k.strip() for k in keys if k.strip()]
-    return "[" + "; ".join(f"@{k}" for k in keys) + "]" if keys else ""
-
-
 def _source_section(s: dict) -> str:
     lic = s["licence"]
     licence = f"[{lic['name']}]({lic['url']})" if lic.get("url") else lic["name"]
@@ -84,7 +80,7 @@ def _source_section(s: dict) -> str:
     lines = [
         f"### {s['title']} {{.unnumbered}}",
         "",
-        f"- **Producer:** {s['producer']} {_cite(citation_keys(s))}",
+        f"- **Producer:** {s['producer']} {cite(citation_keys(s))}",
         f"- **Where:** <{s['url_main']}>; snapshot used: <{s['url_download']}>",
         f"- **Published:** {s['date_published']}; **accessed:** {s['date_accessed']}",
         f"- **Licence:** {licence}",
@@ -97,8 +93,14 @@ def _source_section(s: dict) -> str:
     return "\n".join(lines)
 
 
-def _curated_table() -> str:
-    """Pipe table of the curated tables with their row counts (files present only)."""
+def source_sections() -> str:
+    """One section per source of the register: producer, where, dates, licence, use, caveats."""
+    return "\n".join(_source_section(s) for s in load_register())
+
+
+def curated_table() -> str:
+    """Pipe table of the curated tables with their row counts (files present only; '' if none).
+    The appendix's Markdown gives it its heading and caption."""
     import pandas as pd
 
     from exile_report.schemas import CURATED_TABLES
@@ -108,16 +110,12 @@ def _curated_table() -> str:
         if t.path.is_file():
             n = len(pd.read_csv(t.path, dtype=str, keep_default_na=False))
             rows.append(f"| `{t.name}.csv` | {_cell(t.description)} | {n} |")
-    if len(rows) == 2:
-        return ""
-    return "\n".join(["## Curated tables {.unnumbered}", "",
-                      ("Compiled by hand; every row cites its source, quotes the figure as "
-                      "published and carries a grade (A/B/C)."), "", *rows, "",
-                      ": Curated tables in `data/curated/` {#tbl-curated-tables}", ""])
+    return "\n".join(rows) if len(rows) > 2 else ""
 
 
-def _conflicts_table() -> str:
-    """Pipe table of data/curated/conflicts.csv, if it exists."""
+def conflicts_table() -> str:
+    """Pipe table of data/curated/conflicts.csv ('' if it does not exist). The appendix's
+    Markdown gives it its heading and caption."""
     import pandas as pd
 
     path = paths.CURATED / "conflicts.csv"
@@ -127,28 +125,8 @@ def _conflicts_table() -> str:
     rows = ["| Id | Topic | Claim A | Claim B | Likely reason | Treatment |",
             "| --- | --- | --- | --- | --- | --- |"]
     for r in df.to_dict("records"):
-        a = f"{_cell(r.get('claim_a'))} {_cite([k for k in str(r.get('source_a', '')).split(';') if k.strip()])}"
-        b = f"{_cell(r.get('claim_b'))} {_cite([k for k in str(r.get('source_b', '')).split(';') if k.strip()])}"
+        a = f"{_cell(r.get('claim_a'))} {cite(str(r.get('source_a', '')))}"
+        b = f"{_cell(r.get('claim_b'))} {cite(str(r.get('source_b', '')))}"
         rows.append(f"| {_cell(r.get('conflict_id'))} | {_cell(r.get('topic'))} | {a} | {b} | "
                     f"{_cell(r.get('likely_reason'))} | {_cell(r.get('treatment'))} |")
-    return "\n".join(["## Where sources disagree {.unnumbered}", "", *rows, "",
-                      (": Conflicting figures and how the report treats them "
-                      "{#tbl-conflicts}"), ""])
-
-
-def appendix_markdown() -> str:
-    """Body of the "Data and sources" appendix as pandoc markdown (pipe tables only, so it
-    renders the same in HTML and PDF)."""
-    parts = [
-        ("Every number in this report comes from one of the sources below or from a source cited "
-        "in a curated table. Raw snapshots are checked against the sha256 checksums recorded in "
-        "`data/sources.yml`; processed tables are rebuilt from them by `exile-report data` and "
-        "described, with file hashes, in `data/datapackage.json`."),
-        "",
-        "## Data sources {.unnumbered}",
-        "",
-        *(_source_section(s) for s in load_register()),
-        _curated_table(),
-        _conflicts_table(),
-    ]
-    return "\n".join(p for p in parts if p is not None).rstrip() + "\n"
+    return "\n".join(rows)

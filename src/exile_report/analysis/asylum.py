@@ -1,4 +1,5 @@
-"""Chapter 4, asylum law and practice: parameters and computations.
+"""Chapter 4, asylum law and practice: parameters and computations (its figures are drawn by
+:mod:`exile_report.figures.asylum`).
 
 The rules here exist because asylum statistics are easy to misread:
 
@@ -18,8 +19,9 @@ from __future__ import annotations
 import pandas as pd
 
 from ..params import Param
+from ..prose import cite
+from ..schemas import ORIGINS
 
-ORIGINS = ("RUS", "UKR", "BLR")
 ORIGIN_NAMES = {"RUS": "Russia", "UKR": "Ukraine", "BLR": "Belarus"}
 #: Adjectives for prose ("Russian asylum-seekers").
 ORIGIN_ADJECTIVES = {"RUS": "Russian", "UKR": "Ukrainian", "BLR": "Belarusian"}
@@ -293,12 +295,6 @@ JURISDICTION_NAMES = {
 }
 
 
-def cite(keys: str) -> str:
-    """``"a; b"`` -> ``"[@a; @b]"`` (the curated tables separate several keys with ';')."""
-    parts = list(dict.fromkeys(k.strip() for k in str(keys).split(";") if k.strip()))
-    return "[" + "; ".join(f"@{k}" for k in parts) + "]" if parts else ""
-
-
 def _iso_date(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values, errors="coerce").dt.strftime("%Y-%m-%d").astype("string")
 
@@ -373,13 +369,6 @@ def find_legal(legal: pd.DataFrame, text: str, column: str = "reference") -> pd.
     return hits.iloc[0]
 
 
-def format_pct(x) -> str:
-    """0.123 -> '12.3 %'; missing -> 'not shown'."""
-    if x is None or pd.isna(x):
-        return "not shown"
-    return f"{100 * float(x):.1f} %"
-
-
 # --------------------------------------------------------------------------- names
 
 
@@ -408,6 +397,12 @@ def in_prose(name) -> str:
     return f"the {name}" if name in ("United States", "United Kingdom", "Netherlands") else name
 
 
+def destination_label(decisions: pd.DataFrame) -> pd.Series:
+    """Short destination names, with '(cases)' on the rows that count cases."""
+    cases = decisions["dec_pc"].eq("C").map({True: " (cases)", False: ""})
+    return decisions["asylum_name"].map(short_name) + cases
+
+
 def decisions_by_level(decisions: pd.DataFrame, origin: str, asylum_iso3: str, start: int,
                        end: int, min_decisions: int) -> pd.DataFrame:
     """All decisions for one origin in one destination over the years, per level and unit.
@@ -424,13 +419,7 @@ def decisions_by_level(decisions: pd.DataFrame, origin: str, asylum_iso3: str, s
                                                      ignore_index=True)
 
 
-# --------------------------------------------------------------------------- charts
-
-
-def as_float(values):
-    """Nullable numbers -> float with NaN, so matplotlib breaks lines at missing years."""
-    return pd.to_numeric(pd.Series(values), errors="coerce").astype("Float64").to_numpy(
-        dtype=float, na_value=float("nan"))
+# --------------------------------------------------------------------------- totals
 
 
 def persons_lodged(yearly: pd.DataFrame) -> pd.Series:
@@ -438,24 +427,3 @@ def persons_lodged(yearly: pd.DataFrame) -> pd.Series:
     country-year). Missing where neither exists. Cases are not included."""
     both = yearly[["new_persons", "unsplit_persons"]]
     return both.sum(axis=1, min_count=1).astype("Int64")
-
-
-def mark_war(ax, *, end_of_year: bool = False, label: bool = True) -> None:
-    """Mark 2022 (invasion in February, mobilisation in September) on a yearly axis.
-
-    On a flow axis (a point per calendar year) the whole year 2022 is shaded; on a stock axis
-    (a point per 31 December) the invasion falls between the 2021 and 2022 points.
-    """
-    from ..plotting import GREY, LIGHT_GREY
-
-    if end_of_year:
-        x = WAR_YEAR - 1 + 54 / 365  # 24 February, after the end-2021 point
-        ax.axvline(x, color=GREY, linewidth=0.8, linestyle="--", zorder=0)
-        text, xt = "Invasion", x
-    else:
-        ax.axvspan(WAR_YEAR - 0.5, WAR_YEAR + 0.5, color=LIGHT_GREY, alpha=0.6, zorder=0,
-                   linewidth=0)
-        text, xt = "2022: invasion, mobilisation", WAR_YEAR - 0.5
-    if label:
-        ax.annotate(text, xy=(xt, 1), xycoords=("data", "axes fraction"), xytext=(-3, -2),
-                    textcoords="offset points", fontsize=7.5, color=GREY, va="top", ha="right")

@@ -14,9 +14,9 @@ import pandas as pd
 
 from exile_report.processing._common import read_csv
 from exile_report.processing._common import save as _save
+from exile_report.schemas import ORIGINS
 
 SOURCE_ID = "unhcr-refugees-package"
-ORIGINS = ["RUS", "UKR", "BLR"]
 WORLD = "WLD"
 FILES = {
     "applications": "unhcr_asylum_applications_origin_RUS_UKR_BLR.csv",

@@ -1,6 +1,7 @@
 """Chapter 4 (asylum law): rate functions on hand-made decisions, yearly totals against the
 processed data, the notebook with other parameters, and refusal of an unknown origin."""
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -130,6 +131,10 @@ def test_unknown_origin_refused_before_running(tmp_path):
                                              "asylum-law.end_year=2010"])
 
 
+def _markdown(nb) -> str:
+    return "\n\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+
+
 def test_notebook_runs_with_other_years_and_origin(tmp_path):
     params = resolve_params(ROOT / "params.yml", [
         "asylum-law.start_year=2010", "asylum-law.end_year=2021",
@@ -141,9 +146,92 @@ def test_notebook_runs_with_other_years_and_origin(tmp_path):
                      fingerprint="test")
     execute.execute_chapters([run], ROOT, force={"asylum-law"}, log=lambda s: None)
     executed = nbformat.read(out, as_version=4)
-    text = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
-    para = next(p for p in text.split("\n") if "lodged by citizens of Belarus" in p)
+    text = _markdown(executed)
+    paras = [" ".join(p.split()) for p in text.split("\n\n")]
+    para = next(p for p in paras if "lodged by citizens of Belarus" in p)
     # the last year of the range is named (as the peak when it is the peak)
     assert "in 2021 it was" in para or "2021, the last year shown" in para, para
     assert "2022" not in para and "2023" not in para  # nothing outside the range
     assert "Belarus: " in text and "Russia: " not in text  # only the chosen origin is compared
+    assert "Only Belarus is selected" in text  # the one-origin sentence, chosen by the data
+    # the paragraph on the UK speaks of Belarus, and no guard or expression is left behind
+    assert any("main applicants from Belarus" in p for p in paras)
+    assert "{python}" not in text and "\x00" not in text
+    assert not re.search(r"\d %", text), "percentages are written '28.9%' (prose.pct)"
+
+
+def test_chapter_narrative_is_markdown_and_draws_nothing_itself():
+    """The prose is in Markdown cells (values placed by inline expressions), and the figures are
+    drawn by exile_report.figures.asylum: no code cell prints prose or calls the axes."""
+    nb = nbformat.read(ROOT / "chapters/04-asylum-law.ipynb", as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "print(" not in code and "output: asis" not in code
+    assert not re.search(r"\bax\d?\.|\baxes\[|\bfig\.(legend|colorbar)", code)
+    assert "LEGAL_PROBLEM" not in code and "format_pct" not in code
+
+
+def test_origins_are_declared_once():
+    from exile_report import schemas
+    from exile_report.figures import asylum as draw
+    from exile_report.processing import unhcr
+
+    assert A.ORIGINS is schemas.ORIGINS and unhcr.ORIGINS is schemas.ORIGINS
+    assert list(draw.ORIGIN_COLOURS) == list(schemas.ORIGINS)
+
+
+def test_rate_chart_marks_destinations_below_the_minimum_instead_of_plotting_them():
+    import matplotlib.pyplot as plt
+
+    from exile_report.figures import asylum as draw
+
+    d = _decisions([
+        (2023, "RUS", "DEU", "Germany", "FI", "P", 20, 10, 70, 100, 200),
+        (2023, "RUS", "KOR", "Rep. of Korea", "FI", "C", 1, 0, 9, 0, 10),
+    ])
+    by = A.decisions_by_destination(d, "RUS", 2023, 2023, min_decisions=50)
+    fig = draw.rates_by_destination(by, 50)
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["South Korea (cases)", "Germany"]  # largest at the top
+    notes = [t.get_text() for t in ax.texts]
+    # the note on the small destination, then each row's number of substantive decisions
+    assert notes == ["fewer than 50 substantive decisions", "10", "100", "substantive\ndecisions"]
+    import numpy as np
+
+    dots = np.ma.filled(ax.collections[0].get_offsets().astype(float), np.nan)
+    assert dots[1][0] == pytest.approx(0.3) and np.isnan(dots[0][0])  # Korea is not plotted
+    plt.close(fig)
+
+
+def test_applications_chart_draws_only_series_that_exist():
+    import matplotlib.pyplot as plt
+
+    from exile_report.figures import asylum as draw
+
+    yearly = pd.DataFrame({"year": pd.array([2021, 2022], dtype="Int64"),
+                           "new_persons": pd.array([5, 9], dtype="Int64"),
+                           "new_cases": pd.array([pd.NA, pd.NA], dtype="Int64"),
+                           "unsplit_persons": pd.array([pd.NA, pd.NA], dtype="Int64"),
+                           "unsplit_cases": pd.array([pd.NA, pd.NA], dtype="Int64")})
+    fig = draw.applications(yearly, "Russia", 2021, 2030, 2022)
+    ax = fig.axes[0]
+    assert [line.get_label() for line in ax.get_lines()] == ["New applications, persons"]
+    assert ax.get_title(loc="left") == "Russia: new asylum applications abroad, 2021–2022"
+    assert any(t.get_text().startswith("2022: invasion") for t in ax.texts)
+    plt.close(fig)
+
+
+def test_notebook_runs_for_years_beyond_the_data(tmp_path):
+    """A range the data do not reach yet gives sentences saying so, not a failed build (the
+    applications and origins charts used to be drawn from empty tables)."""
+    params = resolve_params(ROOT / "params.yml", [
+        "asylum-law.start_year=2027", "asylum-law.end_year=2030"])["asylum-law"]
+    out = tmp_path / "04-asylum-law.ipynb"
+    run = ChapterRun(key="asylum-law", notebook=Path("chapters/04-asylum-law.ipynb"), output=out,
+                     params=params, fingerprint="test")
+    execute.execute_chapters([run], ROOT, force={"asylum-law"}, log=lambda s: None)
+    paras = [" ".join(p.split()) for p in _markdown(nbformat.read(out, as_version=4)).split("\n\n")]
+    assert ("UNHCR records no new asylum applications by persons from Russia between 2027 and "
+            "2030.") in paras
+    assert "The Home Office data hold no applications by nationals of Russia in 2027–2030." in paras
+    assert not any("peaked at" in p or "{python}" in p for p in paras)

@@ -1,0 +1,1 @@
+"""Each chapter's figures, drawn from computed tables (one module per chapter)."""

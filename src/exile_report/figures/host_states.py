@@ -1,0 +1,352 @@
+"""Chapter 3's figures: the timeline of measures, the map of stances, the counts per half-year
+and the flows around the measures, drawn from what :mod:`exile_report.analysis.host_states`
+computes."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from ..analysis.host_states import EU_MEMBERS, FAMILIES, MOBILISATION, half_year, timeline_window
+from ..maps import country_rings, equal_earth
+from ..prose import INVASION
+
+DIRECTION_COLOURS = {"restrictive": "#D55E00", "facilitating": "#0072B2"}
+
+STANCE_COLOURS = {
+    "restrictive": "#D55E00",      # vermillion
+    "mixed": "#CC79A7",            # reddish purple
+    "facilitating": "#0072B2",     # blue
+    "none in force": "#ffffff",
+}
+
+STANCE_LABELS = {
+    "restrictive": "only restrictive measures in force",
+    "mixed": "both restrictive and facilitating in force",
+    "facilitating": "only facilitating measures in force",
+    "none in force": "selected, no recorded measure in force",
+}
+
+SHORT_TYPE = {
+    "visa-suspension": "visa stop", "visa-restriction": "visa tightening", "entry-ban": "entry ban",
+    "border-closure": "border closed", "residence-rule": "residence rule",
+    "humanitarian-visa": "humanitarian visas", "asylum-practice": "asylum practice",
+    "work-permit": "work permits", "registration-rule": "registration rule",
+    "travel-document": "travel documents", "other": "other",
+}
+
+
+# ---------------------------------------------------------------- maps
+
+
+def laea(lon, lat, lon0: float = 45.0, lat0: float = 50.0):
+    """Lambert azimuthal equal-area projection (unit sphere): areas stay true around the centre,
+    which here lies between Europe and Central Asia."""
+    lam = np.radians(np.asarray(lon, dtype=float) - lon0)
+    phi = np.radians(np.asarray(lat, dtype=float))
+    p0 = math.radians(lat0)
+    k = np.sqrt(2 / (1 + math.sin(p0) * np.sin(phi) + math.cos(p0) * np.cos(phi) * np.cos(lam)))
+    x = k * np.cos(phi) * np.sin(lam)
+    y = k * (math.cos(p0) * np.sin(phi) - math.sin(p0) * np.cos(phi) * np.cos(lam))
+    return x, y
+
+
+
+
+
+
+# ---------------------------------------------------------------- drawing
+
+
+def _plain_axes(ax) -> None:
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+    for s in ax.spines.values():
+        s.set_visible(False)
+
+
+SEA = "#eef3f7"
+
+
+def map_figure(height: float = 5.4):
+    """A house-style figure without a layout engine: the map places its own axes."""
+    import matplotlib.pyplot as plt
+
+    from ..plotting import FIG_WIDTH, apply_style
+
+    apply_style()
+    return plt.figure(figsize=(FIG_WIDTH, height))
+
+
+def plot_stance_map(fig, geo: dict, fills: dict[str, str], eu_stance: str | None) -> None:
+    """Europe-and-neighbours map (Lambert equal-area) of each selected jurisdiction's stance, with
+    a world inset for the selected states beyond it. EU members are hatched when the EU level had
+    measures in force (they apply in every member state on top of national ones)."""
+    from matplotlib.collections import PolyCollection
+    from matplotlib.patches import Patch
+
+    rings = country_rings(geo)
+    hatch_eu = eu_stance is not None and eu_stance != "none in force"
+
+    def face(iso):
+        if iso in fills:
+            return STANCE_COLOURS[fills[iso]], "#3a3a3a"
+        if iso == "RUS":
+            return "#8c8c8c", "white"
+        return "#dcdcdc", "white"
+
+    import matplotlib as mpl
+
+    mpl.rcParams["hatch.linewidth"] = 0.5
+    xs, ys = laea(np.array([-11, 40, 100, 40]), np.array([45, 29, 45, 70]))
+    width = fig.get_figwidth()
+    map_h = width * (ys.max() - ys.min()) / (xs.max() - xs.min())
+    band = 1.55  # inches under the map: legend, world inset, source line
+    total = map_h + band
+    fig.set_size_inches(width, total)
+    ax = fig.add_axes((0.0, band / total, 1.0, map_h / total))
+    ax.set_facecolor(SEA)
+    faces, hatched = [], []
+    for iso, polys in rings.items():
+        fc, ec = face(iso)
+        for ring in polys:
+            if ring[:, 0].max() < -30 or ring[:, 1].max() < 0:
+                continue  # far side of the globe: not in this view
+            xy = np.column_stack(laea(ring[:, 0], ring[:, 1]))
+            faces.append((xy, fc, ec, 0.35 if iso in fills else 0.25))
+            if hatch_eu and iso in EU_MEMBERS:
+                hatched.append(xy)
+    ax.add_collection(PolyCollection([f[0] for f in faces], facecolors=[f[1] for f in faces],
+                                     edgecolors=[f[2] for f in faces],
+                                     linewidths=[f[3] for f in faces]))
+    if hatched:
+        ax.add_collection(PolyCollection(hatched, facecolors="none", edgecolors="#3a3a3a",
+                                         hatch="///", linewidths=0))
+    ax.set_xlim(xs.min(), xs.max())
+    ax.set_ylim(ys.min(), ys.max())
+    ax.set_aspect("equal")
+    _plain_axes(ax)
+    for sp in ax.spines.values():
+        sp.set_visible(True)
+        sp.set_color("#9a9a9a")
+
+    inset = fig.add_axes((0.7, 0.3 / total, 0.3, 1.2 / total))
+    world = [(np.column_stack(equal_earth(r[:, 0], r[:, 1])), *face(iso), iso in fills)
+             for iso, polys in rings.items() for r in polys]
+    inset.add_collection(PolyCollection(
+        [w[0] for w in world], facecolors=[w[1] for w in world],
+        edgecolors=["#3a3a3a" if w[3] else "none" for w in world], linewidths=0.2))
+    x0, y0 = equal_earth(-180, -60)
+    x1, y1 = equal_earth(180, 84)
+    inset.set_xlim(x0, x1)
+    inset.set_ylim(y0, y1)
+    inset.set_aspect("equal")
+    _plain_axes(inset)
+    inset.set_facecolor("white")
+    for s in inset.spines.values():
+        s.set_visible(True)
+        s.set_color("#9a9a9a")
+    inset.set_title("Whole world", fontsize=7.5, fontweight="normal", pad=2)
+
+    handles = [Patch(facecolor=STANCE_COLOURS[k], edgecolor="#3a3a3a", label=STANCE_LABELS[k])
+               for k in STANCE_COLOURS]
+    handles += [Patch(facecolor="#dcdcdc", label="not selected"),
+                Patch(facecolor="#8c8c8c", label="Russia")]
+    if hatch_eu:
+        handles.append(Patch(facecolor="white", edgecolor="#3a3a3a", hatch="///",
+                             label=f"EU member (EU-level measures in force: {eu_stance})"))
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, (band - 0.05) / total),
+               ncol=2, fontsize=7.3, handlelength=1.5, borderaxespad=0.2, columnspacing=1.0)
+
+
+def plot_timeline(fig, ax, tl: pd.DataFrame, names: dict, as_of) -> None:
+    """One lane per jurisdiction; each measure a bar from the day it took effect to its end (or to
+    the date shown), coloured by direction; hollow bars: announced, not yet in force."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    from ..plotting import GREY, LIGHT_GREY, mark_dates
+
+    lo, hi = timeline_window(as_of)
+    n_tracks = tl.groupby("lane")["track"].max() + 1
+    base = {}
+    y = 0.0
+    for lane in sorted(n_tracks.index):
+        base[lane] = y
+        y += n_tracks[lane] + 0.45
+    height = 0.62
+    yy = tl["lane"].map(base) + tl["track"]
+    colour = tl["direction"].map(DIRECTION_COLOURS)
+    width = tl["draw_end"] - tl["draw_start"]
+    pend = (tl["status"] == "announced").to_numpy()
+    ended = (tl["status"] == "ended").to_numpy()
+    live = ~pend & ~ended
+    for mask, alpha in ((live, 0.95), (ended, 0.45)):
+        if mask.any():
+            ax.barh(yy[mask], width[mask], left=tl["draw_start"][mask], height=height,
+                    color=list(colour[mask]), alpha=alpha, linewidth=0)
+    if pend.any():
+        ax.barh(yy[pend], width[pend], left=tl["draw_start"][pend], height=height,
+                facecolor="white", edgecolor=list(colour[pend]), linewidth=0.9,
+                linestyle=(0, (2, 1)))
+    starts = ~pend & ~tl["clipped"].to_numpy()
+    ax.scatter(tl["draw_start"][starts], yy[starts], marker="|", color="black", s=30,
+               linewidths=1, zorder=3)
+    going = (tl["status"] == "in force").to_numpy() & tl["date_ended"].isna().to_numpy()
+    ax.scatter(tl["draw_end"][going], yy[going], marker=">", c=list(colour[going]), s=18,
+               linewidths=0, zorder=3)
+    ticks = [base[lane] + (n_tracks[lane] - 1) / 2 for lane in sorted(n_tracks.index)]
+    labels = [names.get(j, j) for j in tl.drop_duplicates("lane").sort_values("lane")["jurisdiction"]]
+    ax.set_yticks(ticks, labels)
+    for lane in sorted(n_tracks.index)[1::2]:
+        ax.axhspan(base[lane] - 0.5, base[lane] + n_tracks[lane] - 0.5, color="#f4f4f4", zorder=0,
+                   linewidth=0)
+    ax.set_ylim(y - 0.4, -2.4)
+    ax.set_xlim(lo, hi + pd.Timedelta(days=20))
+    import matplotlib.dates as mdates
+
+    if (hi - lo).days > 800:
+        ax.xaxis.set_major_locator(mdates.YearLocator())
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+        ax.xaxis.set_minor_locator(mdates.MonthLocator(bymonth=(4, 7, 10)))
+    else:  # a short window: label quarters
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
+    ax.grid(axis="x", which="both", color=LIGHT_GREY, linewidth=0.5)
+    ax.grid(axis="y", visible=False)
+    ax.tick_params(axis="y", length=0, labelsize=8)
+    ax.set_xlabel("Date the measure applied (bars end where a recorded measure ended)")
+    mark_dates(ax, keys=tuple(k for k, d in (("invasion", INVASION), ("mobilisation", MOBILISATION))
+                              if d <= hi))
+    handles = [Patch(color=DIRECTION_COLOURS["restrictive"], label="restrictive"),
+               Patch(color=DIRECTION_COLOURS["facilitating"], label="facilitating"),
+               Patch(facecolor=GREY, alpha=0.45, label="ended (lighter)"),
+               Patch(facecolor="white", edgecolor=GREY, linestyle=(0, (2, 1)),
+                     label="announced, not yet in force"),
+               Line2D([], [], marker=">", color=GREY, linestyle="", markersize=4,
+                      label="still in force")]
+    fig.legend(handles=handles, loc="outside upper center", ncol=5, fontsize=7.5,
+               handlelength=1.4, columnspacing=1.0)
+
+
+def plot_counts(ax, counts: pd.DataFrame, as_of) -> None:
+    """Measures taking effect per half-year, stacked by family: restrictive above the line,
+    facilitating below it."""
+    from ..plotting import PALETTE
+
+    lo, hi = timeline_window(as_of)
+    periods = []
+    t = lo
+    while t <= hi:
+        p = half_year(t)
+        if p not in periods:
+            periods.append(p)
+        t += pd.DateOffset(months=6)
+    if half_year(hi) not in periods:
+        periods.append(half_year(hi))
+    extra = sorted(set(counts["period"]) - set(periods))
+    periods = extra + periods  # measures from before the window (e.g. 2017) come first
+    x = np.arange(len(periods))
+    colours = {fam: PALETTE[i] for i, fam in enumerate(FAMILIES)}
+    for direction, sign in (("restrictive", 1), ("facilitating", -1)):
+        bottom = np.zeros(len(periods))
+        for fam in FAMILIES:
+            sel = counts[(counts["family"] == fam) & (counts["direction"] == direction)]
+            vals = sel.set_index("period")["measures"].reindex(periods, fill_value=0).to_numpy()
+            ax.bar(x, sign * vals, bottom=sign * bottom, color=colours[fam], width=0.7,
+                   label=fam if direction == "restrictive" else None, edgecolor="white",
+                   linewidth=0.4)
+            bottom += vals
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xticks(x, periods)
+    ax.tick_params(axis="x", labelsize=7.5, labelrotation=0)
+    top = max(1, counts[counts["direction"] == "restrictive"].groupby("period")["measures"].sum().max()
+              if len(counts) else 1)
+    bot = max(1, counts[counts["direction"] == "facilitating"].groupby("period")["measures"].sum().max()
+              if len(counts) else 1)
+    ax.set_ylim(-bot - 1.5, top + 1.5)
+    ax.yaxis.set_major_formatter(lambda v, _p: f"{abs(v):.0f}")
+    ax.set_ylabel("Measures taking effect (number)")
+    ax.text(0.995, 0.97, "restrictive ↑", transform=ax.transAxes, ha="right", va="top", fontsize=8)
+    ax.text(0.995, 0.03, "facilitating ↓", transform=ax.transAxes, ha="right", va="bottom",
+            fontsize=8)
+    ax.figure.legend(loc="outside upper center", fontsize=7.5, ncol=2)
+    ax.grid(axis="y")
+
+
+def _label_groups(measures: pd.DataFrame, gap_days: int = 130) -> list[tuple]:
+    """Merge measures close in time into one label: [(date, direction or 'mixed', text)]."""
+    groups: list[list] = []
+    for r in measures.sort_values("start").itertuples():
+        text = SHORT_TYPE[r.measure_type]
+        if groups and (r.start - groups[-1][0]).days <= gap_days:
+            groups[-1][1].add(r.direction)
+            if text not in groups[-1][2]:
+                groups[-1][2].append(text)
+        else:
+            groups.append([r.start, {r.direction}, [text]])
+    return [(d, dirs.pop() if len(dirs) == 1 else "mixed", " + ".join(t)) for d, dirs, t in groups]
+
+
+MIXED_COLOUR = "#CC79A7"
+
+
+def _max(series: pd.Series) -> float:
+    """Largest value of a nullable series, 0 when it has none."""
+    v = series.astype("Float64").max(skipna=True)
+    return 0.0 if pd.isna(v) else float(v)
+
+
+def plot_flows(fig, axes, flows: dict[str, pd.DataFrame], measures: dict[str, pd.DataFrame],
+               names: dict) -> None:
+    """Small multiples: per host, yearly new asylum applications by Russians (bars, persons) and
+    first residence permits (line), with the state's own measures as labelled vertical lines
+    (EU-level measures apply alike in every member and are left to the timeline)."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    from ..plotting import GREY, PALETTE, mark_dates, thousands
+
+    for ax, host in zip(axes.flat, flows, strict=False):
+        f = flows[host]
+        mid = pd.to_datetime(f["year"].astype(str) + "-07-01")
+        persons = f["asylum_new_persons"].astype("Float64")
+        ax.bar(mid, persons.fillna(0).to_numpy(dtype=float), width=300, color=PALETTE[4])
+        ymax = max(_max(f["asylum_new_persons"]), _max(f["first_permits"]), 1.0)
+        for x in mid[persons.isna().to_numpy()]:
+            ax.text(x, ymax * 0.02, "n/a", ha="center", va="bottom", fontsize=6.5, color=GREY)
+        if f["first_permits"].notna().any():
+            ax.plot(mid, f["first_permits"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
+                    color=PALETTE[1], marker="o", markersize=3, linewidth=1.5)
+        ax.set_ylim(0, ymax * 2.3)
+        first, last = int(f["year"].min()), int(f["year"].max())
+        m = measures[host]
+        national = m[(m["level"] == "national") & (m["start"] < pd.Timestamp(f"{last + 1}-01-01"))]
+        for d, direction, text in _label_groups(national):
+            colour = DIRECTION_COLOURS.get(direction, MIXED_COLOUR)
+            ax.axvline(d, color=colour, linewidth=1.2)
+            ax.annotate(text, (d, 0.98), xycoords=("data", "axes fraction"), xytext=(-2, 0),
+                        textcoords="offset points", rotation=90, fontsize=6.5, color=colour,
+                        ha="right", va="top")
+        mark_dates(ax, label=False)
+        ax.set_title(names.get(host, host), fontsize=9.5)
+        ax.yaxis.set_major_formatter(thousands)
+        ax.tick_params(axis="both", labelsize=7.5)
+        ticks = [pd.Timestamp(f"{y}-01-01") for y in range(first, last + 2, 2)]
+        ax.set_xticks(ticks, [str(t.year) for t in ticks])
+        ax.set_xlim(pd.Timestamp(f"{first}-01-01"), pd.Timestamp(f"{last + 1}-01-01"))
+    for ax in list(axes.flat)[len(flows):]:
+        ax.set_visible(False)
+    handles = [Patch(color=PALETTE[4], label="new asylum applications, persons (UNHCR)"),
+               Line2D([], [], color=PALETTE[1], marker="o", markersize=3,
+                      label="first residence permits (Eurostat)"),
+               Line2D([], [], color=DIRECTION_COLOURS["restrictive"], label="restrictive measure"),
+               Line2D([], [], color=DIRECTION_COLOURS["facilitating"], label="facilitating measure"),
+               Line2D([], [], color=MIXED_COLOUR, label="both, within weeks")]
+    fig.legend(handles=handles, loc="outside upper center", ncol=3, fontsize=7.5)
+    fig.supylabel("Per year (applications in persons; permits)", fontsize=8.5)
+
+
