@@ -26,7 +26,7 @@ def test_prepare_and_substitute_round_trip_without_a_kernel():
     # what the kernel would display for the hidden cell
     hidden["outputs"] = [{"output_type": "display_data", "metadata": {},
                           "data": {inline.MIME: {"cell": 1, "values": ["1,000"]}}}]
-    assert inline.substitute(nb) == 1
+    assert inline.substitute(nb) == [[1, "x", "1,000"]]
     assert [c.source for c in nb.cells] == ["x = 1", "x is 1,000.", "plain"]
 
 

@@ -88,11 +88,14 @@ def evaluate(namespace: dict, exprs: list[str], cell_index: int) -> None:
     display({MIME: {"cell": cell_index, "values": values}}, raw=True)
 
 
-def substitute(nb) -> int:
+def substitute(nb) -> list[list]:
     """Write the evaluated values into the Markdown cells and drop the evaluating cells.
 
-    Returns the number of expressions replaced. Raises :class:`InlineError` when a Markdown cell
-    has expressions but no values (its evaluating cell did not run)."""
+    Returns one record ``[code_cells_before, expression, value]`` per expression replaced: the
+    value an expression has after the chapter's first ``code_cells_before`` code cells (kept with
+    the executed notebook, so an edit of the Markdown alone needs no new execution, see
+    :mod:`exile_report.refresh`). Raises :class:`InlineError` when a Markdown cell has
+    expressions but no values (its evaluating cell did not run)."""
     values: dict[int, list[str]] = {}
     kept = []
     for cell in nb.cells:
@@ -110,8 +113,11 @@ def substitute(nb) -> int:
     # only if it came before them, so count Markdown cells by their position among ``kept``
     # minus the injected cell.
     original = [c for c in kept if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
-    n = 0
+    records: list[list] = []
+    code_before = 0
     for index, cell in enumerate(original):
+        if cell.get("cell_type") == "code":
+            code_before += 1
         if cell.get("cell_type") != "markdown":
             continue
         src = _source(cell)
@@ -122,9 +128,18 @@ def substitute(nb) -> int:
         if vals is None or len(vals) != len(exprs):
             raise InlineError(f"Markdown cell {index}: its inline expressions were not evaluated")
         cell["source"] = _replace(src, vals)
-        n += len(vals)
+        records += [[code_before, e, v] for e, v in zip(exprs, vals, strict=True)]
     nb.cells = kept
-    return n
+    return records
+
+
+def fill(markdown: str, code_before: int, known: dict[tuple[int, str], str]) -> str | None:
+    """``markdown`` with its expressions replaced by values already known for that point of the
+    chapter (``(code_before, expression) -> value``); None when one of them is not known."""
+    exprs = expressions(markdown)
+    if any((code_before, e) not in known for e in exprs):
+        return None
+    return _replace(markdown, [known[(code_before, e)] for e in exprs]) if exprs else markdown
 
 
 def _replace(markdown: str, values: list[str]) -> str:
