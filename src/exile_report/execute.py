@@ -35,7 +35,8 @@ PRELOAD_ARGS = ["--IPKernelApp.exec_lines=__import__('exile_report.notebook') an
 STDERR_ALLOW: tuple[str, ...] = ()
 
 # Package code that cannot change what a notebook computes; editing it does not re-execute.
-_CODE_EXCLUDE = ("render", "cli.py", "build.py", "bench.py", "execute.py")
+_CODE_EXCLUDE = ("render", "cli.py", "build.py", "bench.py", "execute.py", "preview.py",
+                 "refresh.py")
 
 
 class ExecutionError(RuntimeError):
