@@ -332,6 +332,8 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 4848, log=print) -
                 os.execv(sys.executable, [sys.executable, "-m", "exile_report.cli", "preview",
                                           "--host", host, "--port", str(server.server_address[1])])
             log(f"preview: {', '.join(paths[:3])}{' …' if len(paths) > 3 else ''} changed")
+            if any(p.startswith("src/") for p in paths):
+                preview.kernels.close()  # a kernel started ahead imported the old package code
             seconds = preview.rebuild()
             if not preview.error:
                 log(f"preview: rebuilt in {seconds:.1f} s")
