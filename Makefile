@@ -8,7 +8,7 @@ AXE       := node_modules/axe-core/axe.min.js
 CFF_VENV  := .venv-cff
 CFF_STAMP := $(CFF_VENV)/.installed
 
-.PHONY: report test bench data check clean venv browser-deps chromium cff
+.PHONY: report test bench data check clean venv browser-deps chromium cff preview
 
 venv: $(STAMP)
 
@@ -25,6 +25,9 @@ report: $(STAMP)
 
 test: $(STAMP) browser-deps $(CFF_STAMP)
 	$(PY) -m pytest
+
+preview: $(STAMP)
+	$(VENV)/bin/exile-report preview
 
 bench: $(STAMP)
 	$(PY) -m exile_report.bench

@@ -2,14 +2,18 @@
 
 Reports the wall time of a cold build (no ``_build/``, no ``_book/``, no figure files), a
 no-change rebuild, a one-chapter rebuild and a one-parameter change, plus the share of the cold
-build spent outside notebook execution, and checks them against the targets for a 2-core machine.
+build spent outside notebook execution, and the writer's loop on `exile-report preview` (a
+Markdown edit, a parameter change and a code edit, each from the saved file to the served page),
+and checks them against the targets for a 2-core machine.
 Each figure is the median of three runs.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -19,6 +23,8 @@ from pathlib import Path
 TARGETS = {
     "no-change rebuild": 3.0,  # seconds
     "render": 5.0,  # HTML and PDF together, seconds
+    "preview: Markdown edit": 2.0,  # saved notebook -> rebuilt page fetched from the server
+    "preview: parameter change": 4.0,  # saved params.yml -> new book (one chapter executed)
 }
 
 
@@ -70,6 +76,7 @@ def main() -> int:
         # a parameter of one chapter changed: that chapter executes and the book is rendered
         for rate in ("[0.15, 0.3]", "[0.2, 0.3]", "[0.25, 0.3]")[:REPEAT]:
             changes.append(_build(clone, "--param", f"scale.return_rate={rate}"))
+        loop = _preview_loop(clone)
     cold, t_cold = _median_run(colds)
     again, _ = _median_run(agains)
     one, _ = _median_run(ones)
@@ -88,6 +95,9 @@ def main() -> int:
     for name, seconds in rows:
         print(f"  {name:<42} {seconds:6.2f} s")
     print(f"  {'share of the cold build outside execution':<42} {100 * outside:6.1f} %")
+    for name, runs in loop.items():
+        print(f"  {name:<42} {statistics.median(runs):6.2f} s  (runs: "
+              + ", ".join(f"{r:.2f}" for r in runs) + ")")
     print("  all runs (s): cold " + ", ".join(f"{r[0]:.2f}" for r in colds)
           + "; no-change " + ", ".join(f"{r[0]:.2f}" for r in agains)
           + "; one-chapter " + ", ".join(f"{r[0]:.2f}" for r in ones)
@@ -102,10 +112,59 @@ def main() -> int:
                         f"({cold / 3:.2f} s)")
     if t_cold.get("render", 0) >= TARGETS["render"]:
         failures.append(f"render {t_cold['render']:.2f} s >= {TARGETS['render']} s")
+    for name, runs in loop.items():
+        if name in TARGETS and statistics.median(runs) > TARGETS[name]:
+            failures.append(f"{name} {statistics.median(runs):.2f} s > {TARGETS[name]} s")
     for f in failures:
         print(f"  target missed: {f}")
     print("all targets met" if not failures else f"{len(failures)} target(s) missed")
     return 1 if failures else 0
+
+
+def _preview_loop(clone: Path) -> dict[str, list[float]]:
+    """The writer's loop on ``exile-report preview``: seconds from a saved file to the served page
+    that shows it, for a one-word Markdown edit, a parameter change and a code edit (each in one
+    chapter)."""
+    from .preview import PreviewProcess, replace_in_markdown
+
+    times: dict[str, list[float]] = {"preview: Markdown edit": [], "preview: parameter change": [],
+                                     "preview: code edit in one chapter": []}
+    server = PreviewProcess(clone)
+    try:
+        nb = clone / "chapters" / "02-scale.ipynb"
+        words = ["Five different quantities", "Five distinct quantities", "Five separate quantities"]
+        for old, new in zip(words, words[1:] + words[:1], strict=True):
+            text = replace_in_markdown(nb.read_text(encoding="utf-8"), old, new)
+            seconds, state, html = server.edit_and_reload(nb, text, "02-scale.html")
+            _loop_check(state, new in html, "Markdown edit")
+            times["preview: Markdown edit"].append(seconds)
+        params = clone / "params.yml"
+        original = params.read_text(encoding="utf-8")
+        for year in (1850, 1900, 1822):
+            text = re.sub(r"start_year: \d+", f"start_year: {year}", original, count=1)
+            seconds, state, _ = server.edit_and_reload(params, text, "01-history.html")
+            _loop_check(state, True, "parameter change")
+            times["preview: parameter change"].append(seconds)
+        history = clone / "chapters" / "01-history.ipynb"
+        source = history.read_text(encoding="utf-8")
+        for n in range(REPEAT):
+            nb_json = json.loads(source)
+            code = [c for c in nb_json["cells"] if c["cell_type"] == "code"]
+            code[-1]["source"] = "".join(code[-1]["source"]) + f"\n# bench edit {n}"
+            seconds, state, _ = server.edit_and_reload(
+                history, json.dumps(nb_json, indent=1, ensure_ascii=False) + "\n",
+                "01-history.html")
+            _loop_check(state, True, "code edit")
+            times["preview: code edit in one chapter"].append(seconds)
+        history.write_text(source, encoding="utf-8")
+    finally:
+        server.stop()
+    return times
+
+
+def _loop_check(state: dict, shown: bool, what: str) -> None:
+    if state.get("error") or not shown:
+        raise SystemExit(f"bench: preview {what} did not show: {state.get('error') or 'page unchanged'}")
 
 
 def _median_run(runs: list[tuple[float, dict[str, float], str]]) -> tuple[float, dict[str, float]]:

@@ -97,6 +97,7 @@ def plan(root: Path, params: dict[str, dict]) -> list[execute.ChapterRun]:
             key=key, notebook=Path(spec.notebook),
             output=root / BUILD / "executed" / nb.name, params=params[key],
             fingerprint=execute.chapter_fingerprint(nb, params[key], inputs),
+            code_fingerprint=execute.code_fingerprint(nb, params[key], inputs),
         ))
     return runs
 

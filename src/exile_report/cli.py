@@ -16,6 +16,7 @@ EPILOG = """examples:
   exile-report build --set since-1991                  a named parameter set from params.yml
   exile-report build --chapter scale                   re-execute one chapter, then render
   exile-report params                                  list every parameter with its type
+  exile-report preview                                 serve the book, rebuild on every change
   EXILE_RAW_DIR=../shared/data/raw exile-report data   rebuild data/processed from raw snapshots
 """
 
@@ -44,6 +45,11 @@ def _parser() -> argparse.ArgumentParser:
     add_params(e)
     e.add_argument("--only", action="append", default=[], metavar="NAME",
                    help="consider only this chapter (repeatable); the others are left alone")
+    v = sub.add_parser("preview", help="serve the HTML book on 127.0.0.1, rebuild on every change "
+                       "and reload the open page (the PDF is built when asked for)")
+    v.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    v.add_argument("--port", type=int, default=4848,
+                   help="port to listen on (default 4848; 0 picks a free one)")
     sub.add_parser("data", help="derive data/processed/ from the raw snapshots in $EXILE_RAW_DIR")
     sub.add_parser("check", help="check every table against its schema, checksums and citations")
     pp = sub.add_parser("params", help="list every chapter parameter with its type, range and default")
@@ -64,8 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         from .build import BuildError
         from .execute import ExecutionError
+        from .preview import PreviewError
 
-        known = (BuildError, ExecutionError)
+        known = (BuildError, ExecutionError, PreviewError)
         try:
             from .data import DataError
             known += (DataError,)
@@ -99,6 +106,11 @@ def _run(args) -> int:
         if args.command == "build":
             print(f"book: {ROOT / '_book' / 'index.html'} and {ROOT / '_book' / 'exile-report.pdf'}")
         return 0
+    if args.command == "preview":
+        from .preview import serve
+
+        return serve(ROOT, host=args.host, port=args.port,
+                     log=lambda message: print(message, flush=True))
     if args.command == "data":
         from .paths import PROCESSED, raw_dir
         from .processing import run_all

@@ -35,7 +35,8 @@ PRELOAD_ARGS = ["--IPKernelApp.exec_lines=__import__('exile_report.notebook') an
 STDERR_ALLOW: tuple[str, ...] = ()
 
 # Package code that cannot change what a notebook computes; editing it does not re-execute.
-_CODE_EXCLUDE = ("render", "cli.py", "build.py", "bench.py", "execute.py")
+_CODE_EXCLUDE = ("render", "cli.py", "build.py", "bench.py", "execute.py", "preview.py",
+                 "refresh.py")
 
 
 class ExecutionError(RuntimeError):
@@ -51,6 +52,10 @@ class ChapterRun:
     fingerprint: str
     executed: bool = False
     seconds: float = 0.0
+    #: hash of the code cells, parameters and inputs alone: when only Markdown changed, the
+    #: executed notebook takes the new Markdown without a new execution (see refresh.py)
+    code_fingerprint: str = ""
+    refreshed: bool = False
 
 
 def _sha256_files(paths: list[Path], root: Path) -> str:
@@ -89,6 +94,21 @@ def chapter_fingerprint(notebook: Path, params: dict, inputs: str) -> str:
     return h.hexdigest()
 
 
+def code_fingerprint(notebook: Path, params: dict, inputs: str) -> str:
+    """Like :func:`chapter_fingerprint`, over the notebook's code cells only (in order)."""
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    h = hashlib.sha256()
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code":
+            src = cell.get("source", "")
+            h.update(("".join(src) if isinstance(src, list) else src).encode())
+            h.update(b"\0")
+    h.update(json.dumps(params, sort_keys=True, default=str).encode())
+    h.update(inputs.encode())
+    h.update(KERNEL_NAME.encode())
+    return h.hexdigest()
+
+
 def ensure_kernel() -> str:
     """Make sure the explicit kernel exists in this environment (installed by ``make``)."""
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
@@ -118,6 +138,11 @@ def cached(run: ChapterRun, root: Path) -> bool:
         return False
     if meta.get("fingerprint") != run.fingerprint:
         return False
+    return files_intact(meta, root)
+
+
+def files_intact(meta: dict, root: Path) -> bool:
+    """True when every file an executed chapter wrote still has the hash recorded with it."""
     files = meta.get("files", {})
     if not isinstance(files, dict):
         return False
@@ -266,12 +291,13 @@ def _execute_in_loop(run: ChapterRun, root: Path, tmp: Path, start: float, km) -
     run.seconds = time.perf_counter() - start
     try:
         check_outputs(nb, run.key)
-        inline.substitute(nb)
+        values = inline.substitute(nb)
     except inline.InlineError as exc:
         raise ExecutionError(f"chapter {run.key} ({run.notebook}): {exc}") from None
     finally:
         tmp.unlink(missing_ok=True)
     _sanitize(nb, run, root)
+    nb.metadata["exile_report"].update(code_fingerprint=run.code_fingerprint, inline=values)
     nbformat.write(nb, tmp)
     os.replace(tmp, run.output)
     run.executed = True
@@ -285,9 +311,15 @@ def execute_chapters(runs: list[ChapterRun], root: Path, *, force: set[str] = fr
 
     Chapters take kernels from ``kernels`` (started ahead by the build) while it has any left.
     """
+    from .refresh import refresh_markdown
+
     todo = [r for r in runs if r.key in force or not cached(r, root)]
+    for r in list(todo):
+        if r.key not in force and refresh_markdown(r, root):
+            todo.remove(r)
+            log(f"  {r.key}: only Markdown changed: placed into the executed notebook, not executed")
     for r in runs:
-        if r not in todo:
+        if r not in todo and not r.refreshed:
             log(f"  {r.key}: up to date, not executed")
     if not todo:
         return runs

@@ -123,8 +123,9 @@ def book_fingerprint(root: Path, runs) -> str:
 
 
 def render_into(root: Path, staging: Path, runs, params: dict[str, dict], *, date: str,
-                commit: str, log=print) -> dict:
-    """Render the book from the executed chapters into ``staging`` (a fresh folder)."""
+                commit: str, log=print, pdf: bool = True) -> dict:
+    """Render the book from the executed chapters into ``staging`` (a fresh folder); without
+    ``pdf``, the HTML book alone (the preview)."""
     from .render import render_book
 
     variables = yaml.safe_load((root / VARIABLES).read_text(encoding="utf-8"))
@@ -143,7 +144,7 @@ def render_into(root: Path, staging: Path, runs, params: dict[str, dict], *, dat
                for ch, vals in params.items() if vals},
         },
     }
-    log("rendering HTML and PDF")
-    result = render_book(root, chapters, staging, meta=meta)
+    log("rendering HTML and PDF" if pdf else "rendering HTML")
+    result = render_book(root, chapters, staging, meta=meta, pdf=pdf)
     write_data_bundle(root, staging)
     return {"render": result, "variables": variables}
