@@ -105,3 +105,32 @@ def test_a_code_edit_is_never_refreshed(tmp_path):
     assert run.executed and not run.refreshed
     md = [c.source for c in nbformat.read(run.output, 4).cells if c.cell_type == "markdown"]
     assert md == ["n is 7.", "m is 8."]
+
+
+def test_conditions_and_guards_are_replayed_from_the_kept_values(tmp_path):
+    (tmp_path / "chapters").mkdir()
+    src = tmp_path / "chapters" / "t.ipynb"
+    setup = new_code_cell("from exile_report.inline import when, end\nn = 42\nflag = False")
+
+    def cells(tail):
+        return [setup,
+                new_markdown_cell("<!-- if: flag -->\nNever shown: `{python} undefined_name`."),
+                new_markdown_cell("<!-- if: not flag -->\nShown: `{python} n`."),
+                new_markdown_cell("`{python} when(n > 40)`Big: `{python} n`.`{python} end()`"
+                                  "`{python} when(n < 0)` Never `{python} undefined_name`."
+                                  f"`{{python}} end()` {tail}")]
+
+    _write(src, cells("First."))
+    run, _ = _run(tmp_path)
+    assert run.executed
+
+    _write(src, cells("Second."))
+    run, _ = _run(tmp_path)
+    assert run.refreshed and not run.executed
+    refreshed = run.output.read_bytes()
+    md = [c.source for c in nbformat.reads(refreshed.decode(), 4).cells if c.cell_type == "markdown"]
+    assert md == ["Shown: 42.", "Big: 42. Second."]
+
+    run.output.unlink()
+    run, _ = _run(tmp_path)
+    assert run.executed and run.output.read_bytes() == refreshed
