@@ -1,4 +1,4 @@
-"""Command line: ``exile-report build | execute | render | data | check | params``.
+"""Command line: ``exile-report build | execute | render | fetch | data | check | params``.
 
 Every error a reader can cause (a bad parameter, missing or corrupt data, a failing notebook)
 ends with one message saying what is wrong and where, exit status 2 (bad input) or 1 (a failed
@@ -16,7 +16,9 @@ EPILOG = """examples:
   exile-report build --set since-1991                  a named parameter set from params.yml
   exile-report build --chapter scale                   re-execute one chapter, then render
   exile-report params                                  list every parameter with its type
-  EXILE_RAW_DIR=../shared/data/raw exile-report data   rebuild data/processed from raw snapshots
+  exile-report fetch --from URL                        download the raw snapshots into data/raw/
+  exile-report data                                    rebuild data/processed from data/raw/
+                                                       (or from $EXILE_RAW_DIR when set)
 """
 
 
@@ -26,6 +28,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Build the reproducible report on political exile from Russia.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add_params(sp):
@@ -44,10 +47,24 @@ def _parser() -> argparse.ArgumentParser:
     add_params(e)
     e.add_argument("--only", action="append", default=[], metavar="NAME",
                    help="consider only this chapter (repeatable); the others are left alone")
+    f = sub.add_parser("fetch", help="download the raw snapshots of data/sources.yml into "
+                       "$EXILE_RAW_DIR (default data/raw/) and verify their checksums")
+    f.add_argument("--from", dest="mirror", metavar="URL", default=None,
+                   help="base address of a copy of the raw folder (<URL>/<source id>/<file>); "
+                        "default $EXILE_RAW_URL")
     sub.add_parser("data", help="derive data/processed/ from the raw snapshots in $EXILE_RAW_DIR")
     sub.add_parser("check", help="check every table against its schema, checksums and citations")
     sub.add_parser("params", help="list every chapter parameter with its type, range and default")
     return p
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("exile-report")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -97,6 +114,8 @@ def _run(args) -> int:
         if args.command == "build":
             print(f"book: {ROOT / '_book' / 'index.html'} and {ROOT / '_book' / 'exile-report.pdf'}")
         return 0
+    if args.command == "fetch":
+        return _fetch(args.mirror)
     if args.command == "data":
         from .paths import PROCESSED, raw_dir
         from .processing import run_all
@@ -120,7 +139,12 @@ def _run(args) -> int:
 
         from .params import chapter_specs, read_params_file
 
-        defaults = read_params_file(ROOT / "params.yml")["defaults"]
+        doc = read_params_file(ROOT / "params.yml")
+        defaults = doc["defaults"]
+
+        def flow(value) -> str:
+            return yaml.safe_dump(value, default_flow_style=True,
+                                  width=10000).strip().removesuffix("...").strip()
         for key, spec in chapter_specs().items():
             print(f"{key}  ({spec.notebook})")
             for p in spec.params:
@@ -129,12 +153,43 @@ def _run(args) -> int:
                     rng.append(f"range {p.minimum:g}..{p.maximum:g}")
                 if p.choices:
                     rng.append("one of " + ", ".join(map(str, p.choices)))
-                default = yaml.safe_dump(defaults.get(key, {}).get(p.name),
-                                         default_flow_style=True, width=10000).strip().removesuffix("...").strip()
+                default = flow(defaults.get(key, {}).get(p.name))
                 print(f"  {p.name} ({p.kind}) = {default}")
                 print(f"      {p.help}" + (f" [{'; '.join(rng)}]" if rng else ""))
+        sets = doc.get("sets") or {}
+        if sets:
+            print("named sets (exile-report build --set NAME), each changing the defaults by:")
+            for name, layer in sets.items():
+                print(f"  {name}: " + "; ".join(f"{chapter}.{k}={flow(v)}"
+                                                for chapter, values in (layer or {}).items()
+                                                for k, v in (values or {}).items()))
         return 0
     raise AssertionError(args.command)
+
+
+def _fetch(mirror: str | None) -> int:
+    import os
+
+    from .fetch import MIRROR_ENV, FetchError, fetch_all
+    from .paths import SOURCES_YML, raw_dir
+    from .sources import load_register
+
+    raw = raw_dir()
+    try:
+        report = fetch_all(raw, load_register(SOURCES_YML), mirror or os.environ.get(MIRROR_ENV))
+    except FetchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{raw}: {len(report.downloaded)} downloaded, {len(report.present)} already there "
+          "with the right checksum")
+    if report.no_address:
+        print(f"error: {len(report.no_address)} snapshot(s) have no download address, e.g. "
+              f"{report.no_address[0]}: they are tables derived from the producers' downloads "
+              "(see url_download in data/sources.yml and each folder's PROVENANCE.md); fetch "
+              f"them from a copy of the raw folder with --from URL (or ${MIRROR_ENV})",
+              file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
