@@ -2,15 +2,18 @@
 
 Every file of every source in the register (``files``: name, sha256, bytes) is written to
 ``<raw folder>/<source id>/<name>`` and verified against its sha256 and size. The address of a
-file is, in this order:
+file is:
 
-1. the source's ``url_download``, when the register marks the file ``verbatim: true`` (the file is
-   byte for byte what the producer serves there; a GitHub ``/blob/`` page address is read through
-   its ``/raw/`` form, which serves the same file);
-2. ``<mirror>/<source id>/<name>``, when a mirror is given (``--from URL`` or ``$EXILE_RAW_URL``):
-   any copy of a raw folder laid out like this one, e.g. a colleague's served with
-   ``python -m http.server``. Most snapshots are tables the project derived from the producers'
-   downloads (each folder's PROVENANCE.md says how), so only a copy of them has their bytes.
+- ``<mirror>/<source id>/<name>`` when a mirror is given (``--from URL`` or ``$EXILE_RAW_URL``):
+  any copy of a raw folder laid out like this one, e.g. a colleague's served with
+  ``python -m http.server``;
+- otherwise the source's ``url_download``, when the register marks the file ``verbatim: true``
+  (byte for byte what the producer serves there; a GitHub ``/blob/`` page address is read
+  through its ``/raw/`` form, which serves the same file).
+
+Most snapshots are tables the project derived from the producers' downloads (each folder's
+PROVENANCE.md says how): only a copy of a raw folder has their bytes, so without a mirror they
+have no address and fetch says so before downloading anything.
 
 A file already present with the right checksum is left alone. A download goes to a temporary
 file beside its target and is renamed into place only once its checksum matched, so an
@@ -71,10 +74,10 @@ def plan(sources: list[dict], mirror: str | None = None) -> list[Snapshot]:
             name = str(f["name"])
             if "/" in name or name in ("", ".", ".."):
                 raise FetchError(f"data/sources.yml: source {s['id']}: bad file name {name!r}")
-            if f.get("verbatim"):
-                url = download_address(str(s["url_download"]))
-            elif base:
+            if base:
                 url = base + urllib.parse.quote(f"{s['id']}/{name}")
+            elif f.get("verbatim"):
+                url = download_address(str(s["url_download"]))
             else:
                 url = None
             out.append(Snapshot(s["id"], name, str(f["sha256"]), int(f["bytes"]), url))
@@ -110,14 +113,18 @@ def download(snap: Snapshot, target: Path, timeout: float = TIMEOUT) -> None:
             while block := r.read(1 << 16):
                 size += len(block)
                 if size > snap.bytes:
-                    raise FetchError(f"{where}: more than the {snap.bytes} bytes the register "
-                                     "records; not the recorded snapshot")
+                    raise FetchError(
+                        f"{where}: more than the {snap.bytes} bytes the register "
+                        "records; not the recorded snapshot"
+                    )
                 h.update(block)
                 out.write(block)
         if size != snap.bytes or h.hexdigest() != snap.sha256:
-            raise FetchError(f"{where}: got {size} bytes with sha256 {h.hexdigest()[:12]}…, the "
-                             f"register records {snap.bytes} bytes with {snap.sha256[:12]}…; "
-                             "the download was discarded")
+            raise FetchError(
+                f"{where}: got {size} bytes with sha256 {h.hexdigest()[:12]}…, the "
+                f"register records {snap.bytes} bytes with {snap.sha256[:12]}…; "
+                "the download was discarded"
+            )
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     except urllib.error.HTTPError as exc:
@@ -137,24 +144,33 @@ def download(snap: Snapshot, target: Path, timeout: float = TIMEOUT) -> None:
 class FetchReport:
     downloaded: list[str]
     present: list[str]
-    no_address: list[str]
 
 
-def fetch_all(raw: Path, sources: list[dict], mirror: str | None = None,
-              log=print, timeout: float = TIMEOUT) -> FetchReport:
+def fetch_all(
+    raw: Path, sources: list[dict], mirror: str | None = None, log=print, timeout: float = TIMEOUT
+) -> FetchReport:
     """Download every snapshot that is missing or differs; stop at the first failed download.
 
-    Files without an address (derived snapshots, no mirror given) are listed in the report,
-    not downloaded; the caller decides whether that is an error."""
-    report = FetchReport([], [], [])
+    When a snapshot that is needed has no address (a derived table and no mirror given), nothing
+    is downloaded and ``FetchError`` says so: a partial raw folder is of no use to ``make data``.
+    """
+    report = FetchReport([], [])
+    todo = []
     for snap in plan(sources, mirror):
-        target = raw / snap.source / snap.name
-        if is_current(target, snap):
+        if is_current(raw / snap.source / snap.name, snap):
             report.present.append(snap.relpath)
-        elif snap.url is None:
-            report.no_address.append(snap.relpath)
         else:
-            log(f"fetching {snap.relpath}")
-            download(snap, target, timeout=timeout)
-            report.downloaded.append(snap.relpath)
+            todo.append(snap)
+    lost = [s.relpath for s in todo if s.url is None]
+    if lost:
+        raise FetchError(
+            f"{len(lost)} snapshot(s) missing from {raw} have no download address, e.g. {lost[0]}: "
+            "they are tables derived from the producers' downloads (see url_download in "
+            "data/sources.yml and each folder's PROVENANCE.md); fetch them from a copy of a raw "
+            f"folder with --from URL (or ${MIRROR_ENV})"
+        )
+    for snap in todo:
+        log(f"fetching {snap.relpath}")
+        download(snap, raw / snap.source / snap.name, timeout=timeout)
+        report.downloaded.append(snap.relpath)
     return report
