@@ -19,7 +19,7 @@ UV        ?= uv
 # Figures drawn while running a chapter by hand in JupyterLab go here, not into the book's figures/.
 LAB_FIGURES := _build/lab/figures
 
-.PHONY: report test bench data fetch check lab lock clean distclean venv browser-deps chromium cff
+.PHONY: report test lint bench data fetch check lab lock clean distclean venv browser-deps chromium cff
 
 venv: $(TEST_STAMP)
 
@@ -37,6 +37,10 @@ report: $(RUNTIME_STAMP)
 
 test: $(TEST_STAMP) browser-deps $(CFF_STAMP)
 	CHROMIUM="$(CHROMIUM)" $(PY) -m pytest
+
+# The commit checks of .pre-commit-config.yaml on every file (nbstripout, ruff, large files, cff).
+lint: $(TEST_STAMP) $(CFF_STAMP)
+	$(VENV)/bin/pre-commit run --all-files --show-diff-on-failure
 
 bench: $(TEST_STAMP)
 	$(PY) -m exile_report.bench
