@@ -26,9 +26,10 @@ case $want in
 esac
 
 if [ -e "$venv" ]; then
-  have=$("$venv/bin/python" -c 'import sys, pip; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || echo "a broken")
+  have=$("$venv/bin/python" -c 'import sys, pip; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) || have=
   if [ "$have" != "$want" ]; then
-    echo "rebuilding $venv: it was made by $have Python, $python is Python $want"
+    made=${have:+Python $have}
+    echo "rebuilding $venv: it was made by ${made:-a Python that does not run (or has no pip)}, $python is Python $want"
     rm -rf "$venv"
   fi
 fi
