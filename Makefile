@@ -18,6 +18,8 @@ CFF_STAMP := $(CFF_VENV)/.installed-$(PYVER)
 UV        ?= uv
 # Figures drawn while running a chapter by hand in JupyterLab go here, not into the book's figures/.
 LAB_FIGURES := _build/lab/figures
+LAB_ARGS    ?=
+ROOT_ARGS   := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: report test lint bench data fetch check lab lock clean distclean venv browser-deps chromium cff
 
@@ -57,7 +59,7 @@ check: $(RUNTIME_STAMP)
 
 lab: $(DEV_STAMP)
 	mkdir -p $(LAB_FIGURES)
-	EXILE_FIGURES_DIR="$(CURDIR)/$(LAB_FIGURES)" $(VENV)/bin/jupyter lab chapters
+	EXILE_FIGURES_DIR="$(CURDIR)/$(LAB_FIGURES)" $(VENV)/bin/jupyter lab $(ROOT_ARGS) $(LAB_ARGS) chapters
 
 # Regenerate uv.lock and the three hashed requirement files exported from it (needs uv:
 # `pip install uv`, or .venv/bin/uv after `make lab`).
