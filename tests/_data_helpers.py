@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
+
+from exile_report.paths import raw_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def find_raw() -> Path | None:
-    """$EXILE_RAW_DIR, else ../shared/data/raw next to the repository."""
-    value = os.environ.get("EXILE_RAW_DIR")
-    candidates = [Path(value) if Path(value).is_absolute() else ROOT / value] if value else []
-    candidates.append(ROOT.parent / "shared" / "data" / "raw")
-    return next((c for c in candidates if c.is_dir()), None)
+    """The raw folder of the package (``$EXILE_RAW_DIR``, default ``data/raw/``) when it exists."""
+    raw = raw_dir()
+    return raw if raw.is_dir() else None
 
 
 RAW = find_raw()
 needs_raw = pytest.mark.skipif(
     RAW is None,
-    reason="raw snapshots not found: set EXILE_RAW_DIR or place them in ../shared/data/raw",
+    reason=f"raw snapshots not found in {raw_dir()}: set EXILE_RAW_DIR, or run "
+    "'exile-report fetch' (see README, Data)",
 )

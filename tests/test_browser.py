@@ -5,8 +5,9 @@ and once at phone width (nothing wider than the screen); the tests below only re
 so the whole module drives one browser for a few seconds. Any request to a host other than
 127.0.0.1 is blocked and fails the tests: the book must work offline.
 
-``make test`` installs chromium (apt) and axe-core (``npm ci``) first; run outside make, a missing
-one fails with a message saying how to get it. ``EXILE_TEST_BOOK=/path/to/_book`` tests an
+The browser is ``$CHROMIUM`` or the first usual chromium/chrome name on PATH (``_chromium.py``);
+with none, the tests skip, saying how to get one. ``make test`` installs axe-core (``npm ci``)
+first; run outside make, a missing one fails with a message saying how to get it. ``EXILE_TEST_BOOK=/path/to/_book`` tests an
 already built book instead of building one (for quick iterations on the renderer).
 """
 
@@ -26,8 +27,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from _chromium import find_chromium, missing_reason
+
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = find_chromium()
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -108,15 +111,12 @@ def server(book):
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} not found: install Debian's chromium "
-            "(sudo apt-get install -y chromium) or run 'make test', which does"
-        )
+    if CHROMIUM is None:
+        pytest.skip(missing_reason())
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 

@@ -147,9 +147,8 @@ def test_bad_input_is_refused_and_book_untouched(scratch_repo, case):
 
 def test_raw_checksum_mismatch_is_refused(scratch_repo, tmp_path):
 
-    raw = Path(os.environ.get("EXILE_RAW_DIR", "")) if os.environ.get("EXILE_RAW_DIR") else None
-    candidates = [raw] if raw else [Path(__file__).resolve().parents[2] / "shared/data/raw"]
-    source = next((c for c in candidates if c and c.is_dir()), None)
+    from _data_helpers import RAW as source
+
     if source is None:
         pytest.skip("raw snapshots not available (set EXILE_RAW_DIR)")
     copy = tmp_path / "raw"

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
+from _chromium import find_chromium, missing_reason
 from exile_report.render import render_book
 
 BOOK = Path(__file__).parent / "conformance"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM = find_chromium()
 
 pytestmark = pytest.mark.browser
 
@@ -25,8 +25,8 @@ def site(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     playwright = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium not installed")
+    if CHROMIUM is None:
+        pytest.skip(missing_reason())
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         yield browser

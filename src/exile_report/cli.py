@@ -1,4 +1,4 @@
-"""Command line: ``exile-report build | execute | render | data | check | params``.
+"""Command line: ``exile-report build | execute | render | fetch | data | check | params``.
 
 Every error a reader can cause (a bad parameter, missing or corrupt data, a failing notebook)
 ends with one message saying what is wrong and where, exit status 2 (bad input) or 1 (a failed
@@ -17,7 +17,9 @@ EPILOG = """examples:
   exile-report build --chapter scale                   re-execute one chapter, then render
   exile-report params                                  list every parameter with its type
   exile-report preview                                 serve the book, rebuild on every change
-  EXILE_RAW_DIR=../shared/data/raw exile-report data   rebuild data/processed from raw snapshots
+  exile-report fetch --from URL                        download the raw snapshots into data/raw/
+  exile-report data                                    rebuild data/processed from data/raw/
+                                                       (or from $EXILE_RAW_DIR when set)
 """
 
 
@@ -27,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Build the reproducible report on political exile from Russia.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add_params(sp):
@@ -50,12 +53,26 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     v.add_argument("--port", type=int, default=4848,
                    help="port to listen on (default 4848; 0 picks a free one)")
+    f = sub.add_parser("fetch", help="download the raw snapshots of data/sources.yml into "
+                       "$EXILE_RAW_DIR (default data/raw/) and verify their checksums")
+    f.add_argument("--from", dest="mirror", metavar="URL", default=None,
+                   help="base address of a copy of the raw folder (<URL>/<source id>/<file>); "
+                        "default $EXILE_RAW_URL")
     sub.add_parser("data", help="derive data/processed/ from the raw snapshots in $EXILE_RAW_DIR")
     sub.add_parser("check", help="check every table against its schema, checksums and citations")
     pp = sub.add_parser("params", help="list every chapter parameter with its type, range and default")
     pp.add_argument("--update-appendix", action="store_true",
                     help="rewrite the table of parameters in chapters/A2-reproducing.qmd")
     return p
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("exile-report")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,6 +128,8 @@ def _run(args) -> int:
 
         return serve(ROOT, host=args.host, port=args.port,
                      log=lambda message: print(message, flush=True))
+    if args.command == "fetch":
+        return _fetch(args.mirror)
     if args.command == "data":
         from .paths import PROCESSED, raw_dir
         from .processing import run_all
@@ -130,7 +149,9 @@ def _run(args) -> int:
         print("all checks passed")
         return 0
     if args.command == "params":
-        from .params import APPENDIX, chapter_specs, describe, with_table
+        import yaml
+
+        from .params import APPENDIX, chapter_specs, describe, read_params_file, with_table
 
         if args.update_appendix:
             path = ROOT / APPENDIX
@@ -138,8 +159,33 @@ def _run(args) -> int:
             print(f"wrote the table of parameters into {APPENDIX}")
             return 0
         print(describe(chapter_specs()))
+        sets = read_params_file(ROOT / "params.yml")["sets"]
+        if sets:
+            print("named sets (exile-report build --set NAME), each changing the defaults by:")
+            for name, layer in sets.items():
+                print(f"  {name}: " + "; ".join(
+                    f"{chapter}.{k}={yaml.safe_dump(v, default_flow_style=True, width=10000).strip().removesuffix('...').strip()}"
+                    for chapter, values in (layer or {}).items() for k, v in (values or {}).items()))
         return 0
     raise AssertionError(args.command)
+
+
+def _fetch(mirror: str | None) -> int:
+    import os
+
+    from .fetch import MIRROR_ENV, FetchError, fetch_all
+    from .paths import SOURCES_YML, raw_dir
+    from .sources import load_register
+
+    raw = raw_dir()
+    try:
+        report = fetch_all(raw, load_register(SOURCES_YML), mirror or os.environ.get(MIRROR_ENV))
+    except FetchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{raw}: {len(report.downloaded)} downloaded, {len(report.present)} already there "
+          "with the right checksum")
+    return 0
 
 
 if __name__ == "__main__":

@@ -242,12 +242,14 @@ def execute_one(run: ChapterRun, root: Path, km=None) -> ChapterRun:
     """Execute one chapter with papermill into a temporary file, check it, then move it in place.
 
     ``km`` is a kernel started ahead (see :class:`KernelPool`); it is stopped when the chapter is
-    done. Without it, papermill starts the chapter's kernel itself.
+    done. Without it, one is made here (see :func:`kernel_manager`) and papermill starts it.
     """
 
     tmp = run.output.with_suffix(".running.ipynb")
     tmp.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
+    if km is None:
+        km = kernel_manager()
     # Each worker thread gets its own event loop, closed when the chapter is done.
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
@@ -365,11 +367,9 @@ class KernelPool:
     def start(self, n: int, cwd: Path) -> None:
         if n <= 0:
             return
-        from jupyter_client.manager import AsyncKernelManager
-
         ensure_kernel()
         for _ in range(n):
-            km = AsyncKernelManager(kernel_name=KERNEL_NAME)
+            km = kernel_manager()
             try:
                 asyncio.run(km.start_kernel(extra_arguments=KERNEL_ARGS + PRELOAD_ARGS,
                                             cwd=str(cwd)))
@@ -391,6 +391,21 @@ class KernelPool:
         """Stop the kernels nobody took."""
         while (km := self.take()) is not None:
             _stop_kernel(km)
+
+
+def kernel_manager():
+    """A manager for one chapter's kernel on the IPC transport: its sockets are files under a
+    name of its own in Jupyter's runtime folder, so kernels started side by side never race for
+    the same TCP port (papermill's known "ZMQError: Address already in use")."""
+    import uuid
+
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    runtime = Path(jupyter_runtime_dir())
+    runtime.mkdir(parents=True, exist_ok=True)
+    return AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc",
+                              ip=str(runtime / f"exile-report-{uuid.uuid4().hex[:12]}"))
 
 
 def _stop_kernel(km, loop: asyncio.AbstractEventLoop | None = None) -> None:

@@ -79,7 +79,10 @@ class Param:
         if self.kind.startswith("list["):
             inner = self.kind[5:-1]
             if not isinstance(value, (list, tuple)):
-                raise ParamError(f"{where}: expected a list of {inner}, got {_show(value)}")
+                # papermill's -p passes every value as text; its -y reads YAML
+                hint = (f" (running the notebook with papermill? -p passes text; pass a list "
+                        f"with -y \"{self.name}: [...]\")" if isinstance(value, str) else "")
+                raise ParamError(f"{where}: expected a list of {inner}, got {_show(value)}{hint}")
             if self.non_empty and len(value) == 0:
                 raise ParamError(f"{where}: the list must not be empty")
             if self.length is not None and len(value) != self.length:
