@@ -34,8 +34,6 @@ PRELOAD_ARGS = ["--IPKernelApp.exec_lines=__import__('exile_report.notebook') an
 #: harmless third-party message cannot be silenced at its source; document each entry.
 STDERR_ALLOW: tuple[str, ...] = ()
 
-# Package code that cannot change what a notebook computes; editing it does not re-execute.
-_CODE_EXCLUDE = ("render", "cli.py", "build.py", "bench.py", "execute.py")
 
 
 class ExecutionError(RuntimeError):
@@ -53,31 +51,11 @@ class ChapterRun:
     seconds: float = 0.0
 
 
-def _sha256_files(paths: list[Path], root: Path) -> str:
-    h = hashlib.sha256()
-    for path in sorted(paths):
-        h.update(str(path.relative_to(root)).encode())
-        h.update(b"\0")
-        h.update(path.read_bytes())
-        h.update(b"\0")
-    return h.hexdigest()
-
-
 def inputs_fingerprint(root: Path) -> str:
-    """One hash over everything every chapter may read: data tables, register, bibliography, code."""
-    files: list[Path] = []
-    for folder in ("data/processed", "data/curated"):
-        files += [p for p in (root / folder).rglob("*") if p.is_file()]
-    files += [p for p in (root / "data").glob("*.yml") if p.is_file()]
-    files += [p for p in (root / "data").glob("*.json") if p.is_file()]
-    files += [p for p in root.glob("*.bib")]
-    pkg = root / "src" / "exile_report"
-    for path in pkg.rglob("*.py"):
-        rel = path.relative_to(pkg).parts
-        if rel[0] in _CODE_EXCLUDE:
-            continue
-        files.append(path)
-    return _sha256_files(files, root)
+    """One hash over everything every chapter may read (see :mod:`exile_report.fingerprint`)."""
+    from .fingerprint import inputs_fingerprint as fingerprint
+
+    return fingerprint(root)
 
 
 def chapter_fingerprint(notebook: Path, params: dict, inputs: str) -> str:
@@ -125,7 +103,9 @@ def cached(run: ChapterRun, root: Path) -> bool:
 
 
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    from .fingerprint import sha256_file
+
+    return sha256_file(path)
 
 
 def check_outputs(nb, key: str) -> None:
@@ -238,6 +218,8 @@ def execute_one(run: ChapterRun, root: Path, km=None) -> ChapterRun:
 def _execute_in_loop(run: ChapterRun, root: Path, tmp: Path, start: float, km) -> ChapterRun:
     import papermill as pm
 
+    from .cell_limits import CellLimitError, engine
+
     try:
         nb = pm.execute_notebook(
             str(root / run.notebook), str(tmp), parameters=copy.deepcopy(run.params),
@@ -247,7 +229,12 @@ def _execute_in_loop(run: ChapterRun, root: Path, tmp: Path, start: float, km) -
             # Every output has been received when the last cell is done, so the kernel is
             # stopped at once instead of asked to shut down (which costs about half a second).
             shutdown_kernel="immediate",
+            engine_name=engine(),  # a time limit and an output limit on every cell
         )
+    except CellLimitError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ExecutionError(f"chapter {run.key} ({run.notebook}), cell {exc.cell_index}: {exc}") \
+            from None
     except pm.PapermillExecutionError as exc:
         tmp.unlink(missing_ok=True)
         raise ExecutionError(
