@@ -60,7 +60,12 @@ def publish(staging: Path, root: Path) -> None:
     old = root / f"{BOOK}.old-{os.getpid()}"
     if book.exists():
         os.replace(book, old)
-    os.replace(staging, book)
+    try:
+        os.replace(staging, book)
+    except BaseException:
+        if old.exists() and not book.exists():
+            os.replace(old, book)  # the last good book goes back where it was
+        raise
     shutil.rmtree(old, ignore_errors=True)
 
 

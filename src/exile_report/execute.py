@@ -185,12 +185,21 @@ def _sanitize(nb, run: ChapterRun, root: Path) -> None:
         # were since overwritten or deleted is executed again
         "files": {f: _sha256(root / f) for f in sorted(set(files)) if (root / f).is_file()},
     }
-    # Strip absolute paths of this machine from any text output (tracebacks are errors anyway).
+    # Strip absolute paths of this machine from any text output: printed text and the text of
+    # results and displays (a cell whose value is a path would otherwise publish it).
     needle = str(root)
+
+    def strip(text):
+        text = _text(text)
+        return text.replace(needle + os.sep, "").replace(needle, ".") if needle in text else text
+
     for cell in nb.cells:
         for out in cell.get("outputs", []):
-            if out.get("output_type") == "stream" and needle in out.get("text", ""):
-                out["text"] = out["text"].replace(needle + os.sep, "").replace(needle, ".")
+            if out.get("output_type") == "stream":
+                out["text"] = strip(out.get("text", ""))
+            for kind in ("text/plain", "text/markdown", "text/html"):
+                if kind in out.get("data", {}):
+                    out["data"][kind] = strip(out["data"][kind])
 
 
 def execute_one(run: ChapterRun, root: Path, km=None) -> ChapterRun:

@@ -103,7 +103,7 @@ def mark_dates(ax, keys=("invasion", "mobilisation"), *, label: bool = True, as_
     for i, key in enumerate(keys):
         text, iso = KEY_DATES[key]
         ts = pd.Timestamp(iso)
-        x = ts.year + (ts.dayofyear - 1) / 365.25 if as_year else ts
+        x = ts.year + (ts.day_of_year - 1) / 365.25 if as_year else ts
         ax.axvline(x, color=GREY, linewidth=0.8, linestyle="--", zorder=0)
         if label:
             ax.annotate(
