@@ -51,6 +51,7 @@ def max_text_chars() -> int:
 
 def _register() -> None:
     from nbclient.exceptions import CellTimeoutError
+    from nbclient.util import run_sync
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, papermill_engines
     from papermill.utils import merge_kwargs, remove_args
@@ -107,6 +108,9 @@ def _register() -> None:
                 raise CellLimitError(cell_index, (
                     f"still running after {self.timeout} s (the per-cell time limit; "
                     "EXILE_CELL_TIMEOUT raises it)")) from None
+
+        # nbclient binds the synchronous wrapper to the base method: bind it to ours
+        execute_cell = run_sync(async_execute_cell)
 
     class LimitedEngine(NBClientEngine):
         @classmethod
