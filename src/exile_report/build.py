@@ -11,7 +11,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-import subprocess
+import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +22,7 @@ from .params import chapter_specs, resolve_chapter, resolve_params
 
 BUILD = "_build"
 BOOK = "_book"
+TMP = "tmp"  # under _build/: the build's temporary files, removed by the next build if killed
 
 
 class BuildError(RuntimeError):
@@ -49,6 +50,8 @@ def recover(root: Path, log=print) -> None:
     if build.is_dir():
         for path in build.rglob("*.running.ipynb"):
             path.unlink(missing_ok=True)
+        # temporary files of a killed build (pandoc and typst work folders): see _build
+        shutil.rmtree(build / TMP, ignore_errors=True)
 
 
 def publish(staging: Path, root: Path) -> None:
@@ -57,32 +60,27 @@ def publish(staging: Path, root: Path) -> None:
     old = root / f"{BOOK}.old-{os.getpid()}"
     if book.exists():
         os.replace(book, old)
-    os.replace(staging, book)
+    try:
+        os.replace(staging, book)
+    except BaseException:
+        if old.exists() and not book.exists():
+            os.replace(old, book)  # the last good book goes back where it was
+        raise
     shutil.rmtree(old, ignore_errors=True)
 
 
 def source_date(root: Path) -> str:
-    """The edition date: ``SOURCE_DATE_EPOCH`` if set, else the date of the source commit."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        return time.strftime("%Y-%m-%d", time.gmtime(int(epoch)))
-    try:
-        out = subprocess.run(["git", "log", "-1", "--format=%cs"], cwd=root, capture_output=True,
-                             text=True, check=True).stdout.strip()
-        if out:
-            return out
-    except (OSError, subprocess.CalledProcessError):
-        pass
-    # Not a git checkout and no SOURCE_DATE_EPOCH: the clock is the only date left.
-    return time.strftime("%Y-%m-%d", time.gmtime())
+    """The edition date (see :mod:`exile_report.provenance`)."""
+    from .provenance import of
+
+    return of(root).date
 
 
 def source_commit(root: Path) -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=root,
-                              capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+    """The source commit, ``-dirty`` when modified, ``none`` outside git (see provenance)."""
+    from .provenance import of
+
+    return of(root).commit
 
 
 def plan(root: Path, params: dict[str, dict]) -> list[execute.ChapterRun]:
@@ -126,7 +124,24 @@ def build_lock(root: Path, log=print):
 
 def _build(root: Path, *, overrides, param_set, chapters, jobs, render, only, log) -> BuildReport:
     t0 = time.perf_counter()
+    if jobs is not None and jobs < 1:
+        raise BuildError(f"--jobs {jobs}: expected a whole number of 1 or more")
     recover(root, log)
+    # Temporary folders (pandoc, typst, Quarto staging) live in _build/tmp/ rather than the
+    # system's: a killed build cannot leave them behind, the next build's recover() removes them.
+    tmp = root / BUILD / TMP
+    tmp.mkdir(parents=True, exist_ok=True)
+    saved_tempdir, tempfile.tempdir = tempfile.tempdir, str(tmp)
+    try:
+        return _build_with_kernels(root, t0, overrides=overrides, param_set=param_set,
+                                   chapters=chapters, jobs=jobs, render=render, only=only, log=log)
+    finally:
+        tempfile.tempdir = saved_tempdir
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _build_with_kernels(root: Path, t0: float, *, overrides, param_set, chapters, jobs, render,
+                        only, log) -> BuildReport:
     # Kernels for the chapters that will almost surely run start now, on a free core, while
     # this process resolves parameters and checks data (see execute.KernelPool).
     kernels = execute.KernelPool()
@@ -167,9 +182,22 @@ def _build_steps(root: Path, t0: float, kernels, *, overrides, param_set, chapte
 
     if render:
         t = time.perf_counter()
-        from .publish import book_fingerprint, render_into, write_variables
+        from .provenance import of
+        from .publish import (
+            book_fingerprint,
+            check_book,
+            render_into,
+            unexecuted_notebooks,
+            write_variables,
+        )
 
-        date, commit = source_date(root), source_commit(root)
+        unexecuted = unexecuted_notebooks(root, runs)
+        if unexecuted:
+            raise BuildError(f"_quarto.yml lists {', '.join(unexecuted)}, which no chapter "
+                             "declares (src/exile_report/params.py): it would be published "
+                             "unexecuted")
+        prov = of(root)
+        date, commit = prov.date, prov.commit
         write_variables(root, params, date, commit)
         fingerprint = book_fingerprint(root, runs)
         stamp = root / BOOK / ".fingerprint"
@@ -181,7 +209,8 @@ def _build_steps(root: Path, t0: float, kernels, *, overrides, param_set, chapte
         staging = root / f"{BOOK}.new-{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
         try:
-            render_into(root, staging, runs, params, date=date, commit=commit, log=log)
+            rendered = render_into(root, staging, runs, params, provenance=prov, log=log)
+            check_book(root, staging, rendered["render"])
             (staging / ".fingerprint").write_text(fingerprint)
             publish(staging, root)
         finally:
@@ -192,12 +221,29 @@ def _build_steps(root: Path, t0: float, kernels, *, overrides, param_set, chapte
 
 
 def _check_data(root: Path, log) -> None:
-    """Refuse to build on missing, corrupted or tampered data (checksums against the register)."""
-    # Hashes against datapackage.json: fast, and catches any missing, truncated or edited file.
-    # Schemas run when a chapter loads a table, and in full with `exile-report check`.
+    """Refuse to build on missing, corrupted, tampered or invalid data.
+
+    Hashes against ``datapackage.json`` catch a missing, truncated or edited file; every table is
+    then validated against its schema unless it passed under the same key before (its bytes, the
+    schemas, the validator and the lock file: :func:`exile_report.fingerprint.table_key`), so a
+    tightened rule or a hand-edited hash never lets a bad value through."""
     from .checks import datapackage_checks
+    from .data import check_table
+    from .fingerprint import record_validated, table_key, validated_keys
+    from .schemas import TABLES
 
     problems = datapackage_checks()
+    before, passed = validated_keys(root), {}
+    for name, table in TABLES.items():
+        if not table.path.is_file():
+            continue  # reported above when the descriptor lists it
+        key = table_key(table.path, root)
+        found = [] if before.get(name) == key else check_table(name)
+        if found:
+            problems += found
+        else:
+            passed[name] = key
+    record_validated(root, passed)
     if problems:
         lines = "\n".join(f"  {p}" for p in problems[:20])
         more = f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else ""

@@ -33,20 +33,26 @@ def raw_checks() -> list[Problem]:
 
 def datapackage_checks() -> list[Problem]:
     """Every file's hash and size against data/datapackage.json, and no table left out."""
-    from exile_report.processing import sha256_of
+    from exile_report.fingerprint import sha256_file
 
     dp = paths.DATAPACKAGE
     if not dp.is_file():
         return [Problem(_rel(dp), None, None, "missing; run `exile-report data`")]
     problems = []
     listed = set()
-    for res in json.loads(dp.read_text(encoding="utf-8"))["resources"]:
-        path = paths.DATA / res["path"]
+    try:
+        resources = json.loads(dp.read_text(encoding="utf-8"))["resources"]
+        paths_listed = [str(res["path"]) for res in resources]
+    except (ValueError, KeyError, TypeError) as exc:
+        return [Problem(_rel(dp), None, None, f"malformed ({type(exc).__name__}: {exc}); "
+                        "regenerate with `python -m exile_report.datapackage`")]
+    for res, rel in zip(resources, paths_listed):
+        path = paths.DATA / rel
         listed.add(path.resolve())
         if not path.is_file():
             problems.append(Problem(_rel(path), None, None, "listed in datapackage.json but missing"))
             continue
-        actual = f"sha256:{sha256_of(path)}"
+        actual = f"sha256:{sha256_file(path)}"
         if res.get("hash") != actual:
             problems.append(Problem(_rel(path), None, None,
                                     f"hash differs from datapackage.json: expected {res.get('hash')}, "

@@ -23,6 +23,16 @@ EPILOG = """examples:
 """
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number of 1 or more")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="exile-report",
@@ -39,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="start from a named parameter set in params.yml")
         sp.add_argument("--chapter", "-c", action="append", default=[], metavar="NAME",
                         help="execute this chapter again even if it is up to date (repeatable)")
-        sp.add_argument("--jobs", "-j", type=int, default=None,
+        sp.add_argument("--jobs", "-j", type=_positive, default=None,
                         help="chapters executed in parallel (default: number of cores)")
 
     b = sub.add_parser("build", help="execute what changed and render HTML and PDF into _book/")
@@ -77,34 +87,48 @@ def _version() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from .params import ParamError
-
     try:
         return _run(args)
-    except ParamError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted; the last good book in _book/ was left untouched "
+              "(the next build cleans up)", file=sys.stderr)
+        return 130
     except Exception as exc:
-        from .build import BuildError
-        from .execute import ExecutionError
-        from .preview import PreviewError
-
-        known = (BuildError, ExecutionError, PreviewError)
-        try:
-            from .data import DataError
-            known += (DataError,)
-        except ImportError:
-            pass
-        try:
-            from .render.model import RenderError
-            known += (RenderError,)
-        except ImportError:
-            pass
-        if isinstance(exc, known):
-            print(f"error: {exc}", file=sys.stderr)
+        code = _known_error(exc)
+        if code is None:
+            raise
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        if code == 1:
             print("the last good book in _book/ was left untouched", file=sys.stderr)
-            return 1
-        raise
+        return code
+
+
+def _known_error(exc: Exception) -> int | None:
+    """Exit status for an error a reader can cause or fix: 2 bad input, 1 a failed step."""
+    from .build import BuildError
+    from .data import DataError
+    from .execute import ExecutionError
+    from .params import ParamError
+    from .preview import PreviewError
+    from .provenance import ProvenanceError
+    from .publish import IncompleteBookError
+    from .render.model import RenderError
+
+    if isinstance(exc, (ParamError, ProvenanceError)):
+        return 2
+    if isinstance(exc, (BuildError, ExecutionError, DataError, RenderError, IncompleteBookError,
+                        PreviewError, OSError)):
+        return 1
+    return None
+
+
+def _one_line(exc: Exception) -> str:
+    """The message; an operating-system error (read-only folder, full disk, missing program)
+    as what failed and where instead of a traceback."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    return str(exc)
 
 
 def _run(args) -> int:
@@ -121,7 +145,9 @@ def _run(args) -> int:
               f"up to date: {', '.join(report.cached) or 'none'}")
         print("timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in t.items()))
         if args.command == "build":
-            print(f"book: {ROOT / '_book' / 'index.html'} and {ROOT / '_book' / 'exile-report.pdf'}")
+            pdfs = sorted((ROOT / "_book").glob("*.pdf"))
+            print(f"book: {ROOT / '_book' / 'index.html'}"
+                  + "".join(f" and {pdf}" for pdf in pdfs))
         return 0
     if args.command == "preview":
         from .preview import serve
@@ -131,10 +157,10 @@ def _run(args) -> int:
     if args.command == "fetch":
         return _fetch(args.mirror)
     if args.command == "data":
+        from .datapackage import regenerate
         from .paths import PROCESSED, raw_dir
-        from .processing import run_all
 
-        written = run_all(raw_dir(), PROCESSED)
+        written = regenerate(raw_dir())
         print(f"wrote {len(written)} files under {PROCESSED.relative_to(ROOT)}/")
         return 0
     if args.command == "check":

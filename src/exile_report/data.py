@@ -142,35 +142,17 @@ def check_table(name: str) -> list[Problem]:
     return _schema_problems(df, table, _rel(table.path))
 
 
-def _validated_hashes() -> dict[Path, str]:
-    """File -> sha256 recorded in ``datapackage.json``, which is only written after every table
-    passed its schema (``exile_report.datapackage.write``)."""
-    from exile_report import paths
-
-    try:
-        return _hashes_of(paths.DATAPACKAGE, paths.DATAPACKAGE.stat().st_mtime_ns)
-    except FileNotFoundError:
-        return {}
-
-
-@cache
-def _hashes_of(descriptor: Path, _mtime_ns: int) -> dict[Path, str]:
-    resources = json.loads(descriptor.read_text(encoding="utf-8"))["resources"]
-    return {(descriptor.parent / r["path"]).resolve(): r.get("hash", "").removeprefix("sha256:")
-            for r in resources}
-
-
 @cache
 def _load(name: str, mtime_ns: int, bib_keys: frozenset) -> pd.DataFrame:
-    import hashlib
-
+    from exile_report import paths
+    from exile_report.fingerprint import table_key, validated_keys
     from exile_report.schemas import TABLES
 
     table = TABLES[name]
     df, problems = _parse(table.path, table)
-    digest = hashlib.sha256(table.path.read_bytes()).hexdigest()
-    if df is not None and not problems and _validated_hashes().get(table.path.resolve()) != digest:
-        # not the bytes that were validated when the descriptor was written: validate now
+    if df is not None and not problems and (
+            validated_keys(paths.ROOT).get(name) != table_key(table.path, paths.ROOT)):
+        # not these bytes under these schemas when the build last validated: validate now
         problems = _schema_problems(df, table, _rel(table.path))
     if problems:
         more = f"\n  (+{len(problems) - 10} more)" if len(problems) > 10 else ""

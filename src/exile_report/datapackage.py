@@ -5,10 +5,11 @@ register (licences, sources), with each file's sha256, so it never drifts from t
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from exile_report import paths
-from exile_report.processing import sha256_of
+from exile_report.fingerprint import sha256_file
 from exile_report.schemas import TABLES, Col, Table
 from exile_report.sources import load_register
 
@@ -42,7 +43,7 @@ def _field(col: Col) -> dict:
 
 
 def _file_meta(path: Path) -> dict:
-    return {"hash": f"sha256:{sha256_of(path)}", "bytes": path.stat().st_size}
+    return {"hash": f"sha256:{sha256_file(path)}", "bytes": path.stat().st_size}
 
 
 def _source_of(filename: str, register: list[dict]) -> dict | None:
@@ -130,10 +131,65 @@ def write(path: Path | None = None) -> Path:
         lines = "\n  ".join(str(p) for p in problems[:20])
         raise DataError(f"datapackage.json not written: the tables fail their schemas:\n  {lines}")
     path = Path(path) if path else paths.DATAPACKAGE
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text())
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text())
+        os.replace(tmp, path)  # readers see the old descriptor or the new one, never half of one
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 
+def regenerate(raw_dir: Path) -> list[Path]:
+    """``exile-report data``: rebuild ``data/processed/`` from the raw snapshots, atomically.
+
+    Holds the checkout's build lock (a build never reads half-written data), writes the tables
+    into a sibling folder, swaps it in with two renames and then writes the descriptor; if the
+    new tables fail their schemas the previous folder is put back and nothing has changed."""
+    import shutil
+
+    from exile_report.build import build_lock
+    from exile_report.processing import run_all
+
+    target = paths.PROCESSED
+    new = target.with_name(f".processed.new-{os.getpid()}")
+    old = target.with_name(f".processed.old-{os.getpid()}")
+    with build_lock(paths.ROOT, log=lambda *_: None):
+        for leftover in target.parent.glob(".processed.*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+        try:
+            new.mkdir()
+            written = run_all(raw_dir, new)
+            if target.exists():
+                os.replace(target, old)
+            os.replace(new, target)
+            try:
+                descriptor = write()
+            except BaseException:
+                shutil.rmtree(target, ignore_errors=True)
+                if old.exists():
+                    os.replace(old, target)
+                raise
+        finally:
+            shutil.rmtree(new, ignore_errors=True)
+            shutil.rmtree(old, ignore_errors=True)
+    return [target / p.name for p in written] + [descriptor]
+
+
+def main() -> int:
+    """``python -m exile_report.datapackage``: rewrite the descriptor after editing a table."""
+    import sys
+
+    from exile_report.data import DataError
+
+    try:
+        print(write())
+    except (DataError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 if __name__ == "__main__":  # after editing a curated table: python -m exile_report.datapackage
-    print(write())
+    raise SystemExit(main())

@@ -34,9 +34,6 @@ PRELOAD_ARGS = ["--IPKernelApp.exec_lines=__import__('exile_report.notebook') an
 #: harmless third-party message cannot be silenced at its source; document each entry.
 STDERR_ALLOW: tuple[str, ...] = ()
 
-# Package code that cannot change what a notebook computes; editing it does not re-execute.
-_CODE_EXCLUDE = ("render", "cli.py", "build.py", "bench.py", "execute.py", "preview.py",
-                 "refresh.py")
 
 
 class ExecutionError(RuntimeError):
@@ -58,31 +55,11 @@ class ChapterRun:
     refreshed: bool = False
 
 
-def _sha256_files(paths: list[Path], root: Path) -> str:
-    h = hashlib.sha256()
-    for path in sorted(paths):
-        h.update(str(path.relative_to(root)).encode())
-        h.update(b"\0")
-        h.update(path.read_bytes())
-        h.update(b"\0")
-    return h.hexdigest()
-
-
 def inputs_fingerprint(root: Path) -> str:
-    """One hash over everything every chapter may read: data tables, register, bibliography, code."""
-    files: list[Path] = []
-    for folder in ("data/processed", "data/curated"):
-        files += [p for p in (root / folder).rglob("*") if p.is_file()]
-    files += [p for p in (root / "data").glob("*.yml") if p.is_file()]
-    files += [p for p in (root / "data").glob("*.json") if p.is_file()]
-    files += [p for p in root.glob("*.bib")]
-    pkg = root / "src" / "exile_report"
-    for path in pkg.rglob("*.py"):
-        rel = path.relative_to(pkg).parts
-        if rel[0] in _CODE_EXCLUDE:
-            continue
-        files.append(path)
-    return _sha256_files(files, root)
+    """One hash over everything every chapter may read (see :mod:`exile_report.fingerprint`)."""
+    from .fingerprint import inputs_fingerprint as fingerprint
+
+    return fingerprint(root)
 
 
 def chapter_fingerprint(notebook: Path, params: dict, inputs: str) -> str:
@@ -150,7 +127,9 @@ def files_intact(meta: dict, root: Path) -> bool:
 
 
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    from .fingerprint import sha256_file
+
+    return sha256_file(path)
 
 
 def check_outputs(nb, key: str) -> None:
@@ -230,12 +209,21 @@ def _sanitize(nb, run: ChapterRun, root: Path) -> None:
         # were since overwritten or deleted is executed again
         "files": {f: _sha256(root / f) for f in sorted(set(files)) if (root / f).is_file()},
     }
-    # Strip absolute paths of this machine from any text output (tracebacks are errors anyway).
+    # Strip absolute paths of this machine from any text output: printed text and the text of
+    # results and displays (a cell whose value is a path would otherwise publish it).
     needle = str(root)
+
+    def strip(text):
+        text = _text(text)
+        return text.replace(needle + os.sep, "").replace(needle, ".") if needle in text else text
+
     for cell in nb.cells:
         for out in cell.get("outputs", []):
-            if out.get("output_type") == "stream" and needle in out.get("text", ""):
-                out["text"] = out["text"].replace(needle + os.sep, "").replace(needle, ".")
+            if out.get("output_type") == "stream":
+                out["text"] = strip(out.get("text", ""))
+            for kind in ("text/plain", "text/markdown", "text/html"):
+                if kind in out.get("data", {}):
+                    out["data"][kind] = strip(out["data"][kind])
 
 
 def execute_one(run: ChapterRun, root: Path, km=None) -> ChapterRun:
@@ -267,6 +255,7 @@ def _execute_in_loop(run: ChapterRun, root: Path, tmp: Path, start: float, km) -
     import papermill as pm
 
     from . import inline
+    from .cell_limits import CellLimitError, engine
 
     try:
         source = nbformat.read(root / run.notebook, as_version=4)
@@ -279,7 +268,12 @@ def _execute_in_loop(run: ChapterRun, root: Path, tmp: Path, start: float, km) -
             # Every output has been received when the last cell is done, so the kernel is
             # stopped at once instead of asked to shut down (which costs about half a second).
             shutdown_kernel="immediate",
+            engine_name=engine(),  # a time limit and an output limit on every cell
         )
+    except CellLimitError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ExecutionError(f"chapter {run.key} ({run.notebook}), cell {exc.cell_index}: {exc}") \
+            from None
     except pm.PapermillExecutionError as exc:
         tmp.unlink(missing_ok=True)
         raise ExecutionError(

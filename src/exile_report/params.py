@@ -37,8 +37,14 @@ _NoDatesLoader.yaml_implicit_resolvers = {
 }
 
 
-def _yaml_load(text: str):
-    return yaml.load(text, Loader=_NoDatesLoader)
+def _yaml_load(text: str, limit: int | None = None):
+    """YAML without dates, aliases, oversized text or deep nesting (see :mod:`.param_checks`)."""
+    from .param_checks import MAX_VALUE_CHARS, LimitError, load_yaml
+
+    try:
+        return load_yaml(text, _NoDatesLoader, limit=limit or MAX_VALUE_CHARS)
+    except (LimitError, RecursionError) as exc:
+        raise ParamError(f"{exc if isinstance(exc, LimitError) else 'nested too deeply'}") from None
 
 
 class ParamError(ValueError):
@@ -194,6 +200,8 @@ def parse_override(text: str) -> tuple[str, str, Any]:
     chapter, name = lhs.split(".", 1)
     try:
         value = _yaml_load(raw) if raw.strip() else ""
+    except ParamError as exc:
+        raise ParamError(f"--param {_show(text)}: the value is refused: {exc}") from None
     except yaml.YAMLError as exc:
         raise ParamError(f"--param {text!r}: the value is not valid YAML ({exc.problem})") from None
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
@@ -213,8 +221,14 @@ def read_params_file(path: Path) -> dict:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ParamError(f"{path}: parameter file not found") from None
+    except UnicodeDecodeError as exc:
+        raise ParamError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})") from None
     try:
-        doc = _yaml_load(text)
+        from .param_checks import MAX_FILE_CHARS
+
+        doc = _yaml_load(text, MAX_FILE_CHARS)
+    except ParamError as exc:
+        raise ParamError(f"{path}: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -278,6 +292,7 @@ def resolve_params(
                         f" {key} declares: {', '.join(declared)}"
                     )
                 values[key][name] = declared[name].check(key, value)
+                _check_limits(origin, key, name, values[key][name])
 
     for key, spec in specs.items():
         check_together(spec, values[key])
@@ -350,6 +365,15 @@ def with_table(document: str, table: str | None = None) -> str:
                          f"{TABLE_END!r})")
     head = document[: start + len(TABLE_START)]
     return f"{head}\n\n{table or markdown_table()}\n{document[end:]}"
+
+
+def _check_limits(origin: str, chapter: str, name: str, value: Any) -> None:
+    from .param_checks import LimitError, check_value
+
+    try:
+        check_value(chapter, name, value)
+    except LimitError as exc:
+        raise ParamError(f"{origin}: {exc}") from None
 
 
 def _show(value: Any) -> str:

@@ -21,6 +21,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib import patheffects
 
+from .escape import markdown_cell, markdown_text
 from .paths import FIGURES
 
 # Okabe & Ito (2008), "Color Universal Design". Order chosen so the first colours contrast most.
@@ -102,7 +103,7 @@ def mark_dates(ax, keys=("invasion", "mobilisation"), *, label: bool = True, as_
     for i, key in enumerate(keys):
         text, iso = KEY_DATES[key]
         ts = pd.Timestamp(iso)
-        x = ts.year + (ts.dayofyear - 1) / 365.25 if as_year else ts
+        x = ts.year + (ts.day_of_year - 1) / 365.25 if as_year else ts
         ax.axvline(x, color=GREY, linewidth=0.8, linestyle="--", zorder=0)
         if label:
             ax.annotate(
@@ -252,8 +253,7 @@ def _fmt(value, floatfmt: str) -> str:
         return f"{value:,}"
     if isinstance(value, float):
         return format(value, floatfmt)
-    text = str(value).replace("|", "\\|").replace("\n", " ")
-    return text
+    return " ".join(str(value).split())
 
 
 def markdown_table(df: pd.DataFrame, floatfmt: str = ",.0f") -> str:
@@ -286,9 +286,10 @@ def markdown_table(df: pd.DataFrame, floatfmt: str = ",.0f") -> str:
         typical = lengths[round(0.9 * (len(lengths) - 1))]  # 90th percentile: ignore outliers
         longest_word = max((len(w) for w in str(col).split()), default=3)
         widths.append(max(3, min(40, max(typical, longest_word))))
-    header = "| " + " | ".join(str(c) for c in cols) + " |"
+    # Cells are data, never markup: escaped for Markdown (a citation written by ``cite`` stays one).
+    header = "| " + " | ".join(markdown_text(c) for c in cols) + " |"
     rule = "|" + "|".join(("-" * (w - 1) + ":") if n else (":" + "-" * (w - 1))
                           for w, n in zip(widths, numeric)) + "|"
-    body = ["| " + " | ".join(cells) + " |" for cells in rows]
+    body = ["| " + " | ".join(markdown_cell(c) for c in cells) + " |" for cells in rows]
     # (a table whose lines all fit in 72 characters keeps its natural widths in pandoc)
     return "\n".join([header, rule, *body])

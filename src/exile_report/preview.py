@@ -151,15 +151,8 @@ class Preview:
         """Build the HTML book into a new folder and point ``current`` at it; returns seconds.
 
         On failure the last good site stays served and the error is shown on the open page."""
-        from .build import (
-            BuildError,
-            _check_data,
-            build_lock,
-            plan,
-            recover,
-            source_commit,
-            source_date,
-        )
+        from .build import BuildError, _check_data, build_lock, plan, recover
+        from .provenance import ProvenanceError, of
         from .params import ParamError, resolve_params
         from .publish import render_into, write_variables
         from .render.model import RenderError
@@ -172,14 +165,15 @@ class Preview:
                 _check_data(self.root, self.log)
                 runs = plan(self.root, params)
                 execute.execute_chapters(runs, self.root, kernels=self.kernels, log=self.log)
-                date, commit = source_date(self.root), source_commit(self.root)
-                write_variables(self.root, params, date, commit)
+                prov = of(self.root)
+                write_variables(self.root, params, prov.date, prov.commit)
                 version = self.version + 1
                 staging = self.dir / f"site-{os.getpid()}-{version}"
                 shutil.rmtree(staging, ignore_errors=True)
-                render_into(self.root, staging, runs, params, date=date, commit=commit,
+                render_into(self.root, staging, runs, params, provenance=prov,
                             log=lambda _m: None, pdf=False)
-            except (BuildError, ParamError, RenderError, execute.ExecutionError, OSError) as exc:
+            except (BuildError, ParamError, RenderError, ProvenanceError, execute.ExecutionError,
+                    OSError) as exc:
                 self._publish(self.version, error=_one_line(exc))
                 self.log(f"preview: the change did not build: {_one_line(exc)}")
                 return time.perf_counter() - t0
@@ -214,7 +208,7 @@ class Preview:
 
     def pdf(self) -> Path:
         """The PDF of the current version, built on first request."""
-        from .build import source_commit, source_date
+        from .provenance import of
         from .publish import render_into
 
         with self._pdf_lock:
@@ -224,8 +218,8 @@ class Preview:
             version = self.version
             work = self.dir / f"pdf-{os.getpid()}"
             shutil.rmtree(work, ignore_errors=True)
-            render_into(self.root, work, self.runs, self.params, date=source_date(self.root),
-                        commit=source_commit(self.root), log=lambda _m: None)
+            render_into(self.root, work, self.runs, self.params, provenance=of(self.root),
+                        log=lambda _m: None)
             os.replace(work / PDF_NAME, target)
             shutil.rmtree(work, ignore_errors=True)
             self._pdf_version = version

@@ -7,6 +7,8 @@ into ``_book/`` by :func:`exile_report.build.publish` only when this returns wit
 from __future__ import annotations
 
 import io
+import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -49,25 +51,53 @@ def write_variables(root: Path, params: dict[str, dict], date: str, commit: str)
     return variables
 
 
+class IncompleteBookError(RuntimeError):
+    """The staged book lacks something it must hold; the message names what (one line)."""
+
+
+#: Members of the data bundle besides the tables described in ``datapackage.json``.
+BUNDLE_EXTRAS = ("README.md", "datapackage.json", "sources.yml")
+_BUNDLE_DIR = "exile-report-data"
+_MEMBER_MODE = 0o100644 << 16  # a regular file readable by everyone once extracted
+
+
+def bundle_members(root: Path) -> list[str]:
+    """Paths (relative to ``data/``) the bundle holds: the extras and every resource of
+    ``datapackage.json``, nothing else (a scratch file next to the tables is not published)."""
+    from .data import DataError
+
+    descriptor = root / "data" / "datapackage.json"
+    try:
+        resources = json.loads(descriptor.read_text(encoding="utf-8"))["resources"]
+        listed = [str(r["path"]) for r in resources]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DataError(f"{descriptor}: cannot read the list of tables "
+                        f"({type(exc).__name__}: {exc}); run `exile-report data`") from None
+    for rel in listed:
+        if rel.startswith("/") or ".." in Path(rel).parts:
+            raise DataError(f"{descriptor}: resource path {rel!r} leaves data/")
+    return [*BUNDLE_EXTRAS, *sorted(listed)]
+
+
 def write_data_bundle(root: Path, out: Path) -> Path:
-    """Zip processed and curated tables with ``datapackage.json`` and a README on citing them."""
+    """Zip the tables of ``datapackage.json`` with it, the register, the data README and a note on
+    citing them. A file the descriptor lists but that is missing stops the build (naming it)."""
+    from .data import DataError
+
     data = root / "data"
-    members = [data / "README.md", data / "datapackage.json", data / "sources.yml"]
-    for folder in ("processed", "curated"):
-        members += sorted(p for p in (data / folder).iterdir() if p.is_file())
+    members = bundle_members(root)
+    missing = [rel for rel in members if not (data / rel).is_file()]
+    if missing:
+        raise DataError(f"data bundle not written: missing {', '.join('data/' + m for m in missing)}")
     readme = _bundle_readme(root)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        info = zipfile.ZipInfo("exile-report-data/HOW-TO-CITE.md", _ZIP_DATE)
-        info.compress_type = zipfile.ZIP_DEFLATED
-        zf.writestr(info, readme)
-        for path in members:
-            if not path.exists():
-                continue
-            info = zipfile.ZipInfo(f"exile-report-data/{path.relative_to(data).as_posix()}",
-                                   _ZIP_DATE)
+        for name, content in [("HOW-TO-CITE.md", readme.encode("utf-8")),
+                              *((rel, (data / rel).read_bytes()) for rel in members)]:
+            info = zipfile.ZipInfo(f"{_BUNDLE_DIR}/{Path(name).as_posix()}", _ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, path.read_bytes())
+            info.external_attr = _MEMBER_MODE
+            zf.writestr(info, content)
     target = out / DATA_BUNDLE
     target.write_bytes(buf.getvalue())
     return target
@@ -104,30 +134,31 @@ def _bundle_readme(root: Path) -> str:
 
 
 def book_fingerprint(root: Path, runs) -> str:
-    """Everything the rendered book depends on besides the executions' own fingerprints."""
-    import hashlib
+    """Everything the rendered book depends on besides the executions' own fingerprints (which
+    cover the data, the lock file and the package code): sources, bibliography, renderer."""
+    from .fingerprint import sha256_files
 
-    h = hashlib.sha256()
-    for run in runs:
-        h.update(f"{run.key}:{run.fingerprint}\n".encode())
+    runs_text = "".join(f"{run.key}:{run.fingerprint}\n" for run in runs)
     files = [root / "_quarto.yml", root / VARIABLES, root / "index.qmd"]
     files += sorted((root / "chapters").glob("*.qmd"))
     files += sorted(root.glob("*.bib"))
     files += sorted(p for p in (root / "src" / "exile_report" / "render").rglob("*")
                     if "__pycache__" not in p.parts)
     files += [root / "src" / "exile_report" / "publish.py"]
-    for path in files:
-        if path.is_file():
-            h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()
+    return sha256_files({p for p in files if p.is_file()}, root, extra=runs_text.encode())
 
 
-def render_into(root: Path, staging: Path, runs, params: dict[str, dict], *, date: str,
-                commit: str, log=print, pdf: bool = True) -> dict:
+def render_into(root: Path, staging: Path, runs, params: dict[str, dict], *, provenance,
+                log=print, pdf: bool = True) -> dict:
     """Render the book from the executed chapters into ``staging`` (a fresh folder); without
-    ``pdf``, the HTML book alone (the preview)."""
+    ``pdf``, the HTML book alone (the preview).
+
+    ``provenance`` (:class:`exile_report.provenance.Provenance`) dates the edition; what it
+    cannot vouch for (a modified tree, no git history, the build day as date) is said in the
+    colophon."""
     from .render import render_book
 
+    date, commit = provenance.date, provenance.commit
     variables = yaml.safe_load((root / VARIABLES).read_text(encoding="utf-8"))
     chapters = {run.notebook.as_posix(): run.output for run in runs}
     meta = {
@@ -140,6 +171,7 @@ def render_into(root: Path, staging: Path, runs, params: dict[str, dict], *, dat
             "Edition": f"{__version__} ({date})",
             "Built from source commit": commit,
             "Build date": date,
+            **{f"Provenance: {k.lower()}": v for k, v in provenance.notes().items()},
             **{f"Parameters, {ch}": "; ".join(f"{k} = {_as_text(v)}" for k, v in vals.items())
                for ch, vals in params.items() if vals},
         },
@@ -148,3 +180,86 @@ def render_into(root: Path, staging: Path, runs, params: dict[str, dict], *, dat
     result = render_book(root, chapters, staging, meta=meta, pdf=pdf)
     write_data_bundle(root, staging)
     return {"render": result, "variables": variables}
+
+
+# --------------------------------------------------------------------------- the manifest
+
+
+_LOCAL_REF = re.compile(r'(?:src|href|srcset)="([^"#?]+)[^"]*"')
+
+
+def expected_pages(root: Path, engine: str) -> list[str]:
+    """The HTML page of every chapter and appendix in ``_quarto.yml``, as the engine names it."""
+    from .render.frontend import _flatten_chapters, read_config
+
+    config = read_config(root)
+    book = config["book"]
+    listed = _flatten_chapters(book.get("chapters"), root / "_quarto.yml")
+    listed += _flatten_chapters(book.get("appendices"), root / "_quarto.yml")
+    pages = []
+    for i, name in enumerate(listed):
+        stem = Path(name).with_suffix("")
+        if i == 0 or stem.name == "index":
+            pages.append("index.html")
+        elif engine == "quarto":
+            pages.append(stem.as_posix() + ".html")
+        else:
+            pages.append(stem.name + ".html")
+    return pages
+
+
+def unexecuted_notebooks(root: Path, runs) -> list[str]:
+    """Notebooks ``_quarto.yml`` lists that the build did not execute (they would be published
+    without their outputs)."""
+    from .render.frontend import _flatten_chapters, read_config
+
+    config = read_config(root)
+    book = config["book"]
+    listed = _flatten_chapters(book.get("chapters"), root / "_quarto.yml")
+    listed += _flatten_chapters(book.get("appendices"), root / "_quarto.yml")
+    executed = {run.notebook.as_posix() for run in runs}
+    return [n for n in listed if n.endswith(".ipynb") and Path(n).as_posix() not in executed]
+
+
+def check_book(root: Path, staging: Path, result: dict) -> None:
+    """Refuse an incomplete book before it replaces the published one.
+
+    The staged book must hold every page of ``_quarto.yml``, the PDF, every file a page links to
+    or shows (figures, downloads, assets), and the data bundle with every table of
+    ``datapackage.json`` and nothing else. Raises :class:`IncompleteBookError` naming what is
+    missing, for either engine."""
+    engine = result.get("engine", "pandoc")
+    missing: list[str] = []
+    pages = expected_pages(root, engine)
+    missing += [p for p in pages if not (staging / p).is_file()]
+    pdf = result.get("pdf")
+    pdf = Path(pdf) if pdf else None
+    if pdf is None or not pdf.is_file() or pdf.read_bytes()[:5] != b"%PDF-":
+        missing.append("the PDF")
+    for page in sorted(staging.rglob("*.html")):
+        text = page.read_text(encoding="utf-8", errors="replace")
+        for ref in _LOCAL_REF.findall(text):
+            ref = ref.strip().split(" ")[0]
+            if not ref or re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", ref) or ref.startswith("//"):
+                continue
+            target = (page.parent / ref).resolve()
+            if not target.exists():
+                name = f"{ref} (linked from {page.relative_to(staging).as_posix()})"
+                if name not in missing:
+                    missing.append(name)
+    bundle = staging / DATA_BUNDLE
+    if not bundle.is_file():
+        missing.append(DATA_BUNDLE)
+    else:
+        want = {f"{_BUNDLE_DIR}/{m}" for m in ("HOW-TO-CITE.md", *bundle_members(root))}
+        with zipfile.ZipFile(bundle) as zf:
+            have = set(zf.namelist())
+        missing += [f"{DATA_BUNDLE}: {m}" for m in sorted(want - have)]
+        extra = sorted(have - want)
+        if extra:
+            missing.append(f"{DATA_BUNDLE}: files not in datapackage.json: {', '.join(extra)}")
+    if missing:
+        raise IncompleteBookError(
+            f"the {engine} render gave an incomplete book, not published: "
+            f"missing {'; '.join(missing[:10])}" + (f" (+{len(missing) - 10} more)"
+                                                   if len(missing) > 10 else ""))

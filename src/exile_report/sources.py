@@ -14,7 +14,7 @@ import yaml
 
 from exile_report import paths
 from exile_report.data import DataError
-from exile_report.prose import cite
+from exile_report.escape import URL_RE, is_citation, markdown_text, markdown_url
 
 REQUIRED = [
     "id", "producer", "title", "url_main", "url_download", "date_published", "date_accessed",
@@ -22,6 +22,7 @@ REQUIRED = [
 ]
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SHA = re.compile(r"^[0-9a-f]{64}$")
+_FILE = re.compile(r"[\w.-]+")
 
 
 def validate_register(sources: list[dict], where: str = "data/sources.yml") -> list[dict]:
@@ -69,25 +70,36 @@ def citation_keys(source: dict) -> list[str]:
 
 
 def _cell(text) -> str:
-    """Text safe inside a pipe-table cell (one line, no bare pipes)."""
-    return " ".join(str(text if text is not None else "").split()).replace("|", "\\|")
+    """A data value as the text of a pipe-table cell (one line, every markup character escaped)."""
+    return markdown_text(text if text is not None else "")
+
+
+def _cite(keys: list[str]) -> str:
+    keys = [k.strip() for k in keys if k.strip()]
+    text = "[" + "; ".join(f"@{k}" for k in keys) + "]" if keys else ""
+    return text if not text or is_citation(text) else markdown_text(text)
 
 
 def _source_section(s: dict) -> str:
+    # Every value of the register is data: escaped, never read as markup.
     lic = s["licence"]
-    licence = f"[{lic['name']}]({lic['url']})" if lic.get("url") else lic["name"]
-    outputs = ", ".join(f"`{o}`" for o in s["outputs"])
+    name = markdown_text(lic["name"])
+    url = str(lic.get("url") or "").strip()
+    licence = f"[{name}]({url})" if URL_RE.fullmatch(url) else name
+    outputs = ", ".join(f"`{o}`" if _FILE.fullmatch(str(o)) else markdown_text(o)
+                        for o in s["outputs"])
     lines = [
-        f"### {s['title']} {{.unnumbered}}",
+        f"### {markdown_text(s['title'])} {{.unnumbered}}",
         "",
-        f"- **Producer:** {s['producer']} {cite(citation_keys(s))}",
-        f"- **Where:** <{s['url_main']}>; snapshot used: <{s['url_download']}>",
+        f"- **Producer:** {markdown_text(s['producer'])} {_cite(citation_keys(s))}",
+        (f"- **Where:** {markdown_url(s['url_main'])}; snapshot used: "
+         f"{markdown_url(s['url_download'])}"),
         f"- **Published:** {s['date_published']}; **accessed:** {s['date_accessed']}",
         f"- **Licence:** {licence}",
-        f"- **Used for:** {' '.join(str(s['used_for']).split())}",
+        f"- **Used for:** {markdown_text(s['used_for'])}",
         f"- **Processed tables:** {outputs}",
         "- **Caveats:**",
-        *(f"    - {' '.join(str(c).split())}" for c in s["caveats"]),
+        *(f"    - {markdown_text(c)}" for c in s["caveats"]),
         "",
     ]
     return "\n".join(lines)

@@ -77,7 +77,7 @@ def year_fraction(ts: pd.Timestamp) -> float:
     """A date as a fractional year (1 July 2022 -> about 2022.5), for axes that hold years."""
     ts = pd.Timestamp(ts)
     days = 366 if ts.is_leap_year else 365
-    return ts.year + (ts.dayofyear - 1) / days
+    return ts.year + (ts.day_of_year - 1) / days
 
 
 # ------------------------------------------------------------------------------------ timeline

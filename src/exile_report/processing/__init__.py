@@ -7,10 +7,10 @@ shape: ``load(raw_dir)`` reads the raw files, ``process(frames)`` returns named 
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from exile_report.data import DataError
+from exile_report.fingerprint import sha256_file
 from exile_report.processing import (
     eurostat,
     foreign_agents,
@@ -24,13 +24,6 @@ from exile_report.processing import (
 MODULES = [unhcr, foreign_agents, undesirable, eurostat, uk_home_office, natural_earth, press]
 
 
-def sha256_of(path: Path) -> str:
-    """Hex sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def raw_problems(raw_dir: Path, register: list[dict] | None = None) -> list[str]:
@@ -46,7 +39,7 @@ def raw_problems(raw_dir: Path, register: list[dict] | None = None) -> list[str]
             if not path.is_file():
                 problems.append(f"{path}: raw file missing (expected sha256 {entry['sha256']})")
                 continue
-            actual = sha256_of(path)
+            actual = sha256_file(path)
             if actual != entry["sha256"]:
                 problems.append(f"{path}: checksum mismatch: expected sha256 {entry['sha256']}, "
                                 f"actual {actual}")

@@ -39,7 +39,7 @@ HEADING_RE = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*$", re.MULTILINE)
 ATTR_TAIL_RE = re.compile(r"\s*\{([^{}]*)\}\s*$")
 ATTR_TOKEN_RE = re.compile(r'#([^\s}]+)|\.([^\s}]+)|([\w-]+)=("(?:[^"\\]|\\.)*"|[^\s}]+)|(-)')
 CAPTION_INLINE = r"(?:[^\[\]]|\[(?:[^\[\]]|\[[^\[\]]*\])*\])*"
-BRACKET_RE = re.compile(r"(?<!\!)\[([^\[\]]*@[^\[\]]*)\](?![(\[{])")
+BRACKET_RE = re.compile(r"(?<![!\\])\[([^\[\]]*@[^\[\]]*)\](?![(\[{])")
 BARE_RE = re.compile(r"(?<![\w@\\\[\-/])@(" + KEY + r")")
 CODE_RE = re.compile(
     r"^([ \t]*)(`{3,}|~{3,})[^\n]*\n.*?^[ \t]*\2[`~]*[ \t]*$|(`+)(?!`).+?(?<!`)\3(?!`)|<!--.*?-->",
@@ -103,6 +103,9 @@ def read_config(project_dir: Path) -> dict:
         config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise RenderError(f"{path}: invalid YAML: {exc}") from exc
+    if not isinstance(config, dict) or not isinstance(config.get("project") or {}, dict) \
+            or not isinstance(config.get("book") or {}, dict):
+        raise RenderError(f"{path}: expected a mapping with project: and book: sections")
     if (config.get("project") or {}).get("type") != "book":
         raise RenderError(f"{path}: project: type: must be 'book'")
     if not (config.get("book") or {}).get("chapters"):

@@ -19,9 +19,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-import pypandoc
 import typst
 
+from exile_report.provenance import pandoc_path
 from exile_report.render.model import Book, Chapter, RenderError
 
 TEMPLATE_DIR = Path(__file__).with_name("typst")
@@ -51,15 +51,53 @@ def write_pdf(book: Book, out_pdf: Path, workdir: Path, *, source_dir: Path | No
     out_pdf.write_bytes(pdf)
 
 
+#: Folder inside the typst build folder holding a copy of every file the book shows.
+STAGED_FILES = "files"
+
+
 def _build(book: Book, workdir: Path, build: Path) -> bytes:
-    """pandoc then typst in ``build``; the PDF's bytes."""
+    """pandoc then typst in ``build``; the PDF's bytes.
+
+    typst compiles with ``build`` as its root, so it can read nothing but the style and the copies
+    of the book's own files staged there (no path in the text can reach any other file)."""
     shutil.copyfile(STYLE, build / STYLE.name)
+    _stage_images(book, workdir, build)
     config = build / "config.json"
     config.write_text(json.dumps(_filter_config(book, workdir), indent=1, sort_keys=True))
     body = _pandoc_to_typst(book, config)
     main = build / "book-main.typ"
     main.write_text(_main_source(book, body), encoding="utf-8")
     return _compile(main, book)
+
+
+_IMAGE_TARGET = re.compile(r"\]\(<?([^()<>\s]+\.(?:png|svg|jpe?g|gif|webp))>?(?:\s+\"[^\"]*\")?\)",
+                           re.IGNORECASE)
+
+
+def _stage_images(book: Book, workdir: Path, build: Path) -> None:
+    """Copy the files the book shows into ``build``, where typst (rooted there) finds them.
+
+    ``book.resources`` and images relative to ``workdir`` go under ``files/`` (book.lua maps them
+    there); an image given by absolute path goes to the same path below ``build``. Only image
+    links of the book's Markdown are staged; a missing one is left for typst to report."""
+    staged = build / STAGED_FILES
+    for rel, src in sorted(book.resources.items()):
+        _copy_inside(Path(src), staged / rel, staged)
+    for chapter in book.chapters:
+        for target in _IMAGE_TARGET.findall(chapter.markdown):
+            if target in book.resources or re.match(r"^[a-z][a-z0-9+.-]*:", target):
+                continue
+            if target.startswith("/"):
+                _copy_inside(Path(target), build / target.lstrip("/"), build)
+            else:
+                _copy_inside(workdir / target, staged / target, staged)
+
+
+def _copy_inside(src: Path, dest: Path, folder: Path) -> None:
+    """Copy ``src`` to ``dest`` when it is a file and ``dest`` stays inside ``folder``."""
+    if src.is_file() and dest.resolve().is_relative_to(folder.resolve()):
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, dest)
 
 
 def book_markdown(book: Book) -> str:
@@ -92,10 +130,11 @@ def book_markdown(book: Book) -> str:
 
 
 def _filter_config(book: Book, workdir: Path) -> dict:
-    """What book.lua needs: where files are, and each chapter's kind and number."""
+    """What book.lua needs: where files are (paths inside the typst root, where :func:`_build`
+    staged them), and each chapter's kind and number."""
     return {
-        "workdir": workdir.as_posix(),
-        "resources": {key: Path(path).resolve().as_posix() for key, path in book.resources.items()},
+        "workdir": f"/{STAGED_FILES}",
+        "resources": {key: f"/{STAGED_FILES}/{key}" for key in book.resources},
         "chapters": {c.key: {"kind": c.kind, "number": c.number or ""} for c in book.chapters},
     }
 
@@ -103,7 +142,7 @@ def _filter_config(book: Book, workdir: Path) -> dict:
 def _pandoc_to_typst(book: Book, config: Path) -> str:
     """One pandoc run for the whole book: markdown -> citeproc -> book.lua -> typst markup."""
     args = [
-        pypandoc.get_pandoc_path(),
+        pandoc_path(),
         "--from=markdown",
         "--to=typst",
         "--wrap=preserve",
@@ -224,7 +263,7 @@ def _compile(main: Path, book: Book) -> bytes:
     """typst -> PDF bytes with only typst's bundled fonts (the same PDF on every machine)."""
     try:
         pdf, warnings = typst.compile_with_warnings(
-            str(main), root="/", ignore_system_fonts=True, format="pdf", pdf_tags=True
+            str(main), root=str(main.parent), ignore_system_fonts=True, format="pdf", pdf_tags=True
         )
     except typst.TypstError as err:
         raise RenderError(_describe_typst_error(err, main, book)) from err
@@ -249,7 +288,12 @@ def _describe_typst_error(err: Exception, main: Path, book: Book) -> str:
     if match:
         line_no = int(match.group(1))
     elif missing:
-        line_no = next((i + 1 for i, ln in enumerate(lines) if missing.group(1) in ln), None)
+        # typst reports the path on disk; the main file names it from the root (the build folder)
+        searched = missing.group(1)
+        root = main.parent.as_posix()
+        if searched.startswith(root + "/"):
+            searched = searched[len(root):]
+        line_no = next((i + 1 for i, ln in enumerate(lines) if searched in ln), None)
     where = ""
     if line_no:
         keys = [

@@ -14,6 +14,10 @@
   var input = document.getElementById("search-input");
   var list = document.getElementById("search-results");
   if (!input || !list) return;
+  if (input.form) {
+    // searching happens as one types; Enter must not submit the form (and reload the page)
+    input.form.addEventListener("submit", function (event) { event.preventDefault(); });
+  }
 
   function norm(s) {
     return s.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "");
