@@ -37,17 +37,17 @@ PUBLICATION = "publication:"
 UNVERIFIED = re.compile(r"\bunverified\b|\bthe Russian state says\b", re.IGNORECASE)
 #: Words in an entry's note that say why it has no date (rule 6).
 UNDATED = re.compile(r"\b(undated|no (publication )?date|not dated)\b", re.IGNORECASE)
-#: Per curated table: the columns holding citation keys, and the reader-facing text that must
-#: carry the word "Unverified" when the row rests on tier C alone.
+#: Per table the book shows: each column of citation keys, with the reader-facing text that must
+#: say "Unverified" (or "the Russian state says") when the claim rests on tier C alone.
 CITED_TABLES = {
-    "estimates": (("citation_key",), "note"),
-    "wave_estimates": (("citation_key",), "note"),
-    "timeline": (("citation_key",), "description"),
-    "policies": (("citation_key",), "summary"),
-    "legal": (("citation_key",), "relevance"),
-    "conflicts": (("source_a", "source_b"), "treatment"),
+    "estimates": (("citation_key", "note"),),
+    "wave_estimates": (("citation_key", "note"),),
+    "timeline": (("citation_key", "description"),),
+    "policies": (("citation_key", "summary"),),
+    "legal": (("citation_key", "relevance"),),
+    "conflicts": (("source_a", "claim_a"), ("source_b", "claim_b")),
 }
-PROCESSED_CITED = {"press_figures": (("citation_key",), "note")}
+PROCESSED_CITED = {"press_figures": (("citation_key", "note"),)}
 
 
 @dataclass
@@ -168,23 +168,23 @@ def bibliography_problems(entries: list[Entry], tiers: dict[str, tuple[str, str]
     for e in entries:
         addr = e.address
         if not addr:
-            problems.append(Problem(where, e.key, None, "no address or identifier (url, doi, isbn)"))
+            problems.append(Problem(where, None, None, f"{e.key}: no address or identifier (url, doi, isbn)"))
             continue
         by_address.setdefault(normalise_address(addr), []).append(e.key)
         tier = tier_of(addr, tiers)
         if tier is None:
-            problems.append(Problem(where, e.key, None,
-                                    f"domain {domain_of(addr)!r} has no tier in data/source_tiers.csv"))
+            problems.append(Problem(where, None, None, f"{e.key}: domain {domain_of(addr)!r} has no "
+                                    "tier in data/source_tiers.csv"))
         elif tier == "X":
-            problems.append(Problem(where, e.key, None,
-                                    f"tier X source ({domain_of(addr)}): never cited (rule 1)"))
+            problems.append(Problem(where, None, None,
+                                    f"{e.key}: tier X source ({domain_of(addr)}), never cited (rule 1)"))
         if not e.dated and not UNDATED.search(e.fields.get("note", "")):
-            problems.append(Problem(where, e.key, None,
-                                    "no date, and the note does not say the page has none (rule 6)"))
+            problems.append(Problem(where, None, None, f"{e.key}: no date, and the note does not say "
+                                    "the page has none (rule 6)"))
     for addr, keys in sorted(by_address.items()):
         if len(keys) > 1:
-            problems.append(Problem(where, ", ".join(keys), None,
-                                    f"one address under {len(keys)} keys: {addr} (rule 5)"))
+            problems.append(Problem(where, None, None, f"{', '.join(keys)}: one address under "
+                                    f"{len(keys)} keys: {addr} (rule 5)"))
     return problems
 
 
@@ -192,13 +192,15 @@ def _split(value: str) -> list[str]:
     return [k.strip() for k in str(value or "").split(";") if k.strip()]
 
 
-def row_problems(name: str, rows: list[dict], key_cols: tuple[str, ...], text_col: str,
+def row_problems(rows: list[dict], cited: tuple[tuple[str, str], ...],
                  tiers_by_key: dict[str, str | None], where: str) -> tuple[list[Problem], int, int]:
-    """Rule 2/7 on one table: every cited claim needs an A or B source, or its reader text says
-    it is unverified. Returns (problems, rows on tier C alone, of which marked unverified)."""
+    """Rules 1, 2 and 7 on one table: no claim cites tier X, and every cited claim has an A or B
+    source or its reader text says it is unverified. ``cited`` pairs each column of citation keys
+    with the text column that states the claim. Returns (problems, claims on tier C alone, of
+    which shown as unverified)."""
     problems, on_c, marked = [], 0, 0
     for i, row in enumerate(rows):
-        for col in key_cols:
+        for col, text_col in cited:
             keys = _split(row.get(col, ""))
             if not keys:
                 continue
@@ -255,16 +257,16 @@ def check(bib: Path | None = None, tiers_csv: Path = TIERS_CSV) -> Report:
     on_c = marked = 0
     tables = [(paths.CURATED / f"{n}.csv", c) for n, c in CITED_TABLES.items()]
     tables += [(paths.PROCESSED / f"{n}.csv", c) for n, c in PROCESSED_CITED.items()]
-    for path, (key_cols, text_col) in tables:
+    for path, cited in tables:
         if not path.is_file():
             continue
         rows = _read_rows(path)
-        if rows and not all(c in rows[0] for c in key_cols):
-            problems.append(Problem(str(path.relative_to(paths.ROOT)), key_cols[0], None,
-                                    "no citation column: every figure must be cited to its page"))
+        missing = [c for pair in cited for c in pair if rows and c not in rows[0]]
+        if missing:
+            problems.append(Problem(str(path.relative_to(paths.ROOT)), missing[0], None,
+                                    "column missing: every figure must be cited to its page"))
             continue
-        p, n, m = row_problems(path.stem, rows, key_cols, text_col, by_key,
-                               str(path.relative_to(paths.ROOT)))
+        p, n, m = row_problems(rows, cited, by_key, str(path.relative_to(paths.ROOT)))
         problems += p
         on_c += n
         marked += m
