@@ -45,7 +45,8 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--only", action="append", default=[], metavar="NAME",
                    help="consider only this chapter (repeatable); the others are left alone")
     sub.add_parser("data", help="derive data/processed/ from the raw snapshots in $EXILE_RAW_DIR")
-    sub.add_parser("check", help="check every table against its schema, checksums and citations")
+    sub.add_parser("check", help="check every table against its schema, checksums, citations and "
+                                 "the source policy (prints the tier counts)")
     sub.add_parser("params", help="list every chapter parameter with its type, range and default")
     return p
 
@@ -106,7 +107,9 @@ def _run(args) -> int:
         return 0
     if args.command == "check":
         from .checks import check_all
+        from .source_policy import check as source_policy
 
+        print(source_policy().summary())
         problems = check_all()
         for problem in problems:
             print(problem)

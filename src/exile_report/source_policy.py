@@ -25,7 +25,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from exile_report import paths
-from exile_report.data import Problem
+from exile_report.data import Problem, _rel
 
 TIERS_CSV = paths.DATA / "source_tiers.csv"
 TIERS = ("A", "B", "C", "X")
@@ -232,6 +232,7 @@ class Report:
     tiers: Counter
     entries: int
     undated: int
+    undated_unexplained: int
     duplicate_addresses: int
     rows_on_c: int
     rows_on_c_marked: int
@@ -241,10 +242,11 @@ class Report:
         unknown = self.tiers.get(None, 0)
         return (f"sources: {self.entries} entries, tier {counts}"
                 + (f", no tier {unknown}" if unknown else "")
-                + f"; {self.undated} undated; {self.duplicate_addresses} address(es) under two keys; "
-                f"rows on tier C alone: {self.rows_on_c} "
-                f"({self.rows_on_c_marked} shown as unverified, "
-                f"{self.rows_on_c - self.rows_on_c_marked} not)")
+                + f"; {self.undated} undated ({self.undated_unexplained} without saying why); "
+                f"{self.duplicate_addresses} "
+                f"address(es) under two keys; figures, dates or quotations on tier C alone: "
+                f"{self.rows_on_c - self.rows_on_c_marked} (and {self.rows_on_c_marked} shown to "
+                "the reader as unverified)")
 
 
 def check(bib: Path | None = None, tiers_csv: Path = TIERS_CSV) -> Report:
@@ -263,16 +265,18 @@ def check(bib: Path | None = None, tiers_csv: Path = TIERS_CSV) -> Report:
         rows = _read_rows(path)
         missing = [c for pair in cited for c in pair if rows and c not in rows[0]]
         if missing:
-            problems.append(Problem(str(path.relative_to(paths.ROOT)), missing[0], None,
+            problems.append(Problem(_rel(path), missing[0], None,
                                     "column missing: every figure must be cited to its page"))
             continue
-        p, n, m = row_problems(rows, cited, by_key, str(path.relative_to(paths.ROOT)))
+        p, n, m = row_problems(rows, cited, by_key, _rel(path))
         problems += p
         on_c += n
         marked += m
     addresses = Counter(normalise_address(e.address) for e in entries if e.address)
     return Report(problems, Counter(by_key.values()), len(entries),
-                  sum(not e.dated for e in entries), sum(1 for v in addresses.values() if v > 1),
+                  sum(not e.dated for e in entries),
+                  sum(not e.dated and not UNDATED.search(e.fields.get("note", "")) for e in entries),
+                  sum(1 for v in addresses.values() if v > 1),
                   on_c, marked)
 
 
