@@ -75,6 +75,7 @@ COLUMNS = {
         "citation_key",
         "grade",
         "note",
+        "compare_group",
     ],
     "legal.csv": [
         "legal_id",

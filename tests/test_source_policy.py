@@ -189,3 +189,25 @@ def test_check_command_prints_the_tier_counts(capsys, monkeypatch):
     cli.main(["check"])
     out = capsys.readouterr().out
     assert out.startswith("sources: ") and "tier A " in out and "X 0" in out
+
+
+def test_press_figures_keep_their_own_citation_and_outlet_in_the_estimates_shape():
+    """scale.press_as_estimates takes each figure's key from its row (not one key per producer)
+    and keeps the outlet that reported it, so the text can name both."""
+    import pandas as pd
+
+    from exile_report.analysis import scale
+    from exile_report.data import load
+
+    press = load("press_figures")
+    est = scale.press_as_estimates(press, press.iloc[0:0].rename(columns={}).assign(
+        estimator=pd.Series(dtype="string"), citation_key=pd.Series(dtype="string"),
+        geography=pd.Series(dtype="string")))
+    by_id = est.set_index("estimate_id")
+    assert by_id.loc["F08", "citation_key"] == "novayagazeta_2024_bell650k"  # Israel
+    assert by_id.loc["F04", "citation_key"] == "moscowtimes_2024_bell650k"  # Armenia
+    assert by_id.loc["F30", "citation_key"] == "moscowtimes_2022_fsbq1"  # Armenia, Q1 2022
+    assert by_id.loc["F30", "central"] == 134129
+    assert by_id.loc["F08", "estimator"] == "The Bell"
+    assert by_id.loc["F08", "reported_by"] == "Novaya Gazeta Europe"
+    assert by_id.loc["F13", "grade"] == "C"

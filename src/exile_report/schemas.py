@@ -237,6 +237,7 @@ CURATED_TABLES = [
         Col("low", "number", False, ge=0), Col("central", "number", False, ge=0),
         Col("high", "number", False, ge=0), Col("unit"),
         Col("figure_as_published"), CITE, GRADE, Col("note", required=False),
+        Col("compare_group", required=False, pattern=r"^W\d$"),
     ), date_order=(("period_start", "period_end"),), bounds_order=True, strict=False,
         description="Size estimates of each wave of emigration"),
     Table("estimates", "curated", (
