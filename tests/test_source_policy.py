@@ -28,6 +28,11 @@ TIERS = {
 }
 
 
+def _csv(path):
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
 def entry(key, url="https://news.example/a", date="2024-01-02", note="", kind="online", extra=""):
     fields = [f"url = {{{url}}}" if url else "", f"date = {{{date}}}" if date else "",
               f"note = {{{note}}}" if note else "", extra]
@@ -66,7 +71,7 @@ def test_every_address_has_one_key(report):
 
 
 def test_source_tiers_file_is_well_formed():
-    rows = list(csv.DictReader(open(paths.DATA / "source_tiers.csv", encoding="utf-8")))
+    rows = _csv(paths.DATA / "source_tiers.csv")
     assert rows and set(rows[0]) == {"domain", "tier", "kind", "reason", "basis"}
     domains = [r["domain"] for r in rows]
     assert len(domains) == len(set(domains)), "a domain is listed twice"
@@ -84,7 +89,7 @@ def test_known_bad_domains_are_tier_x():
 
 
 def test_press_figures_are_each_cited_to_their_own_page():
-    rows = list(csv.DictReader(open(paths.PROCESSED / "press_figures.csv", encoding="utf-8")))
+    rows = _csv(paths.PROCESSED / "press_figures.csv")
     bib = {e.key: e for e in parse_bib(paths.REFERENCES_BIB.read_text(encoding="utf-8"))}
     for r in rows:
         assert r["citation_key"] in bib, r["figure_id"]
@@ -100,8 +105,7 @@ def test_press_figures_are_each_cited_to_their_own_page():
 
 
 def test_errata_are_applied_to_the_press_figures():
-    rows = {r["figure_id"]: r for r in
-            csv.DictReader(open(paths.PROCESSED / "press_figures.csv", encoding="utf-8"))}
+    rows = {r["figure_id"]: r for r in _csv(paths.PROCESSED / "press_figures.csv")}
     assert rows["F30"]["destination"] == "Armenia" and rows["F30"]["value"] == "134129"
     assert rows["F31"]["value"] == "125426" and rows["F32"]["value"] == "25568"
     assert rows["F33"]["value"] == "48197"

@@ -280,4 +280,4 @@ def check(bib: Path | None = None, tiers_csv: Path = TIERS_CSV) -> Report:
                   on_c, marked)
 
 
-__all__ = ["Entry", "Report", "check", "parse_bib", "normalise_address", "tier_of", "load_tiers"]
+__all__ = ["Entry", "Report", "check", "load_tiers", "normalise_address", "parse_bib", "tier_of"]

@@ -62,7 +62,7 @@ def apply_sources(df: pd.DataFrame, sources: pd.DataFrame, bib: dict[str, tuple[
     src = sources.set_index(sources["raw_row"].astype(int))
     want = set(range(2, len(df) + 2))
     if set(src.index) != want:
-        odd = sorted(set(src.index) ^ want)[0]
+        odd = min(set(src.index) ^ want)
         raise DataError(f"{where}: raw_row {odd}: must list every row of {FILE} exactly once")
     out = df.copy()
     out["figure_id"] = [f"F{i + 1:02d}" for i in range(len(df))]
