@@ -100,7 +100,7 @@ def test_event_and_citations():
 def _we(rows):
     df = pd.DataFrame(rows, columns=["wave", "estimator", "period_start", "period_end", "concept",
                                      "low", "central", "high", "unit", "citation_key", "grade",
-                                     "note"])
+                                     "compare_group"])
     for c in ("period_start", "period_end"):
         df[c] = pd.to_datetime(df[c])
     return df
@@ -108,15 +108,15 @@ def _we(rows):
 
 WE = _we([
     ("revolution-white", "A", "1917-01-01", None, "emigrants", 900000, None, 2000000, "persons",
-     "a", "C", "Dossier W3"),
+     "a", "C", "W3"),
     ("revolution-white", "B", "1917-01-01", None, "refugees", None, 2000000, None, "persons", "b",
-     "B", "Dossier W3/H8"),
+     "B", "W3"),
     ("revolution-white", "C", "1920-11-13", "1920-11-16", "evacuated", None, 145693, None,
-     "persons", "c", "C", "Dossier H33/W3"),
+     "persons", "c", "C", "W3"),
     ("soviet-deportations-dissidents", "D", "1972-01-01", "1973-12-31", "per year", 30000, None,
-     None, "persons-per-year", "d", "B", "H11"),
+     None, "persons-per-year", "d", "B", None),
     ("mobilisation-2022", "E", "2022-09-21", "2022-10-05", "left", 600000, None, 1000000,
-     "persons", "e", "C", "Dossier W8"),
+     "persons", "e", "C", "W8"),
 ])
 
 

@@ -131,7 +131,8 @@ def test_choose_sources_latest_then_best_grade_and_override():
 def test_host_figures_respects_as_of_and_hosts():
     empty_press = pd.DataFrame(columns=["figure_id", "series", "producer", "concept", "period_start",
                                         "period_end", "destination_iso3", "value", "unit",
-                                        "value_as_stated", "reporting_page_date", "note"])
+                                        "value_as_stated", "reporting_page_date", "citation_key",
+                                        "reported_by", "grade", "note"])
     figs = scale.host_figures(FIGS, empty_press, ["ARM"], "2023-12-31")
     assert list(figs["estimate_id"]) == ["E001"]
 

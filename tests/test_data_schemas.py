@@ -16,13 +16,15 @@ from exile_report.sources import appendix_markdown, load_register
 
 @pytest.fixture
 def sandbox(tmp_path, monkeypatch):
-    """A copy of data/processed and a one-entry bibliography, with paths pointing at them."""
+    """A copy of data/processed and a bibliography with one extra entry, with paths pointing at
+    them (processed tables cite the real bibliography, e.g. press_figures.citation_key)."""
     processed = tmp_path / "processed"
     shutil.copytree(ROOT / "data" / "processed", processed)
     curated = tmp_path / "curated"
     curated.mkdir()
     bib = tmp_path / "references.bib"
-    bib.write_text("@online{known_2024_key,\n  title = {T},\n}\n", encoding="utf-8")
+    bib.write_text(paths.REFERENCES_BIB.read_text(encoding="utf-8")
+                   + "\n@online{known_2024_key,\n  title = {T},\n}\n", encoding="utf-8")
     monkeypatch.setattr(paths, "PROCESSED", processed)
     monkeypatch.setattr(paths, "CURATED", curated)
     monkeypatch.setattr(paths, "REFERENCES_BIB", bib)

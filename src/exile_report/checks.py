@@ -130,6 +130,15 @@ def citation_checks() -> list[Problem]:
     return problems
 
 
+def source_policy_checks() -> list[Problem]:
+    """The source policy (research/source-policy.md) on the bibliography and every table the
+    book shows: no tier X, no claim on tier C alone unless shown as unverified, one key per
+    address, undated entries say why (see ``exile_report.source_policy``)."""
+    from exile_report.source_policy import check
+
+    return check().problems
+
+
 def _text_lines(path: Path) -> list[str]:
     """Markdown text of a notebook (markdown cells) or a .qmd file, line by line."""
     if path.suffix == ".ipynb":
@@ -142,9 +151,10 @@ def _text_lines(path: Path) -> list[str]:
 
 def check_all() -> list[Problem]:
     """All data problems: raw checksums, datapackage hashes, schemas, cross-table relations,
-    citation keys. Empty list means the data are sound."""
+    citation keys, source policy. Empty list means the data are sound."""
     problems: list[Problem] = []
-    for step in (raw_checks, datapackage_checks, schema_checks, cross_checks, citation_checks):
+    for step in (raw_checks, datapackage_checks, schema_checks, cross_checks, citation_checks,
+                 source_policy_checks):
         try:
             problems += step()
         except DataError as exc:

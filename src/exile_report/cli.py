@@ -69,7 +69,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="base address of a copy of the raw folder (<URL>/<source id>/<file>); "
                         "default $EXILE_RAW_URL")
     sub.add_parser("data", help="derive data/processed/ from the raw snapshots in $EXILE_RAW_DIR")
-    sub.add_parser("check", help="check every table against its schema, checksums and citations")
+    sub.add_parser("check", help="check every table against its schema, checksums, citations and "
+                                 "the source policy (prints the tier counts)")
     pp = sub.add_parser("params", help="list every chapter parameter with its type, range and default")
     pp.add_argument("--update-appendix", action="store_true",
                     help="rewrite the table of parameters in chapters/A2-reproducing.qmd")
@@ -165,7 +166,9 @@ def _run(args) -> int:
         return 0
     if args.command == "check":
         from .checks import check_all
+        from .source_policy import check as source_policy
 
+        print(source_policy().summary())
         problems = check_all()
         for problem in problems:
             print(problem)

@@ -210,6 +210,7 @@ PROCESSED_TABLES = [
         _iso3("destination_iso3", required=False), _count("value"),
         Col("unit", allowed=("persons", "trips")), Col("precision"), Col("value_as_stated"),
         Col("reporting_page_url", pattern=r"^https?://"), _date("reporting_page_date", False),
+        Col("citation_key", citation=True), Col("reported_by"), Col("grade", allowed=("A", "B", "C")),
         Col("note", required=False),
     ), key=("figure_id",), date_order=(("period_start", "period_end"),),
         description="Press-reported emigration figures (The Bell; FSB border departures)"),
@@ -236,6 +237,7 @@ CURATED_TABLES = [
         Col("low", "number", False, ge=0), Col("central", "number", False, ge=0),
         Col("high", "number", False, ge=0), Col("unit"),
         Col("figure_as_published"), CITE, GRADE, Col("note", required=False),
+        Col("compare_group", required=False, pattern=r"^W\d$"),
     ), date_order=(("period_start", "period_end"),), bounds_order=True, strict=False,
         description="Size estimates of each wave of emigration"),
     Table("estimates", "curated", (

@@ -172,9 +172,9 @@ def size_estimates(est: pd.DataFrame) -> pd.DataFrame:
 
 
 def dossier_group(est: pd.DataFrame, group: str) -> pd.DataFrame:
-    """Estimates the dossier compared with each other (its wave-size rows W1…W8, named in `note`)."""
-    pattern = rf"\b{group}\b"
-    return est[est["note"].fillna("").str.contains(pattern, regex=True)]
+    """Estimates of one wave that the text compares with each other (W1…W8, column
+    `compare_group`)."""
+    return est[est["compare_group"].fillna("") == group]
 
 
 def spread(est: pd.DataFrame) -> dict | None:

@@ -148,7 +148,9 @@ def press_as_estimates(press: pd.DataFrame, estimates: pd.DataFrame) -> pd.DataF
 
     A press row is dropped when estimates.csv already holds the same producer's figure of the
     same concept for the same country (the curated table wins), and of The Bell's two versions
-    of one figure (74,000 and 73,500 for Georgia) the first reported is kept.
+    of one figure (74,000 and 73,500 for Georgia) the first reported is kept. Each figure keeps
+    its own citation (the page that gives it) and the outlet that reported it (``reported_by``),
+    so the text can say "The Bell's estimate, as reported by …".
     """
     p = press[press["destination_iso3"].notna() & (press["destination_iso3"] != "WLD")].copy()
     p = p.drop_duplicates(["series", "destination_iso3"], keep="first")
@@ -167,9 +169,10 @@ def press_as_estimates(press: pd.DataFrame, estimates: pd.DataFrame) -> pd.DataF
         "method": np.where(is_bell, "Requests to host-country migration authorities",
                            "FSB border statistics of departures"),
         "figure_as_published": p["value_as_stated"],
-        "citation_key": np.where(is_bell, "thebell_2024_emigration", "rbc_2022_fsbdepartures"),
-        "grade": "B",
+        "citation_key": p["citation_key"],  # the page that holds this figure
+        "grade": p["grade"],
         "note": p["note"],
+        "reported_by": p["reported_by"],  # the outlet, when the estimator is not the outlet
     })
     if len(estimates):
         est_bell = estimates["estimator"].str.contains("Bell", na=False) | \
