@@ -38,6 +38,13 @@ def validate_register(sources: list[dict], where: str = "data/sources.yml") -> l
         for field in ("date_published", "date_accessed"):
             if not _DATE.match(str(s[field])):
                 raise DataError(f"{where}: source {sid}: field {field!r} is not YYYY-MM-DD")
+        # period_end: the last day the data cover; present for every source, null only for a
+        # source that is not a dated series
+        if "period_end" not in s:
+            raise DataError(f"{where}: source {sid}: field 'period_end' missing "
+                            "(YYYY-MM-DD, or null for a source that is not a dated series)")
+        if s["period_end"] is not None and not _DATE.match(str(s["period_end"])):
+            raise DataError(f"{where}: source {sid}: field 'period_end' is not YYYY-MM-DD")
         if not isinstance(s["licence"], dict) or not s["licence"].get("name"):
             raise DataError(f"{where}: source {sid}: field 'licence' needs a name")
         for f in s["files"]:
