@@ -77,7 +77,11 @@ def inputs_fingerprint(root: Path) -> str:
         if rel[0] in _CODE_EXCLUDE:
             continue
         files.append(path)
-    return _sha256_files(files, root)
+    # the edition's cut-off (``_quarto.yml``, block ``edition``) is read by every chapter
+    from exile_report.coverage import edition_block_text
+
+    return hashlib.sha256((_sha256_files(files, root) + edition_block_text(root)).encode()
+                          ).hexdigest()
 
 
 def chapter_fingerprint(notebook: Path, params: dict, inputs: str) -> str:

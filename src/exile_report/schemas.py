@@ -168,11 +168,6 @@ PROCESSED_TABLES = [
         _date("date"), _iso3("org_country_iso3", required=False), _count("count"),
     ), key=("date", "org_country_iso3"),
         description="Inclusions in the Russian list of undesirable organisations per date and "
-                    "country of the organisation (where stated)"),
-    Table("undesirable_per_date", "processed", (
-        _date("date"), _iso3("org_country_iso3", required=False), _count("count"),
-    ), key=("date", "org_country_iso3"),
-        description="Inclusions in the Russian list of undesirable organisations per date and "
                     "country of the organisation (where stated), state of 3 July 2026"),
     Table("undesirable_per_year", "processed", (
         _year(lo=2015), _count("designations"), _date("period_end"),

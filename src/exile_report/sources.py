@@ -30,11 +30,17 @@ def validate_register(sources: list[dict], where: str = "data/sources.yml") -> l
     for i, s in enumerate(sources):
         sid = s.get("id", f"#{i + 1}")
         for field in REQUIRED:
+            if field == "outputs" and s.get("superseded_by") and s.get(field) == []:
+                continue  # a superseded snapshot writes no table
             if field not in s or s[field] in (None, "", []):
                 raise DataError(f"{where}: source {sid}: field {field!r} missing or empty")
         if sid in seen:
             raise DataError(f"{where}: source {sid}: duplicate id")
         seen.add(sid)
+        newer = s.get("superseded_by")
+        if newer and (newer == sid or newer not in {t.get("id") for t in sources}):
+            raise DataError(f"{where}: source {sid}: superseded_by {newer!r} is not another "
+                            "source of the register")
         for field in ("date_published", "date_accessed"):
             if not _DATE.match(str(s[field])):
                 raise DataError(f"{where}: source {sid}: field {field!r} is not YYYY-MM-DD")
@@ -88,6 +94,8 @@ def _source_section(s: dict) -> str:
     lic = s["licence"]
     licence = f"[{lic['name']}]({lic['url']})" if lic.get("url") else lic["name"]
     outputs = ", ".join(f"`{o}`" for o in s["outputs"])
+    if not outputs and s.get("superseded_by"):
+        outputs = f"none (superseded by the snapshot `{s['superseded_by']}`)"
     lines = [
         f"### {s['title']} {{.unnumbered}}",
         "",

@@ -99,7 +99,12 @@ def _basis(text: str) -> dict:
 def counts_2026(reg: pd.DataFrame, snapshot: pd.Timestamp) -> dict[str, pd.DataFrame]:
     """The 2026 copy: designations and removals per date × kind, and per year with the
     snapshot's year marked partial. ``dateIn``/``dateOut`` are already dates (NaT when absent)."""
-    kind = map_codes(reg["is_person"], ENTRY_KIND, "is_person", FILE_2026)
+    bad = ~reg["is_person"].isin(list(ENTRY_KIND))
+    if bad.any():
+        i = int(bad.to_numpy().nonzero()[0][0])
+        raise DataError(f"{FILE_2026}: entry {i + 1}: unknown is_person "
+                        f"{str(reg['is_person'].iloc[i])!r}")
+    kind = reg["is_person"].map(ENTRY_KIND)
     rows = []
     for event, col in (("designation", "dateIn"), ("removal", "dateOut")):
         part = reg.assign(entry_kind=kind)[reg[col].notna()]

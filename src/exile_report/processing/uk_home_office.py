@@ -11,10 +11,9 @@ revise earlier quarters, so it is never subtracted from the quarterly tables."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
