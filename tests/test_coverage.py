@@ -166,6 +166,15 @@ def test_history_coverage_has_both_register_snapshots_and_the_2026_counts():
     assert "ru-minjust-undesirable-organizations" not in cov.index  # superseded
 
 
+def test_table_citation_follows_the_snapshot_that_writes_the_table():
+    assert coverage.table_citation("undesirable_designations") == "[@minjust_2026_undesirable]"
+    assert coverage.table_citation("foreign_agents_events") == "[@minjust_2025_foreignagents]"
+    assert coverage.table_citation("press_figures") == \
+        "[@thebell_2024_emigration; @rbc_2022_fsbdepartures]"
+    with pytest.raises(DataError, match="no source writes policies.csv"):
+        coverage.table_citation("policies")
+
+
 def test_unknown_chapter_is_named():
     with pytest.raises(DataError, match="unknown chapter 'nope'"):
         coverage.chapter_coverage("nope")

@@ -114,6 +114,16 @@ def table_until(table: str) -> pd.Timestamp:
     return pd.Timestamp(source["period_end"])
 
 
+def table_citation(table: str) -> str:
+    """The citation of the source that writes a processed table, as ``[@key]`` (or
+    ``[@a; @b]``), so prose that names a table's figure cites the snapshot it came from."""
+    source = source_of_table(table)
+    if source is None:
+        raise DataError(f"data/sources.yml: no source writes {table}.csv")
+    keys = [k.strip() for k in str(source["citation_key"]).split(";") if k.strip()]
+    return "[" + "; ".join(f"@{k}" for k in keys) + "]"
+
+
 def _label(source: dict) -> str:
     """A source's short name: its ``label`` in the register, else its title without the
     parenthesised details."""
