@@ -80,6 +80,18 @@ def test_every_source_date_is_on_or_before_the_cutoff():
                 assert pd.Timestamp(source[field]) <= cutoff, (source["id"], field)
 
 
+def test_the_appendix_prints_each_sources_date_from_the_register():
+    from exile_report.sources import appendix_markdown
+
+    text = appendix_markdown()
+    for source in REGISTER.values():
+        section = text.split(f"### {source['title']}", 1)[1].split("\n### ", 1)[0]
+        if source["period_end"]:
+            assert f"**data to:** {source['period_end']}" in section, source["id"]
+        else:
+            assert "**data to:**" not in section, source["id"]
+
+
 def test_history_snapshot_dates_are_the_register_dates():
     assert h.FOREIGN_AGENTS_SNAPSHOT == _until(_source_writing("foreign_agents_events")["id"])
     assert h.UNDESIRABLE_SNAPSHOT == _until(_source_writing("undesirable_designations")["id"])

@@ -101,7 +101,8 @@ def _source_section(s: dict) -> str:
         "",
         f"- **Producer:** {s['producer']} {_cite(citation_keys(s))}",
         f"- **Where:** <{s['url_main']}>; snapshot used: <{s['url_download']}>",
-        f"- **Published:** {s['date_published']}; **accessed:** {s['date_accessed']}",
+        f"- **Published:** {s['date_published']}; **accessed:** {s['date_accessed']}"
+        + (f"; **data to:** {s['period_end']}" if s.get("period_end") else ""),
         f"- **Licence:** {licence}",
         f"- **Used for:** {' '.join(str(s['used_for']).split())}",
         f"- **Processed tables:** {outputs}",
