@@ -229,3 +229,10 @@ def test_uk_totals_inconsistent_with_themselves_fail(change, message):
     assert ok["grant_rate"].tolist() == [0.6]
     with pytest.raises(DataError, match=rf"entry 1 \(Russia\): {message}"):
         uk_home_office.totals_2020_2025(pd.DataFrame([row | change]), countries)
+
+
+def test_foreign_agents_2026_removal_after_the_snapshot_fails():
+    reg = pd.DataFrame({"is_person": [1], "dateIn": pd.to_datetime(["2025-01-02"]),
+                        "dateOut": pd.to_datetime(["2026-07-11"])})
+    with pytest.raises(DataError, match=r"2026-07-11 is after the snapshot date 2026-07-10"):
+        foreign_agents.counts_2026(reg, pd.Timestamp("2026-07-10"))

@@ -122,8 +122,7 @@ def counts_2026(reg: pd.DataFrame, snapshot: pd.Timestamp) -> dict[str, pd.DataF
     years["designations_individuals"] = (
         des[des["entry_kind"] == "individual"].groupby(des["date"].dt.year)["count"].sum()
         .reindex(years["year"], fill_value=0).astype("int64").to_numpy())
-    years["removals"] = (rem.groupby(rem["date"].dt.year)["count"].sum()
-                         .reindex(years["year"], fill_value=0).astype("int64").to_numpy())
+    years["removals"] = per_year(rem, first, snapshot, "removals")["removals"].to_numpy()
     cols = ["year", "designations", "designations_individuals", "removals", "period_end",
             "partial_year"]
     return {"foreign_agents_per_date": per_date, "foreign_agents_per_year": years[cols]}
