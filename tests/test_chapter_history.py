@@ -225,11 +225,13 @@ def test_real_register_yearly_designations_match_provenance():
 
 
 def test_real_undesirable_yearly_designations_match_provenance():
+    # the table now holds the list's state of 3 July 2026 (issue 17): 2015-2023 as in the
+    # 2024-09-05 snapshot's PROVENANCE.md, 2024-2026 as in the 2026-07-03 snapshot's
     ud = load("undesirable_designations")
-    per = h.undesirable_by_year(ud, list(range(2015, 2025))).set_index("year")["designations"]
+    per = h.undesirable_by_year(ud, list(range(2015, 2027))).set_index("year")["designations"]
     assert per.to_dict() == {2015: 4, 2016: 3, 2017: 4, 2018: 4, 2019: 4, 2020: 12, 2021: 18,
-                             2022: 22, 2023: 57, 2024: 60}
-    assert h.undesirable_summary(ud)["total"] == 188
+                             2022: 22, 2023: 57, 2024: 67, 2025: 101, 2026: 71}
+    assert h.undesirable_summary(ud)["total"] == 367
 
 
 def test_real_unhcr_series_for_russia():

@@ -53,6 +53,8 @@ POLICY_COLUMNS = [
     "as_published",
     "citation_key",
     "grade",
+    "date_announced_precision",
+    "date_in_force_precision",
 ]
 CONFLICT_COLUMNS = [
     "conflict_id",
@@ -256,6 +258,40 @@ def test_policy_dates_parse_and_are_ordered(policies):
         dates = [iso(r[c]) for c in ("date_announced", "date_in_force", "date_ended")]
         known = [d for d in dates if d is not None]
         assert known == sorted(known), f"{r['policy_id']}: announced <= in force <= ended violated"
+
+
+def test_policy_date_precision_matches_dates_and_summary(policies):
+    """A precision is given exactly for the dates that are set; a month-only date is written as
+    the month's first day, and the summary says which date is month only."""
+    for r in policies:
+        for field in ("date_announced", "date_in_force"):
+            where = f"{r['policy_id']} {field}"
+            precision = r[f"{field}_precision"]
+            assert (precision == "") == (r[field] == ""), where
+            if precision == "month":
+                assert r[field].endswith("-01"), where
+                assert re.search(field + r"\b[^.;]*month only", r["summary"]), where
+            elif precision == "day":
+                assert not re.search(field + r" month only", r["summary"]), where
+
+
+def test_edition_measures_of_2025_and_2026_are_recorded(policies):
+    """Issue 17: Germany's simplified humanitarian track ended when the ministry suspended all
+    procedures (the same day the restrictive row begins), and the measures of 2025-26 are in."""
+    by_id = {r["policy_id"]: r for r in policies}
+    track = next(r for r in policies if r["jurisdiction"] == "DEU"
+                 and r["measure_type"] == "humanitarian-visa" and r["direction"] == "facilitating")
+    stop = next(r for r in policies if r["jurisdiction"] == "DEU"
+                and r["measure_type"] == "humanitarian-visa" and r["direction"] == "restrictive")
+    assert track["date_ended"] and track["date_ended"] == stop["date_in_force"]
+    assert "tablemedia_2025_humanitaerevisa" in stop["citation_key"].split(";")
+    eu_2025 = [r for r in policies if r["jurisdiction"] == "EUU"
+               and (r["date_in_force"] or r["date_announced"]) >= "2025-11-01"]
+    assert eu_2025 and all(r["measure_type"] == "visa-restriction" for r in eu_2025)
+    assert any(r["jurisdiction"] == "GEO" and r["date_in_force"].startswith("2025")
+               for r in by_id.values())
+    assert any(r["jurisdiction"] == "FIN" and "31 Dec 2026" in r["summary"]
+               for r in by_id.values())
 
 
 def test_policies_cover_what_the_report_promises(policies):

@@ -83,6 +83,9 @@ def _parse(path: Path, table) -> tuple[pd.DataFrame | None, list[Problem]]:
         if kind == "date":
             values = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
             what = "a YYYY-MM-DD date"
+        elif kind == "boolean":
+            values = text.map({"true": True, "false": False}).astype("boolean")
+            what = "true or false"
         else:
             values = pd.to_numeric(text, errors="coerce")
             if kind == "integer":

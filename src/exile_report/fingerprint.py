@@ -68,7 +68,11 @@ def inputs_fingerprint(root: Path) -> str:
         if path.relative_to(pkg).parts[0] in CODE_EXCLUDE:
             continue
         files.append(path)
-    return sha256_files(set(files), root)
+    # the edition's cut-off (``_quarto.yml``, block ``edition``) is read by every chapter
+    from .coverage import edition_block_text
+
+    return hashlib.sha256((sha256_files(set(files), root) + edition_block_text(root)).encode()
+                          ).hexdigest()
 
 
 def validator_fingerprint(root: Path) -> str:

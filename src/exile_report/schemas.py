@@ -168,7 +168,27 @@ PROCESSED_TABLES = [
         _date("date"), _iso3("org_country_iso3", required=False), _count("count"),
     ), key=("date", "org_country_iso3"),
         description="Inclusions in the Russian list of undesirable organisations per date and "
-                    "country of the organisation (where stated)"),
+                    "country of the organisation (where stated), state of 3 July 2026"),
+    Table("undesirable_per_year", "processed", (
+        _year(lo=2015), _count("designations"), _date("period_end"),
+        Col("partial_year", "boolean"),
+    ), key=("year",),
+        description="Inclusions in the Russian list of undesirable organisations per year; "
+                    "period_end is the last day covered, partial_year marks a year cut by the "
+                    "snapshot"),
+    Table("foreign_agents_per_date", "processed", (
+        _date("date"), Col("event", allowed=("designation", "removal")),
+        Col("entry_kind", allowed=("individual", "organisation")), _count("count"),
+    ), key=("date", "event", "entry_kind"),
+        description="Designations to and removals from the Russian foreign-agents register per "
+                    "decision date and kind of entry, state of 10 July 2026 (counts only)"),
+    Table("foreign_agents_per_year", "processed", (
+        _year(lo=2012), _count("designations"), _count("designations_individuals"),
+        _count("removals"), _date("period_end"), Col("partial_year", "boolean"),
+    ), key=("year",),
+        description="Designations to and removals from the Russian foreign-agents register per "
+                    "year; period_end is the last day covered, partial_year marks a year cut "
+                    "by the snapshot"),
     Table("eurostat_ru_citizens", "processed", (
         Col("dataset", allowed=("migr_resfirst", "migr_resvalid", "migr_acq", "migr_emi1ctz",
                                 "migr_pop1ctz")),
@@ -198,6 +218,15 @@ PROCESSED_TABLES = [
         Col("months_covered", "integer", ge=1, le=12),
     ), key=("year", "nationality"),
         description="UK initial grant rates per year and nationality (all nationalities)"),
+    Table("uk_initial_decisions_totals", "processed", (
+        Col("nationality"), _iso3("nationality_iso3", required=False), Col("region"),
+        _date("period_start"), _date("period_end"),
+        _count("grants"), _count("refusals"), _count("withdrawn"),
+        _count("administrative_outcomes"), _count("substantive_decisions"), _count("decisions"),
+        Col("grant_rate", "number", ge=0, le=1), Col("grant_rate_pct_source", "number", ge=0, le=100),
+    ), key=("nationality",), date_order=(("period_start", "period_end"),),
+        description="UK initial asylum decisions per nationality, totals over 2020-2025 "
+                    "(December 2025 release; no yearly split)"),
     Table("countries_110m", "processed", (
         _iso3("iso3"), Col("name"), Col("name_long"), Col("continent"), Col("region_un"),
         Col("subregion"), Col("iso3_from", allowed=("ISO_A3", "ADM0_A3")),
@@ -266,6 +295,9 @@ CURATED_TABLES = [
         Col("direction", allowed=("restrictive", "facilitating")), Col("instrument", required=False),
         Col("affected", required=False), Col("summary"), Col("as_published", required=False),
         CITE, GRADE,
+        # how exact each date is (a month-only date is written as its first day)
+        Col("date_announced_precision", required=False, allowed=("day", "month", "year")),
+        Col("date_in_force_precision", required=False, allowed=("day", "month", "year")),
     ), key=("policy_id",),
         date_order=(("date_in_force", "date_ended"), ("date_announced", "date_ended")),
         strict=False, description="Host-state policies towards Russian citizens"),

@@ -32,14 +32,27 @@ def validate_register(sources: list[dict], where: str = "data/sources.yml") -> l
     for i, s in enumerate(sources):
         sid = s.get("id", f"#{i + 1}")
         for field in REQUIRED:
+            if field == "outputs" and s.get("superseded_by") and s.get(field) == []:
+                continue  # a superseded snapshot writes no table
             if field not in s or s[field] in (None, "", []):
                 raise DataError(f"{where}: source {sid}: field {field!r} missing or empty")
         if sid in seen:
             raise DataError(f"{where}: source {sid}: duplicate id")
         seen.add(sid)
+        newer = s.get("superseded_by")
+        if newer and (newer == sid or newer not in {t.get("id") for t in sources}):
+            raise DataError(f"{where}: source {sid}: superseded_by {newer!r} is not another "
+                            "source of the register")
         for field in ("date_published", "date_accessed"):
             if not _DATE.match(str(s[field])):
                 raise DataError(f"{where}: source {sid}: field {field!r} is not YYYY-MM-DD")
+        # period_end: the last day the data cover; present for every source, null only for a
+        # source that is not a dated series
+        if "period_end" not in s:
+            raise DataError(f"{where}: source {sid}: field 'period_end' missing "
+                            "(YYYY-MM-DD, or null for a source that is not a dated series)")
+        if s["period_end"] is not None and not _DATE.match(str(s["period_end"])):
+            raise DataError(f"{where}: source {sid}: field 'period_end' is not YYYY-MM-DD")
         if not isinstance(s["licence"], dict) or not s["licence"].get("name"):
             raise DataError(f"{where}: source {sid}: field 'licence' needs a name")
         for f in s["files"]:
@@ -88,13 +101,16 @@ def _source_section(s: dict) -> str:
     licence = f"[{name}]({url})" if URL_RE.fullmatch(url) else name
     outputs = ", ".join(f"`{o}`" if _FILE.fullmatch(str(o)) else markdown_text(o)
                         for o in s["outputs"])
+    if not outputs and s.get("superseded_by"):
+        outputs = f"none (superseded by the snapshot `{markdown_text(s['superseded_by'])}`)"
     lines = [
         f"### {markdown_text(s['title'])} {{.unnumbered}}",
         "",
         f"- **Producer:** {markdown_text(s['producer'])} {_cite(citation_keys(s))}",
         (f"- **Where:** {markdown_url(s['url_main'])}; snapshot used: "
          f"{markdown_url(s['url_download'])}"),
-        f"- **Published:** {s['date_published']}; **accessed:** {s['date_accessed']}",
+        f"- **Published:** {s['date_published']}; **accessed:** {s['date_accessed']}"
+        + (f"; **data to:** {s['period_end']}" if s.get("period_end") else ""),
         f"- **Licence:** {licence}",
         f"- **Used for:** {markdown_text(s['used_for'])}",
         f"- **Processed tables:** {outputs}",

@@ -66,9 +66,19 @@ AGENT_TYPES = {
     "unknown": "Type not stated",
 }
 
-#: Snapshot dates of the two registers (see data/README.md and the PROVENANCE files).
-FOREIGN_AGENTS_SNAPSHOT = pd.Timestamp("2025-08-15")
-UNDESIRABLE_SNAPSHOT = pd.Timestamp("2024-09-05")
+#: Snapshot dates of the two registers: ``FOREIGN_AGENTS_SNAPSHOT`` and ``UNDESIRABLE_SNAPSHOT``
+#: are the last day covered by the source of ``foreign_agents_events`` and of
+#: ``undesirable_designations``, read (on first use) from the source register, data/sources.yml.
+_SNAPSHOT_TABLES = {"FOREIGN_AGENTS_SNAPSHOT": "foreign_agents_events",
+                    "UNDESIRABLE_SNAPSHOT": "undesirable_designations"}
+
+
+def __getattr__(name: str):
+    if name in _SNAPSHOT_TABLES:
+        from ..coverage import table_until
+
+        return table_until(_SNAPSHOT_TABLES[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 #: The first year the foreign-agents law existed; register charts never start earlier.
 REGISTER_FIRST_YEAR = 2012
 

@@ -22,7 +22,8 @@ MEASURE_TYPES = ("visa-suspension", "visa-restriction", "entry-ban", "border-clo
                  "registration-rule", "travel-document", "other")
 
 PARAMETERS = [
-    Param("as_of", "date", "Date the map of stances shows.", default="2025-06-30"),
+    Param("as_of", "date", "Date the map of stances shows (default: the edition's cut-off, "
+          "_quarto.yml edition: cutoff:).", default=f"{edition_cutoff():%Y-%m-%d}"),
     Param("jurisdictions", "list[str]", "Jurisdictions (ISO3, EUU for the EU) to include.",
           default=["EUU", "EST", "LVA", "LTU", "POL", "FIN", "CZE", "BEL", "DEU", "FRA", "GBR",
                    "USA", "GEO", "ARM", "KAZ", "KGZ", "SRB", "TUR", "ISR", "MNG"]),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 from datetime import date, datetime
 from pathlib import Path
@@ -89,3 +90,66 @@ def map_codes(series: pd.Series, mapping: dict, what: str, file: str) -> pd.Seri
         i = int(np.flatnonzero(unknown.to_numpy())[0])
         raise DataError(f"{file}: row {i + 2}: unknown {what} {series.iloc[i]!r}")
     return series.map(mapping)
+
+
+def read_json_list(path: Path, fields: list[str], optional: tuple[str, ...] = ("dateOut",),
+                   date_fields: tuple[str, ...] = ("dateIn", "dateOut")) -> pd.DataFrame:
+    """Read a JSON list of objects, keeping only ``fields``; dates written ``dd.mm.yyyy`` become
+    timestamps (NaT where an optional field is absent). A missing field or a bad date fails
+    naming the file, the entry (1-based) and the field."""
+    if not path.is_file():
+        raise DataError(f"{path}: raw file missing")
+    entries = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(entries, list):
+        raise DataError(f"{path}: expected a JSON list of entries")
+    rows = []
+    for i, entry in enumerate(entries, start=1):
+        row = {}
+        for field in fields:
+            value = entry.get(field)
+            if value in (None, "") and field not in optional:
+                raise DataError(f"{path.name}: entry {i}: field {field!r} missing")
+            if field in date_fields and value not in (None, ""):
+                try:
+                    value = datetime.strptime(value, "%d.%m.%Y")
+                except (TypeError, ValueError):
+                    raise DataError(f"{path.name}: entry {i}: field {field!r}: "
+                                    f"not a dd.mm.yyyy date: {value!r}") from None
+            row[field] = value
+        rows.append(row)
+    df = pd.DataFrame(rows, columns=fields)
+    for field in fields:
+        if field in date_fields:
+            df[field] = pd.to_datetime(df[field])
+    return df
+
+
+def snapshot_date(source_id: str) -> pd.Timestamp:
+    """The day up to which a source's data run (``period_end`` in ``data/sources.yml``)."""
+    from exile_report.sources import load_register
+
+    source = next((s for s in load_register() if s["id"] == source_id), None)
+    if source is None or not source.get("period_end"):
+        raise DataError(f"data/sources.yml: source {source_id}: field 'period_end' missing")
+    return pd.Timestamp(source["period_end"])
+
+
+def per_year(events: pd.DataFrame, first_year: int, snapshot: pd.Timestamp,
+             column: str) -> pd.DataFrame:
+    """Sum ``count`` of dated events per calendar year from ``first_year`` to the snapshot's
+    year (zeros where none). ``period_end`` is the last day each year is covered: 31 December,
+    or the snapshot day in its own year, which is then ``partial_year``. An event after the
+    snapshot day means the register's date is wrong, and fails."""
+    late = events[events["date"] > snapshot]
+    if len(late):
+        raise DataError(f"event dated {late['date'].max():%Y-%m-%d} is after the snapshot date "
+                        f"{snapshot:%Y-%m-%d} recorded in data/sources.yml (period_end)")
+    years = list(range(first_year, snapshot.year + 1))
+    counts = events.groupby(events["date"].dt.year)["count"].sum()
+    ends = [min(pd.Timestamp(year=y, month=12, day=31), snapshot) for y in years]
+    return pd.DataFrame({
+        "year": pd.Series(years, dtype="int64"),
+        column: counts.reindex(years, fill_value=0).astype("int64").to_numpy(),
+        "period_end": pd.to_datetime(ends),
+        "partial_year": [e < pd.Timestamp(year=e.year, month=12, day=31) for e in ends],
+    })

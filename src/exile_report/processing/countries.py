@@ -34,6 +34,7 @@ EN_TO_ISO3: dict[str, str | None] = {
     "Netherlands": "NLD",
     "North Korea": "PRK",
     "Occupied Palestinian Territories": "PSE",
+    "Palestine": "PSE",
     "Other and unknown": None,
     "Refugee": None,
     "Russia": "RUS",

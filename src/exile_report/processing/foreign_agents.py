@@ -1,8 +1,14 @@
-"""Russian Ministry of Justice register of "foreign agents" (export of 2025-08-15):
-designations and removals counted per decision date, type and legal basis.
+"""Russian Ministry of Justice register of "foreign agents", from two snapshots.
 
-Only four columns are ever read (type, legal basis, two decision dates), so no name,
-pseudonym, website, member list or registration number can leak into processed data."""
+- The export of 2025-08-15 has each entry's agent type and legal basis: designations and
+  removals per decision date, type and basis (``foreign_agents_events``).
+- The copy of 2026-07-10 is newer but lacks types, legal bases and five de-duplicated names:
+  designations and removals per date and kind (person or not; ``foreign_agents_per_date``)
+  and per year (``foreign_agents_per_year``), where the snapshot's last year is marked
+  ``partial_year`` and ``period_end`` says up to which day each year is covered.
+
+Only type, legal basis, person flag and decision dates are ever read, so no name, pseudonym,
+website, member list or registration number can leak into processed data."""
 
 from __future__ import annotations
 
@@ -12,11 +18,19 @@ from pathlib import Path
 import pandas as pd
 
 from exile_report.data import DataError
-from exile_report.processing._common import map_codes, read_csv
+from exile_report.processing._common import (
+    map_codes,
+    per_year,
+    read_csv,
+    read_json_list,
+    snapshot_date,
+)
 from exile_report.processing._common import save as _save
 
 SOURCE_ID = "ru-minjust-foreign-agents-registry"
 FILE = "foreign_agents_registry_2025-08-15.csv"
+SOURCE_ID_2026 = "ru-minjust-foreign-agents-registry-2026-07-10"
+FILE_2026 = "foreign_agents_2026-07-10.json"
 COLUMNS = [
     "agent_type",
     "basis_for_inclusion",
@@ -48,13 +62,20 @@ BASIS_RE = re.compile(
 KEYS = {
     "foreign_agents_events": ["date", "event", "agent_type", "legal_basis"],
     "foreign_agents_legal_bases": ["legal_basis"],
+    "foreign_agents_per_date": ["date", "event", "entry_kind"],
+    "foreign_agents_per_year": ["year"],
 }
+ENTRY_KIND = {1: "individual", 0: "organisation"}
 
 
 def load(raw_dir: Path) -> dict[str, pd.DataFrame]:
     """Read only the non-identifying columns of the register."""
     path = Path(raw_dir) / SOURCE_ID / FILE
-    return {"register": read_csv(path, usecols=COLUMNS, dtype=str).fillna("")}
+    return {
+        "register": read_csv(path, usecols=COLUMNS, dtype=str).fillna(""),
+        "register_2026": read_json_list(Path(raw_dir) / SOURCE_ID_2026 / FILE_2026,
+                                        ["is_person", "dateIn", "dateOut"]),
+    }
 
 
 def _basis(text: str) -> dict:
@@ -75,8 +96,41 @@ def _basis(text: str) -> dict:
     }
 
 
+def counts_2026(reg: pd.DataFrame, snapshot: pd.Timestamp) -> dict[str, pd.DataFrame]:
+    """The 2026 copy: designations and removals per date × kind, and per year with the
+    snapshot's year marked partial. ``dateIn``/``dateOut`` are already dates (NaT when absent)."""
+    bad = ~reg["is_person"].isin(list(ENTRY_KIND))
+    if bad.any():
+        i = int(bad.to_numpy().nonzero()[0][0])
+        raise DataError(f"{FILE_2026}: entry {i + 1}: unknown is_person "
+                        f"{str(reg['is_person'].iloc[i])!r}")
+    kind = reg["is_person"].map(ENTRY_KIND)
+    rows = []
+    for event, col in (("designation", "dateIn"), ("removal", "dateOut")):
+        part = reg.assign(entry_kind=kind)[reg[col].notna()]
+        counts = (part.groupby([col, "entry_kind"]).size().rename("count").reset_index()
+                  .rename(columns={col: "date"}))
+        rows.append(counts.assign(event=event))
+    per_date = pd.concat(rows, ignore_index=True)
+    per_date["count"] = per_date["count"].astype("int64")
+    per_date = per_date[["date", "event", "entry_kind", "count"]]
+
+    des = per_date[per_date["event"] == "designation"]
+    rem = per_date[per_date["event"] == "removal"]
+    first = int(des["date"].dt.year.min())
+    years = per_year(des, first, snapshot, "designations")
+    years["designations_individuals"] = (
+        des[des["entry_kind"] == "individual"].groupby(des["date"].dt.year)["count"].sum()
+        .reindex(years["year"], fill_value=0).astype("int64").to_numpy())
+    years["removals"] = per_year(rem, first, snapshot, "removals")["removals"].to_numpy()
+    cols = ["year", "designations", "designations_individuals", "removals", "period_end",
+            "partial_year"]
+    return {"foreign_agents_per_date": per_date, "foreign_agents_per_year": years[cols]}
+
+
 def process(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Counts per date × event × type × basis, plus the legal-basis lookup."""
+    """Counts per date × event × type × basis, plus the legal-basis lookup (2025 export);
+    counts per date × kind and per year (2026 copy)."""
     reg = frames["register"]
     bases = pd.DataFrame([_basis(t) for t in sorted(set(reg["basis_for_inclusion"]))])
     code = dict(zip(bases["basis_as_published"], bases["legal_basis"]))
@@ -97,6 +151,7 @@ def process(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return {
         "foreign_agents_events": table[["date", "event", "agent_type", "legal_basis", "count"]],
         "foreign_agents_legal_bases": bases,
+        **counts_2026(frames["register_2026"], snapshot_date(SOURCE_ID_2026)),
     }
 
 

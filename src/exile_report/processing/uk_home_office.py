@@ -2,10 +2,17 @@
 quarter, initial decisions per year and initial grant rates per year.
 
 The latest release ends with 2024 Q3, so annual 2024 figures cover nine months; every
-annual table carries ``months_covered`` so no chart can mistake 2024 for a full year."""
+annual table carries ``months_covered`` so no chart can mistake 2024 for a full year.
+
+A second, newer snapshot (December 2025 release, table Asy_D02, as compiled by a third party)
+gives only totals of initial decisions over 2020-2025 per nationality (no yearly split):
+``uk_initial_decisions_totals``, with the period in ``period_start``/``period_end``. Releases
+revise earlier quarters, so it is never subtracted from the quarterly tables."""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -31,19 +38,82 @@ OUTCOME = {
     "Withdrawn": "withdrawn",
     "Administrative Outcome": "administrative-outcome",
 }
+SOURCE_ID_2025 = "uk-home-office-asylum-2025-12"
+FILE_2025 = "grant_rates_by_nationality_2025-12.json"
+# The league table's columns, as named in the file, and ours.
+TOTALS_COLUMNS = {
+    "nationality": "nationality", "region": "region", "grants": "grants",
+    "refusals": "refusals", "withdrawn": "withdrawn",
+    "administrativeOutcomes": "administrative_outcomes",
+    "substantiveDecisions": "substantive_decisions", "totalDecisions": "decisions",
+    "grantRatePct": "grant_rate_pct_source",
+}
+_PERIOD = re.compile(r"Recent period = (\d{4})-(\d{4})")
 OURS = {"Russia": "RUS", "Ukraine": "UKR", "Belarus": "BLR"}
 RATE_TOLERANCE = 1e-9
 KEYS = {
     "uk_applications": ["year", "quarter", "nationality_iso3", "applicant_type"],
     "uk_initial_decisions": ["year", "nationality_iso3", "applicant_type", "outcome_group"],
     "uk_grant_rates": ["year", "nationality"],
+    "uk_initial_decisions_totals": ["nationality"],
 }
 
 
 def load(raw_dir: Path) -> dict[str, pd.DataFrame]:
     """Read the three Home Office tables (and UNHCR's country list, for ISO3 codes)."""
     folder = Path(raw_dir) / SOURCE_ID
-    return {name: read_csv(folder / file) for name, file in FILES.items()}
+    frames = {name: read_csv(folder / file) for name, file in FILES.items()}
+    path = Path(raw_dir) / SOURCE_ID_2025 / FILE_2025
+    if not path.is_file():
+        raise DataError(f"{path}: raw file missing")
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    period = _PERIOD.search(str(doc.get("methodology", "")))
+    if period is None or not isinstance(doc.get("leagueTable"), list):
+        raise DataError(f"{FILE_2025}: no 'Recent period = YYYY-YYYY' in 'methodology' or no "
+                        "'leagueTable' list")
+    table = pd.DataFrame(doc["leagueTable"])
+    missing = [c for c in TOTALS_COLUMNS if c not in table.columns]
+    if missing:
+        raise DataError(f"{FILE_2025}: leagueTable: columns {missing} missing")
+    frames["totals"] = table[list(TOTALS_COLUMNS)].rename(columns=TOTALS_COLUMNS).assign(
+        period_start=pd.Timestamp(year=int(period[1]), month=1, day=1),
+        period_end=pd.Timestamp(year=int(period[2]), month=12, day=31))
+    return frames
+
+
+def totals_2020_2025(t: pd.DataFrame, countries: pd.DataFrame) -> pd.DataFrame:
+    """Totals of initial decisions per nationality over the snapshot's period, with every sum
+    and the grant rate (grants / (grants + refusals)) checked against the file's own columns."""
+    def fail(mask, what):
+        i = int(np.flatnonzero(mask.to_numpy())[0])
+        raise DataError(f"{FILE_2025}: leagueTable entry {i + 1} ({t['nationality'].iloc[i]}): "
+                        f"{what}")
+
+    counts = ["grants", "refusals", "withdrawn", "administrative_outcomes",
+              "substantive_decisions", "decisions"]
+    bad = t[counts].isna().any(axis=1) | (t[counts] < 0).any(axis=1)
+    if bad.any():
+        fail(bad, "a count is missing or negative")
+    t = t.astype({c: "int64" for c in counts})
+    bad = t["grants"] + t["refusals"] != t["substantive_decisions"]
+    if bad.any():
+        fail(bad, "grants + refusals != substantiveDecisions")
+    bad = (t["substantive_decisions"] + t["withdrawn"] + t["administrative_outcomes"]
+           != t["decisions"])
+    if bad.any():
+        fail(bad, "substantive + withdrawn + administrative != totalDecisions")
+    rate = t["grants"] / t["substantive_decisions"]
+    bad = ((rate * 100).round(1) - t["grant_rate_pct_source"]).abs() > 0.05 + RATE_TOLERANCE
+    if bad.any():
+        fail(bad, "grantRatePct is not grants / (grants + refusals) to one decimal")
+    out = t.assign(
+        nationality_iso3=_iso3_for(t["nationality"], countries, FILE_2025),
+        grant_rate=rate.astype("float64"),
+        grant_rate_pct_source=t["grant_rate_pct_source"].astype("float64"),
+    )
+    return out[["nationality", "nationality_iso3", "region", "period_start", "period_end",
+                "grants", "refusals", "withdrawn", "administrative_outcomes",
+                "substantive_decisions", "decisions", "grant_rate", "grant_rate_pct_source"]]
 
 
 def _months_covered(quarterly: pd.DataFrame) -> dict[int, int]:
@@ -61,10 +131,11 @@ def _quarter(df: pd.DataFrame, file: str) -> pd.Series:
     return parts[1].astype("int64")
 
 
-def _iso3_for(names: pd.Series, countries: pd.DataFrame) -> pd.Series:
+def _iso3_for(names: pd.Series, countries: pd.DataFrame,
+              file: str = FILES["grant_rates"]) -> pd.Series:
     """Home Office nationality -> ISO3 via UNHCR's country names, then our exceptions."""
     lookup = dict(zip(countries["name"], countries["iso_code"])) | EN_TO_ISO3
-    return map_codes(names, lookup, "nationality", FILES["grant_rates"]).astype("string")
+    return map_codes(names, lookup, "nationality", file).astype("string")
 
 
 def process(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -129,6 +200,7 @@ def process(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
                                            "applicant_type", "outcome_group", "decisions",
                                            "months_covered"]],
         "uk_grant_rates": grant_rates,
+        "uk_initial_decisions_totals": totals_2020_2025(frames["totals"], frames["countries"]),
     }
 
 

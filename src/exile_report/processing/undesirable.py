@@ -1,5 +1,10 @@
 """Russian list of "undesirable" foreign and international organisations (state of
-2024-09-05): inclusions per date and, where stated, the organisation's country.
+2026-07-03): inclusions per date and, where stated, the organisation's country
+(``undesirable_designations``), and per year (``undesirable_per_year``, whose last year is
+marked ``partial_year`` with the day it is covered to in ``period_end``).
+
+The older state of 2024-09-05 stays registered (its checksums are verified) but is superseded:
+all of its 188 entries are in the newer state with the same dates, which a test checks.
 
 The country is taken only when the entry *ends* with a country name we know, in brackets
 or after a comma (e.g. "... (США)", "..., ФРГ"). Anything else is left empty rather than
@@ -12,21 +17,23 @@ from pathlib import Path
 
 import pandas as pd
 
-from exile_report.processing._common import read_csv
+from exile_report.processing._common import per_year, read_json_list, snapshot_date
 from exile_report.processing._common import save as _save
 from exile_report.processing.countries import RU_TO_ISO3
 
-SOURCE_ID = "ru-minjust-undesirable-organizations"
-FILE = "undesirable_organizations_2024-09-05.csv"
-KEYS = {"undesirable_designations": ["date", "org_country_iso3"]}
+SOURCE_ID = "ru-minjust-undesirable-organizations-2026-07-03"
+FILE = "undesirable_organizations_2026-07-03.json"
+KEYS = {
+    "undesirable_designations": ["date", "org_country_iso3"],
+    "undesirable_per_year": ["year"],
+}
 _TAIL_BRACKET = re.compile(r"\(([^()]*)\)\s*$")
 _TAIL_COMMA = re.compile(r"[,»)]\s*([^,»()«]+?)\s*$")
 
 
 def load(raw_dir: Path) -> dict[str, pd.DataFrame]:
     """Read the list (names are needed only to read the country; they are not output)."""
-    path = Path(raw_dir) / SOURCE_ID / FILE
-    return {"list": read_csv(path, dtype=str).fillna("")}
+    return {"list": read_json_list(Path(raw_dir) / SOURCE_ID / FILE, ["name", "dateIn"])}
 
 
 def country_of(name: str) -> str:
@@ -39,17 +46,23 @@ def country_of(name: str) -> str:
     return ""
 
 
-def process(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Inclusions per date × country."""
-    lst = frames["list"]
-    lst = lst.assign(
-        date=pd.to_datetime(lst["inclusion_date_iso"], format="%Y-%m-%d"),
-        org_country_iso3=[country_of(n) for n in lst["full_name"]],
-    )
+def per_date(dates: pd.Series, names: pd.Series) -> pd.DataFrame:
+    """Inclusions per date × country (the country read from the name, or missing)."""
+    lst = pd.DataFrame({"date": dates.to_numpy(),
+                        "org_country_iso3": [country_of(n) for n in names]})
     table = lst.groupby(["date", "org_country_iso3"]).size().rename("count").reset_index()
     table["count"] = table["count"].astype("int64")
     table["org_country_iso3"] = table["org_country_iso3"].replace("", pd.NA)
-    return {"undesirable_designations": table[["date", "org_country_iso3", "count"]]}
+    return table[["date", "org_country_iso3", "count"]]
+
+
+def process(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Inclusions per date × country, and per year with the snapshot's year marked partial."""
+    lst = frames["list"]
+    table = per_date(lst["dateIn"], lst["name"])
+    years = per_year(table, int(table["date"].dt.year.min()), snapshot_date(SOURCE_ID),
+                     "designations")
+    return {"undesirable_designations": table, "undesirable_per_year": years}
 
 
 def save(tables: dict[str, pd.DataFrame], out_dir: Path) -> list[Path]:
