@@ -73,9 +73,11 @@ def test_prose_formats():
     assert prose.pct(0.731) == "73%" and prose.pct(0.289, 1) == "28.9%"
     assert prose.date("2022-02-24") == "24 February 2022"
     assert prose.date("2022-03-01", "month") == "March 2022"
-    assert prose.cite("a; b") == "[@a; @b]" and prose.cite(["a", "a"]) == "[@a]"
+    assert prose.cite("unhcr_2026_refugees; ovd_2024_nd") == "[@unhcr_2026_refugees; @ovd_2024_nd]"
+    assert prose.cite(["ovd_2024_nd", "ovd_2024_nd"]) == "[@ovd_2024_nd]"
     assert prose.listing(["x", "y", "z"]) == "x, y and z"
-    assert prose.text("*x* [@k](javascript:1) <b>") == r"\*x\* \[\@k\]\(javascript:1\) \<b\>"
+    assert prose.text("*x* [@k](javascript:1) <b>") == r"\*x\* \[\@k\](javascript\:1) \<b\>"
+    assert prose.cite("not a key") == r"\[\@not a key\]"
 
 
 # ------------------------------------------------- a Markdown cell chosen by a computed flag

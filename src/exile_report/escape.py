@@ -4,7 +4,7 @@ A value read from a data file (a curated note, a source's title, a cell of a tab
 markup. Whatever it holds (``<img onerror=…>``, a raw ``{=typst}`` span, ``@fig-x``, ``*x*``) must
 reach the reader as those very characters. Everything that puts a data value into a document
 passes it through one of these functions; markup the code itself writes (a citation built by
-:func:`exile_report.cite.cite`) is recognised by :func:`is_citation` and left as it is.
+:func:`exile_report.prose.cite`) is recognised by :func:`is_citation` and left as it is.
 """
 
 from __future__ import annotations

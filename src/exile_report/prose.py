@@ -14,9 +14,10 @@ same way.
 from __future__ import annotations
 
 import math
-import re
 
 import pandas as pd
+
+from .escape import is_citation, markdown_text
 
 #: The start of Russia's full-scale invasion of Ukraine: the book's "before" and "after".
 INVASION = pd.Timestamp("2022-02-24")
@@ -34,7 +35,11 @@ def cite(keys) -> str:
             part = part.strip().lstrip("@")
             if part and part not in seen:
                 seen.append(part)
-    return "[" + "; ".join(f"@{k}" for k in seen) + "]" if seen else ""
+    if not seen:
+        return ""
+    text = "[" + "; ".join(f"@{k}" for k in seen) + "]"
+    # a key from a data file that is not a bibliography key of the project's form stays text
+    return text if is_citation(text) else markdown_text(text)
 
 
 def num(n, digits: int = 0) -> str:
@@ -97,12 +102,7 @@ def plural(n: int, one: str, many: str | None = None) -> str:
     return f"{num(n)} {word}"
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|@$~^])")
-
-
 def text(value) -> str:
     """Data text placed into Markdown as plain text: markup characters are escaped, so a name
     or note from a data file can never become a link, a citation, emphasis or raw HTML."""
-    s = "" if value is None else str(value)
-    s = s.replace("\r", " ").replace("\n", " ")
-    return _MD_SPECIAL.sub(r"\\\1", s)
+    return markdown_text("" if value is None else value)

@@ -14,7 +14,8 @@ import yaml
 
 from exile_report import paths
 from exile_report.data import DataError
-from exile_report.escape import URL_RE, is_citation, markdown_text, markdown_url
+from exile_report.escape import URL_RE, markdown_text, markdown_url
+from exile_report.prose import cite
 
 REQUIRED = [
     "id", "producer", "title", "url_main", "url_download", "date_published", "date_accessed",
@@ -87,12 +88,6 @@ def _cell(text) -> str:
     return markdown_text(text if text is not None else "")
 
 
-def _cite(keys: list[str]) -> str:
-    keys = [k.strip() for k in keys if k.strip()]
-    text = "[" + "; ".join(f"@{k}" for k in keys) + "]" if keys else ""
-    return text if not text or is_citation(text) else markdown_text(text)
-
-
 def _source_section(s: dict) -> str:
     # Every value of the register is data: escaped, never read as markup.
     lic = s["licence"]
@@ -106,7 +101,7 @@ def _source_section(s: dict) -> str:
     lines = [
         f"### {markdown_text(s['title'])} {{.unnumbered}}",
         "",
-        f"- **Producer:** {markdown_text(s['producer'])} {_cite(citation_keys(s))}",
+        f"- **Producer:** {markdown_text(s['producer'])} {cite(citation_keys(s))}",
         (f"- **Where:** {markdown_url(s['url_main'])}; snapshot used: "
          f"{markdown_url(s['url_download'])}"),
         f"- **Published:** {s['date_published']}; **accessed:** {s['date_accessed']}"

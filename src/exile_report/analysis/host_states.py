@@ -14,6 +14,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from ..coverage import edition_cutoff
 from ..params import Param
 from ..prose import cite
 
