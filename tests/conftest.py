@@ -25,8 +25,13 @@ def pytest_collection_modifyitems(config, items):
 
 def _copy_repo(dest: Path) -> Path:
     """A working copy of the repository as it is now (tracked and untracked files, no outputs)."""
-    ignore = shutil.ignore_patterns(".venv", ".venv-cff", "node_modules", "_build", "_book", "_book.*", ".git", "__pycache__",
-                                    ".pytest_cache", ".ruff_cache", "*.egg-info", "figures")
+    patterns = shutil.ignore_patterns(".venv", ".venv-cff", "node_modules", "_build", "_book", "_book.*", ".git",
+                                      "__pycache__", ".pytest_cache", ".ruff_cache", "*.egg-info")
+
+    def ignore(folder, names):
+        # the build's figures/ folder, not the package's exile_report.figures
+        return patterns(folder, names) | ({"figures"} if Path(folder) == ROOT else set())
+
     shutil.copytree(ROOT, dest, ignore=ignore)
     (dest / "figures").mkdir(exist_ok=True)
     return dest
