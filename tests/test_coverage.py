@@ -83,11 +83,12 @@ def test_every_source_date_is_on_or_before_the_cutoff():
 
 
 def test_the_appendix_prints_each_sources_date_from_the_register():
-    from exile_report.sources import appendix_markdown
+    from exile_report.escape import markdown_text
+    from exile_report.sources import source_sections
 
-    text = appendix_markdown()
+    text = source_sections()
     for source in REGISTER.values():
-        section = text.split(f"### {source['title']}", 1)[1].split("\n### ", 1)[0]
+        section = text.split(f"### {markdown_text(source['title'])}", 1)[1].split("\n### ", 1)[0]
         if source["period_end"]:
             assert f"**data to:** {source['period_end']}" in section, source["id"]
         else:
@@ -183,8 +184,13 @@ def test_history_coverage_has_both_register_snapshots_and_the_2026_counts():
 def test_table_citation_follows_the_snapshot_that_writes_the_table():
     assert coverage.table_citation("undesirable_designations") == "[@minjust_2026_undesirable]"
     assert coverage.table_citation("foreign_agents_events") == "[@minjust_2025_foreignagents]"
-    assert coverage.table_citation("press_figures") == \
-        "[@thebell_2024_emigration; @rbc_2022_fsbdepartures]"
+    # the press snapshot cites the pages its figures were read from, as the register lists them
+    from exile_report.prose import cite
+    from exile_report.sources import citation_keys
+
+    press = next(s for s in REGISTER.values() if "press_figures.csv" in s.get("outputs", []))
+    assert coverage.table_citation("press_figures") == cite(citation_keys(press))
+    assert "moscowtimes_2022_fsbq1" in coverage.table_citation("press_figures")
     with pytest.raises(DataError, match="no source writes policies.csv"):
         coverage.table_citation("policies")
 
