@@ -24,6 +24,10 @@ no data), a Markdown cell may start with a condition line::
 The condition is evaluated first, at the same point of the chapter; when it is false the cell is
 left out of the book (its expressions are not evaluated), when true the line is removed. Jupyter
 hides the comment, so the notebook still reads as prose.
+
+A sentence the data decide at the end of a paragraph is a cell of its own that continues the
+paragraph of the Markdown cell right before it: ``<!-- continue if: expr -->`` (or, for a cell
+that joins the one before whenever that one is in the book, ``<!-- continue -->``).
 """
 
 from __future__ import annotations
@@ -37,7 +41,8 @@ TAG = "exile-report-inline"
 PATTERN = re.compile(r"`\{python\}[ \t]+([^`\n]+?)[ \t]*`")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 #: A Markdown cell's optional first line: the condition under which the cell is in the book.
-CONDITION = re.compile(r"\A[ \t]*<!--[ \t]*if:[ \t]*(.+?)[ \t]*-->[ \t]*(?:\n|\Z)")
+CONDITION = re.compile(
+    r"\A[ \t]*<!--[ \t]*(continue)?[ \t]*(?:if:[ \t]*(.+?))?[ \t]*-->[ \t]*(?:\n|\Z)")
 
 
 class InlineError(RuntimeError):
@@ -57,9 +62,15 @@ def expressions(markdown: str) -> list[str]:
 
 
 def condition(markdown: str) -> str | None:
-    """The expression of a cell's ``<!-- if: expr -->`` first line, or None."""
+    """The expression of a cell's ``<!-- if: expr -->`` (or ``continue if:``) first line, or None."""
     m = CONDITION.match(markdown)
-    return m.group(1) if m else None
+    return m.group(2) if m else None
+
+
+def continues(markdown: str) -> bool:
+    """Whether the cell continues the paragraph of the Markdown cell before it."""
+    m = CONDITION.match(markdown)
+    return bool(m and m.group(1))
 
 
 def _source(cell) -> str:
@@ -135,6 +146,7 @@ def substitute(nb) -> int:
     # minus the injected cell.
     original = [c for c in kept if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
     n = 0
+    joining: set[int] = set()
     for index, cell in enumerate(original):
         if cell.get("cell_type") != "markdown":
             continue
@@ -145,8 +157,10 @@ def substitute(nb) -> int:
                 raise InlineError(f"Markdown cell {index}: its condition was not evaluated")
             if index in dropped:
                 continue
-            src = CONDITION.sub("", src, count=1)
-            cell["source"] = src
+        if CONDITION.match(src):
+            if continues(src):
+                joining.add(id(cell))
+            cell["source"] = src = CONDITION.sub("", src, count=1)
         exprs = expressions(src)
         if not exprs:
             continue
@@ -156,7 +170,16 @@ def substitute(nb) -> int:
         cell["source"] = _replace(src, vals)
         n += len(vals)
     gone = {id(original[i]) for i in dropped}
-    nb.cells = [c for c in kept if id(c) not in gone]
+    cells: list = []
+    for cell in kept:
+        if id(cell) in gone:
+            continue
+        if id(cell) in joining and cells and cells[-1].get("cell_type") == "markdown":
+            before = cells[-1]
+            before["source"] = _source(before).rstrip() + " " + _source(cell).strip() + "\n"
+            continue
+        cells.append(cell)
+    nb.cells = cells
     return n
 
 
