@@ -110,3 +110,29 @@ def test_a_true_condition_keeps_the_cell_without_its_condition_line(tmp_path):
                           new_markdown_cell("<!-- if: n > 0 -->\nThere are `{python} 10 // n`.")])
     md = ["".join(c["source"]) for c in out["cells"] if c["cell_type"] == "markdown"]
     assert md == ["There are 2."]
+
+
+def test_a_continuing_cell_joins_the_paragraph_before_it_only_when_kept():
+    assert inline.continues("<!-- continue if: x -->\nmore") and inline.condition(
+        "<!-- continue if: x > 1 -->\nmore") == "x > 1"
+    assert inline.continues("<!-- continue -->\nmore") and inline.condition("<!-- continue -->\n") is None
+    assert not inline.continues("<!-- if: x -->\nmore")
+    nb = new_notebook(cells=[
+        new_code_cell("n = 3"),
+        new_markdown_cell("There are `{python} n`."),
+        new_markdown_cell("<!-- continue if: n > 5 -->\nThat is many."),
+        new_markdown_cell("<!-- continue if: n < 5 -->\nThat is few (`{python} n`)."),
+        new_code_cell("pass"),
+        new_markdown_cell("<!-- continue -->\nA new paragraph: no Markdown cell right before."),
+    ])
+    assert inline.prepare(nb) == 3  # the unconditional continuing cell needs no evaluation
+    for cell in nb.cells:  # what the kernel would display for each hidden cell
+        if inline.TAG in cell.metadata.get("tags", []):
+            index = int(cell["id"].split("-")[1])
+            keep = index != 2
+            cell["outputs"] = [{"output_type": "display_data", "metadata": {}, "data": {
+                inline.MIME: {"cell": index, "values": ["3"] if keep else [], "keep": keep}}}]
+    inline.substitute(nb)
+    assert [c.source for c in nb.cells] == [
+        "n = 3", "There are 3. That is few (3).\n", "pass",
+        "A new paragraph: no Markdown cell right before."]

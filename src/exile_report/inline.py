@@ -24,7 +24,10 @@ Where the data decide what is said, the text stays Markdown and is chosen in one
 
   The condition is evaluated first, at the same point of the chapter; when it is false the cell is
   left out of the book (its expressions are not evaluated), when true the line is removed. Jupyter
-  hides the comment, so the notebook still reads as prose.
+  hides the comment, so the notebook still reads as prose. A sentence the data decide at the end
+  of a paragraph is a cell of its own that continues the paragraph of the Markdown cell right
+  before it: ``<!-- continue if: expr -->`` (or ``<!-- continue -->`` for a cell that joins the
+  one before whenever both are in the book).
 - a clause or sentence inside a paragraph: :func:`when` and :func:`end`::
 
       `{python} when(peak != last)`In `{python} last` it was lower.`{python} end()`
@@ -51,7 +54,8 @@ TAG = "exile-report-inline"
 PATTERN = re.compile(r"`\{python\}[ \t]+([^`\n]+?)[ \t]*`")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 #: A Markdown cell's optional first line: the condition under which the cell is in the book.
-CONDITION = re.compile(r"\A[ \t]*<!--[ \t]*if:[ \t]*(.+?)[ \t]*-->[ \t]*(?:\n|\Z)")
+CONDITION = re.compile(
+    r"\A[ \t]*<!--[ \t]*(continue)?[ \t]*(?:if:[ \t]*(.+?))?[ \t]*-->[ \t]*(?:\n|\Z)")
 #: Values of ``when(False)`` and ``end()``: they mark the text left out, and never reach a reader.
 OMIT, END = "\x00exile-report:omit\x00", "\x00exile-report:end\x00"
 _OMITTED = re.compile(re.escape(OMIT) + r".*?(?:" + re.escape(END) + r"|\Z)", re.DOTALL)
@@ -87,9 +91,28 @@ def expressions(markdown: str) -> list[str]:
 
 
 def condition(markdown: str) -> str | None:
-    """The expression of a cell's ``<!-- if: expr -->`` first line, or None."""
+    """The expression of a cell's ``<!-- if: expr -->`` (or ``continue if:``) first line, or None."""
     m = CONDITION.match(markdown)
-    return m.group(1) if m else None
+    return m.group(2) if m else None
+
+
+def continues(markdown: str) -> bool:
+    """Whether the cell continues the paragraph of the Markdown cell before it."""
+    m = CONDITION.match(markdown)
+    return bool(m and m.group(1))
+
+
+def assemble(cells: list, joining: set[int]) -> list:
+    """The cells in order, each cell whose ``id`` is in ``joining`` appended to the paragraph of
+    the Markdown cell right before it (when the cell before is Markdown)."""
+    out: list = []
+    for cell in cells:
+        if id(cell) in joining and out and out[-1].get("cell_type") == "markdown":
+            before = out[-1]
+            before["source"] = _source(before).rstrip() + " " + _source(cell).strip() + "\n"
+            continue
+        out.append(cell)
+    return out
 
 
 def _source(cell) -> str:
@@ -207,6 +230,7 @@ def substitute(nb) -> list[list]:
                 if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
     records: list[list] = []
     emptied: set[int] = set()
+    joining: set[int] = set()
     code_before = 0
     for index, cell in enumerate(original):
         if cell.get("cell_type") == "code":
@@ -215,7 +239,11 @@ def substitute(nb) -> list[list]:
             continue
         src = _source(cell)
         exprs, cond = expressions(src), condition(src)
+        if continues(src):
+            joining.add(id(cell))
         if not exprs and cond is None:
+            if CONDITION.match(src):  # a bare <!-- continue -->
+                cell["source"] = _final_text(src, True, [])
             continue
         data = results.get(index)
         if data is None or (data.get("keep", True) and len(data["values"]) != len(exprs)):
@@ -225,7 +253,7 @@ def substitute(nb) -> list[list]:
         if not text:
             emptied.add(id(cell))
         cell["source"] = text
-    nb.cells = [c for c in kept if id(c) not in emptied]
+    nb.cells = assemble([c for c in kept if id(c) not in emptied], joining)
     return records
 
 
@@ -245,7 +273,7 @@ def fill(markdown: str, code_before: int, known: dict[tuple[int, str], str]) -> 
 
     exprs, cond = expressions(markdown), condition(markdown)
     if not exprs and cond is None:
-        return markdown
+        return _final_text(markdown, True, []) if CONDITION.match(markdown) else markdown
     try:
         keep, values, _ = _resolve(exprs, cond, value_of)
     except Unknown:

@@ -21,6 +21,8 @@ from .escape import is_citation, markdown_text
 
 #: The start of Russia's full-scale invasion of Ukraine: the book's "before" and "after".
 INVASION = pd.Timestamp("2022-02-24")
+#: The "partial" mobilisation decree, which set off the second and larger wave of departures.
+MOBILISATION = pd.Timestamp("2022-09-21")
 
 
 def cite(keys) -> str:

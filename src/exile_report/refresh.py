@@ -59,7 +59,7 @@ def _merge(source_cells: list, executed_cells: list, values: list) -> list | Non
     injected = [c for c in executed_cells
                 if "injected-parameters" in c.get("metadata", {}).get("tags", [])]
     code = [c for c in executed_cells if c.get("cell_type") == "code" and c not in injected]
-    out, code_before = [], 0
+    out, code_before, joining = [], 0, set()
     for cell in source_cells:
         kind = cell.get("cell_type")
         if kind == "code":
@@ -78,9 +78,11 @@ def _merge(source_cells: list, executed_cells: list, values: list) -> list | Non
             if filled == "" and _text(cell) != "":
                 continue  # left out by its condition or guards, as an execution would
             new["source"] = filled
+            if inline.continues(_text(cell)):
+                joining.add(id(new))
         new.setdefault("metadata", {}).setdefault("papermill", {})
         new["metadata"].setdefault("tags", [])
         out.append(new)
     if code_before != len(code):
         return None
-    return out
+    return inline.assemble(out, joining)
