@@ -116,6 +116,7 @@ def test_conditions_and_guards_are_replayed_from_the_kept_values(tmp_path):
         return [setup,
                 new_markdown_cell("<!-- if: flag -->\nNever shown: `{python} undefined_name`."),
                 new_markdown_cell("<!-- if: not flag -->\nShown: `{python} n`."),
+                new_markdown_cell("<!-- continue if: n > 40 -->\nIndeed."),
                 new_markdown_cell("`{python} when(n > 40)`Big: `{python} n`.`{python} end()`"
                                   "`{python} when(n < 0)` Never `{python} undefined_name`."
                                   f"`{{python}} end()` {tail}")]
@@ -129,7 +130,7 @@ def test_conditions_and_guards_are_replayed_from_the_kept_values(tmp_path):
     assert run.refreshed and not run.executed
     refreshed = run.output.read_bytes()
     md = [c.source for c in nbformat.reads(refreshed.decode(), 4).cells if c.cell_type == "markdown"]
-    assert md == ["Shown: 42.", "Big: 42. Second."]
+    assert md == ["Shown: 42. Indeed.\n", "Big: 42. Second."]
 
     run.output.unlink()
     run, _ = _run(tmp_path)

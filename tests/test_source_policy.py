@@ -215,3 +215,16 @@ def test_press_figures_keep_their_own_citation_and_outlet_in_the_estimates_shape
     assert by_id.loc["F08", "estimator"] == "The Bell"
     assert by_id.loc["F08", "reported_by"] == "Novaya Gazeta Europe"
     assert by_id.loc["F13", "grade"] == "C"
+
+
+def test_check_all_reports_a_tier_x_entry(tmp_path, monkeypatch):
+    """`exile-report check` fails on a tier X source, naming the entry."""
+    from exile_report import checks
+
+    bib = tmp_path / "references.bib"
+    bib.write_text(paths.REFERENCES_BIB.read_text(encoding="utf-8")
+                   + entry("copy_2024_mirror", url="https://sawadee.wiki/x"), encoding="utf-8")
+    monkeypatch.setattr(paths, "REFERENCES_BIB", bib)
+    problems = checks.source_policy_checks()
+    assert [p.message for p in problems] == [
+        "copy_2024_mirror: tier X source (sawadee.wiki), never cited (rule 1)"]
