@@ -5,6 +5,12 @@ the book's chapters. The front end has already numbered everything (see render/m
 filter turns headings, figures, callouts and figure-meta divs into typst that shows those numbers
 exactly once, with typst labels equal to the pandoc ids so cross-reference links resolve.
 
+Layout is typst's (book.typ): figures become `book-figure` and tables `book-table` calls, which
+float them to the top or bottom of a page when they fit on one (text flows past, no half-empty
+pages) and carry the source line inside the float; a table's columns are sized there from the
+cells' content (this filter passes each column's longest words, which set its least width), and
+long addresses in tables and the bibliography get break opportunities.
+
 Configuration comes from the JSON file named by the EXILE_PDF_CONFIG environment variable:
   { "workdir": "/abs", "resources": {"figures/x.svg": "/abs/x.svg"},
     "chapters": {"02-scale": {"kind": "chapter", "number": "2"}} }
