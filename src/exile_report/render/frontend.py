@@ -13,6 +13,7 @@ Nothing is executed here. Every problem raises :class:`RenderError` naming the f
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -205,7 +206,13 @@ def quote_attr(value: str) -> str:
 def code_spans(text: str) -> list[tuple[int, int]]:
     """Spans of fenced code, indented code, inline code and HTML comments, where nothing is
     rewritten."""
-    return [m.span() for m in CODE_RE.finditer(text)] + _indented_code_spans(text)
+    return list(_code_spans(text))
+
+
+@functools.lru_cache(maxsize=64)
+def _code_spans(text: str) -> tuple[tuple[int, int], ...]:
+    # the same text is searched by several passes (numbering, references, images, ids)
+    return tuple([m.span() for m in CODE_RE.finditer(text)] + _indented_code_spans(text))
 
 
 LIST_ITEM_RE = re.compile(r"^ {0,3}(?:[-*+]|\d+[.)]|#[.)]|\(?[a-zA-Z]\))[ \t]+\S")

@@ -135,6 +135,10 @@ local function unbreakable_words(blocks)
   return { table.unpack(words, 1, 3) }
 end
 
+--- A raw typst line between cells when all cells of a table are written at once.
+local CELL_MARK = "// exile-cell"
+local CELL_MARK_PATTERN = "// exile%-cell"
+
 local typst_align = { AlignLeft = "left", AlignRight = "right", AlignCenter = "center" }
 
 --- The cells of a row as typst content, or nil when a cell spans rows or columns (pandoc's own
@@ -160,7 +164,10 @@ local function book_table(tbl, source)
     aligns[i] = typst_align[spec[1]] or "left"
     words[i] = {}
   end
-  local function markup_row(row, is_header)
+  -- rows as lists of cell contents first; then the markup of all cells in one pandoc.write
+  -- (one call per cell would cost a writer run each)
+  local cells_in_order = {}
+  local function collect_row(row, is_header)
     local cells = row_cells(row, ncols)
     if not cells then return nil end
     local out = {}
@@ -169,31 +176,46 @@ local function book_table(tbl, source)
       for _, w in ipairs(unbreakable_words(contents)) do
         words[i][#words[i] + 1] = { w, is_header }
       end
-      out[i] = "[" .. block_markup(contents) .. "]"
+      cells_in_order[#cells_in_order + 1] = contents
+      out[i] = #cells_in_order
     end
-    return "(" .. table.concat(out, ", ") .. ",)"
+    return out
   end
-  local head = {}
+  local head, body = {}, {}
   for _, row in ipairs(tbl.head.rows) do
-    local r = markup_row(row, true)
+    local r = collect_row(row, true)
     if not r then return nil end
     head[#head + 1] = r
   end
-  local body = {}
+  local body_rows = {}
   for _, b in ipairs(tbl.bodies) do
-    for _, row in ipairs(b.head) do
-      local r = markup_row(row, false); if not r then return nil end
-      body[#body + 1] = r
-    end
-    for _, row in ipairs(b.body) do
-      local r = markup_row(row, false); if not r then return nil end
-      body[#body + 1] = r
-    end
+    for _, row in ipairs(b.head) do body_rows[#body_rows + 1] = row end
+    for _, row in ipairs(b.body) do body_rows[#body_rows + 1] = row end
   end
-  for _, row in ipairs(tbl.foot.rows) do
-    local r = markup_row(row, false); if not r then return nil end
+  for _, row in ipairs(tbl.foot.rows) do body_rows[#body_rows + 1] = row end
+  for _, row in ipairs(body_rows) do
+    local r = collect_row(row, false)
+    if not r then return nil end
     body[#body + 1] = r
   end
+  local batch = pandoc.Blocks({})
+  for _, contents in ipairs(cells_in_order) do
+    batch:insert(pandoc.RawBlock("typst", CELL_MARK))
+    batch:extend(contents)
+  end
+  local written = pandoc.write(pandoc.Pandoc(batch), "typst-citations")
+  local markup, n = {}, 0
+  for part in (written .. CELL_MARK):gmatch("(.-)" .. CELL_MARK_PATTERN) do
+    n = n + 1
+    if n > 1 then markup[n - 1] = part:gsub("^%s+", ""):gsub("%s+$", "") end
+  end
+  local function row_markup(r)
+    local out = {}
+    for i, index in ipairs(r) do out[i] = "[" .. markup[index] .. "]" end
+    return "(" .. table.concat(out, ", ") .. ",)"
+  end
+  for k, r in ipairs(head) do head[k] = row_markup(r) end
+  for k, r in ipairs(body) do body[k] = row_markup(r) end
   local word_lists = {}
   for i = 1, ncols do
     local items = {}
