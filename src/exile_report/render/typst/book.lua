@@ -108,29 +108,42 @@ end
 
 --- Characters after which a long address or identifier may break across lines.
 local BREAK_AFTER = "[/_%-%.%?&=#~]"
-local ZWSP = "\u{200B}"
---- Words longer than this get break opportunities (a zero-width space after / _ - . ? & = # ~).
+--- Words longer than this get break opportunities (after / _ - . ? & = # ~).
 local LONG_WORD = 24
 
+--- A long word cut after each of its break characters, or nil when it needs no cutting.
+local function segments(s)
+  if utf8.len(s) == nil or utf8.len(s) <= LONG_WORD or not s:find(BREAK_AFTER) then
+    return nil
+  end
+  local parts = {}
+  for part in s:gmatch("[^/_%-%.%?&=#~]*" .. BREAK_AFTER .. "?") do
+    if part ~= "" then parts[#parts + 1] = part end
+  end
+  return parts
+end
+
 --- A long address or identifier made breakable: a URL in the bibliography or a table cell would
---- otherwise run into the margin. The link target is untouched; only the shown text changes.
+--- otherwise run into the margin. Each piece is a typst box and typst may break a line between
+--- boxes, so no character is added: the link target is untouched and the address copied from
+--- the PDF is the address.
 local function breakable_str(str)
-  local s = str.text
-  if utf8.len(s) == nil or utf8.len(s) <= LONG_WORD then return nil end
-  if not s:find(BREAK_AFTER) then return nil end
-  local out = s:gsub("(" .. BREAK_AFTER .. ")(.)", function(sep, nxt)
-    return sep .. ZWSP .. nxt
-  end)
-  return pandoc.Str(out)
+  local parts = segments(str.text)
+  if not parts then return nil end
+  local out = {}
+  for i, part in ipairs(parts) do out[i] = "#box(" .. typst_string(part) .. ")" end
+  -- the closing ";" ends the last call, so that a following "(" or "[" stays text
+  return pandoc.RawInline("typst", table.concat(out) .. ";")
 end
 local breakable = { Str = breakable_str }
 
 --- The words of a cell that cannot break, longest first (at most three): they set the column's
---- least width. Break opportunities added by `breakable` split words too.
+--- least width. A long address counts by its pieces (see `breakable`).
 local function unbreakable_words(blocks)
-  local text = pandoc.utils.stringify(blocks):gsub(ZWSP, " ")
   local words = {}
-  for w in text:gmatch("%S+") do words[#words + 1] = w end
+  for w in pandoc.utils.stringify(blocks):gmatch("%S+") do
+    for _, part in ipairs(segments(w) or { w }) do words[#words + 1] = part end
+  end
   table.sort(words, function(a, b) return utf8.len(a) > utf8.len(b) end)
   return { table.unpack(words, 1, 3) }
 end
@@ -172,11 +185,10 @@ local function book_table(tbl, source)
     if not cells then return nil end
     local out = {}
     for i, cell in ipairs(cells) do
-      local contents = cell.contents:walk(breakable)
-      for _, w in ipairs(unbreakable_words(contents)) do
+      for _, w in ipairs(unbreakable_words(cell.contents)) do
         words[i][#words[i] + 1] = { w, is_header }
       end
-      cells_in_order[#cells_in_order + 1] = contents
+      cells_in_order[#cells_in_order + 1] = cell.contents:walk(breakable)
       out[i] = #cells_in_order
     end
     return out
