@@ -104,3 +104,13 @@ def test_a_bad_fontsize_is_refused(project):
     book = load_book(project, None, project / "_media")
     with pytest.raises(RenderError, match=r"fontsize: 'large' is not a valid value"):
         typst_format_options(book)
+
+
+def test_typst_options_that_describe_what_the_engine_does_are_accepted_only_as_such(project):
+    _set_typst_options(project, "    toc: true\n    number-sections: true\n")
+    book = load_book(project, None, project / "_media")
+    assert typst_format_options(book) == {}
+    _set_typst_options(project, "    toc: false\n")
+    book = load_book(project, None, project / "_media")
+    with pytest.raises(RenderError, match=r"toc: False is not supported"):
+        typst_format_options(book)

@@ -192,6 +192,8 @@ TYPST_OPTIONS = {
 }
 #: options read elsewhere (the book's metadata), allowed without being arguments of book.typ
 TYPST_METADATA_OPTIONS = ("keywords",)
+#: options that describe what the built-in PDF always does: allowed with that value only
+TYPST_FIXED_OPTIONS = {"toc": True, "number-sections": True}
 #: Quarto's paper names that typst spells differently
 PAPER_ALIASES = {"letter": "us-letter", "legal": "us-legal", "executive": "us-executive"}
 
@@ -210,8 +212,17 @@ def typst_format_options(book: Book) -> dict[str, str]:
     for key, value in options.items():
         if key in TYPST_METADATA_OPTIONS:
             continue
+        if key in TYPST_FIXED_OPTIONS:
+            if value != TYPST_FIXED_OPTIONS[key]:
+                raise RenderError(
+                    f"_quarto.yml: format: typst: {key}: {value!r} is not supported by the"
+                    f" built-in PDF engine (it always uses {TYPST_FIXED_OPTIONS[key]!r})"
+                )
+            continue
         if key not in TYPST_OPTIONS:
-            known = ", ".join(sorted([*TYPST_OPTIONS, *TYPST_METADATA_OPTIONS]))
+            known = ", ".join(
+                sorted([*TYPST_OPTIONS, *TYPST_METADATA_OPTIONS, *TYPST_FIXED_OPTIONS])
+            )
             raise RenderError(
                 f"_quarto.yml: format: typst: {key} is not supported by the built-in PDF engine"
                 f" (supported: {known}); remove it or render with Quarto"
