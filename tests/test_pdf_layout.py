@@ -144,3 +144,36 @@ def test_book_table_sets_a_table_too_wide_for_the_page_smaller(tmp_path):
     words, _ = page_words(pdf)
     sizes = {round(w.size, 1) for w in words if w.text.endswith(",000")}
     assert max(sizes) < 9.5  # set below the usual table size to fit
+
+
+def test_long_addresses_wrap_in_tables_and_the_bibliography_and_copy_out_whole(tmp_path):
+    from exile_report.render.model import Book, Chapter
+    from exile_report.render.pdf import write_pdf
+
+    # the address that ran off page 69 of the book before
+    address = (
+        "https://24.kg/english/304002__What_should_Russian_citizen_do_when_arriving_in_Kyrgyzstan"
+        "_for_the_first_time/"
+    )
+    (tmp_path / "refs.bib").write_text(
+        f"@misc{{kg2024, author = {{{{24.kg}}}}, title = {{Arriving}}, year = {{2024}},\n"
+        f"  url = {{{address}}}}}\n",
+        encoding="utf-8",
+    )
+    chapter = (
+        "# Chapter {#sec-ch}\n\nCited [@kg2024].\n\n"
+        "| Id | Where |\n|:--|:--|\n"
+        f"| E001 | <{address}> and more text in the same cell |\n\n: Table 1.1: Addresses {{#tbl-a}}\n"
+    )
+    book = Book(
+        title="T", subtitle="", authors=["A"], date="2026-01-01", version="1",
+        chapters=[Chapter("01-ch", "chapter", "1", "Chapter", "sec-ch", chapter, Path("ch.qmd"))],
+        bibliography=[tmp_path / "refs.bib"],
+    )
+    pdf = tmp_path / "book.pdf"
+    write_pdf(book, pdf, tmp_path)
+    assert layout_problems(pdf) == []
+    words, _ = page_words(pdf)
+    text = "".join(w.text for w in words)
+    assert "\u200b" not in text  # nothing added to the address a reader copies
+    assert text.count("What_should_Russian_citizen") == 2  # in the table and the bibliography

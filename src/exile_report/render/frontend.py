@@ -13,6 +13,7 @@ Nothing is executed here. Every problem raises :class:`RenderError` naming the f
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -206,8 +207,85 @@ def quote_attr(value: str) -> str:
 
 
 def code_spans(text: str) -> list[tuple[int, int]]:
-    """Spans of fenced code, inline code and HTML comments, where nothing is rewritten."""
-    return [m.span() for m in CODE_RE.finditer(text)]
+    """Spans of fenced code, indented code, inline code and HTML comments, where nothing is
+    rewritten."""
+    return list(_code_spans(text))
+
+
+@functools.lru_cache(maxsize=64)
+def _code_spans(text: str) -> tuple[tuple[int, int], ...]:
+    # the same text is searched by several passes (numbering, references, images, ids)
+    return tuple([m.span() for m in CODE_RE.finditer(text)] + _indented_code_spans(text))
+
+
+LIST_ITEM_RE = re.compile(r"^ {0,3}(?:[-*+]|\d+[.)]|#[.)]|\(?[a-zA-Z]\))[ \t]+\S")
+INDENTED_RE = re.compile(r"^(?: {4}|\t)")
+
+
+def _indented_code_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of indented code blocks as pandoc reads them: lines indented by four spaces or a
+    tab after a blank line, unless they continue a list item (then they are its paragraphs)."""
+    spans: list[tuple[int, int]] = []
+    start = end = None  # the code block being read
+    blank_before, in_list = True, False
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        if not line.strip():
+            blank_before = True
+        elif INDENTED_RE.match(line):
+            if start is not None:
+                end = pos + len(line)
+            elif blank_before and not in_list:
+                start, end = pos, pos + len(line)
+            blank_before = False
+        else:
+            if start is not None:
+                spans.append((start, end))
+                start = None
+            in_list = bool(LIST_ITEM_RE.match(line)) or (in_list and not blank_before)
+            blank_before = False
+        pos += len(line)
+    if start is not None:
+        spans.append((start, end))
+    return spans
+
+
+SETEXT_RE = re.compile(r"^(?P<text>[^\n]*\S[^\n]*)\n(?P<rule>=+|-+)[ \t]*$", re.MULTILINE)
+NOT_HEADING_TEXT_RE = re.compile(r"^(?:[ \t]|[#>|:<]|`{3}|~{3})")
+
+
+def atx_headings(text: str) -> str:
+    """Setext headings (a line over ``====`` or ``----``) rewritten as ATX headings (``#``,
+    ``##``), which the numbering reads; the underline becomes an empty line so that line numbers
+    in error messages stay right. Like pandoc, a heading needs a blank line (or nothing) above."""
+    spans = code_spans(text)
+
+    def sub(m: re.Match) -> str:
+        before = text[: m.start()]
+        line = m.group("text")
+        if (
+            _in_spans(m.start(), spans)
+            or (before and not before.endswith("\n\n") and before.strip())
+            or NOT_HEADING_TEXT_RE.match(line)
+            or LIST_ITEM_RE.match(line)
+        ):
+            return m.group(0)
+        marks = "#" if m.group("rule").startswith("=") else "##"
+        return f"{marks} {line.strip()}\n"
+
+    return SETEXT_RE.sub(sub, text)
+
+
+CLOSING_HASHES_RE = re.compile(r"[ \t]+#+[ \t]*$")
+
+
+def heading_parts(text: str) -> tuple[str, str | None]:
+    """An ATX heading's text after the ``#`` marks -> (title, attribute text or None), without
+    the optional closing ``#`` sequence (``## Title ## {#id}`` is titled "Title")."""
+    attr_m = ATTR_TAIL_RE.search(text)
+    title = text[: attr_m.start()] if attr_m else text
+    title = CLOSING_HASHES_RE.sub("", " " + title).strip()
+    return title, attr_m.group(1) if attr_m else None
 
 
 def _in_spans(pos: int, spans: list[tuple[int, int]]) -> bool:
@@ -527,7 +605,7 @@ def _title_from_heading(pieces: list[Piece]) -> str | None:
     for piece in pieces:
         for m in finditer_outside_code(HEADING_RE, piece.text):
             if len(m.group(1)) == 1:
-                return ATTR_TAIL_RE.sub("", m.group(2)).strip()
+                return heading_parts(m.group(2))[0]
     return None
 
 
@@ -571,6 +649,8 @@ def load_book(
             front, pieces = read_qmd(path, shown, variables)
         else:
             raise RenderError(f"{qpath}: chapter {name}: only .qmd, .md and .ipynb are supported")
+        for piece in pieces:
+            piece.text = atx_headings(piece.text)
         if kind == "chapter" and (key == "index" or position == 0):
             kind = "preface"
         if kind == "chapter" and any(re.search(r"\{#refs[\s}]", p.text) for p in pieces):
@@ -701,10 +781,10 @@ class Numberer:
         return self.table(m, where)
 
     def heading(self, m: re.Match, where: str) -> str:
-        d, level, text = self.d, len(m.group("hl")), m.group("ht")
-        attr_m = ATTR_TAIL_RE.search(text)
-        attrs = attr_m.group(1) if attr_m else ""
-        title = (text[: attr_m.start()] if attr_m else text).strip()
+        d, level = self.d, len(m.group("hl"))
+        title, attrs = heading_parts(m.group("ht"))
+        attr_m = attrs is not None
+        attrs = attrs or ""
         ident, classes, _ = parse_attrs(attrs)
         if level == 1:
             if self.seen_h1:
@@ -769,8 +849,8 @@ def _chapter_heading(d: Draft) -> tuple[str, str] | None:
     for piece in d.pieces:
         for m in finditer_outside_code(HEADING_RE, piece.text):
             if len(m.group(1)) == 1:
-                attr_m = ATTR_TAIL_RE.search(m.group(2))
-                return m.group(2), attr_m.group(1) if attr_m else ""
+                title, attrs = heading_parts(m.group(2))
+                return title, attrs or ""
     return None
 
 

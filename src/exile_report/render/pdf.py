@@ -5,7 +5,12 @@ see every citation at once for the one bibliography at the end; typst (the pytho
 built in) lays the book out without a TeX installation and embeds only the fonts it ships, so the
 PDF is identical on every machine. The front end has already numbered figures, tables, sections
 and chapters (see :mod:`exile_report.render.model`); ``typst/book.lua`` carries those numbers into
-typst verbatim and ``typst/book.typ`` is the house style.
+typst verbatim and ``typst/book.typ`` is the house style (tables sized from their content, floats
+that never leave half-empty pages). ``format: typst:`` options of ``_quarto.yml`` (paper size, font
+size) are passed to it; an option it cannot honour is refused with a message.
+
+``tests/pdf_layout.py`` reads any PDF back with pdfium and reports overprinted, merged or
+overflowing words; the test suite runs it on the built book.
 """
 
 from __future__ import annotations
@@ -226,6 +231,8 @@ TYPST_OPTIONS = {
 }
 #: options read elsewhere (the book's metadata), allowed without being arguments of book.typ
 TYPST_METADATA_OPTIONS = ("keywords",)
+#: options that describe what the built-in PDF always does: allowed with that value only
+TYPST_FIXED_OPTIONS = {"toc": True, "number-sections": True}
 #: Quarto's paper names that typst spells differently
 PAPER_ALIASES = {"letter": "us-letter", "legal": "us-legal", "executive": "us-executive"}
 
@@ -244,8 +251,17 @@ def typst_format_options(book: Book) -> dict[str, str]:
     for key, value in options.items():
         if key in TYPST_METADATA_OPTIONS:
             continue
+        if key in TYPST_FIXED_OPTIONS:
+            if value != TYPST_FIXED_OPTIONS[key]:
+                raise RenderError(
+                    f"_quarto.yml: format: typst: {key}: {value!r} is not supported by the"
+                    f" built-in PDF engine (it always uses {TYPST_FIXED_OPTIONS[key]!r})"
+                )
+            continue
         if key not in TYPST_OPTIONS:
-            known = ", ".join(sorted([*TYPST_OPTIONS, *TYPST_METADATA_OPTIONS]))
+            known = ", ".join(
+                sorted([*TYPST_OPTIONS, *TYPST_METADATA_OPTIONS, *TYPST_FIXED_OPTIONS])
+            )
             raise RenderError(
                 f"_quarto.yml: format: typst: {key} is not supported by the built-in PDF engine"
                 f" (supported: {known}); remove it or render with Quarto"

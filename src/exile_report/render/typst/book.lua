@@ -5,6 +5,12 @@ the book's chapters. The front end has already numbered everything (see render/m
 filter turns headings, figures, callouts and figure-meta divs into typst that shows those numbers
 exactly once, with typst labels equal to the pandoc ids so cross-reference links resolve.
 
+Layout is typst's (book.typ): figures become `book-figure` and tables `book-table` calls, which
+float them to the top or bottom of a page when they fit on one (text flows past, no half-empty
+pages) and carry the source line inside the float; a table's columns are sized there from the
+cells' content (this filter passes each column's longest words, which set its least width), and
+long addresses in tables and the bibliography get break opportunities.
+
 Configuration comes from the JSON file named by the EXILE_PDF_CONFIG environment variable:
   { "workdir": "/abs", "resources": {"figures/x.svg": "/abs/x.svg"},
     "chapters": {"02-scale": {"kind": "chapter", "number": "2"}} }
@@ -102,32 +108,49 @@ end
 
 --- Characters after which a long address or identifier may break across lines.
 local BREAK_AFTER = "[/_%-%.%?&=#~]"
-local ZWSP = "\u{200B}"
---- Words longer than this get break opportunities (a zero-width space after / _ - . ? & = # ~).
+--- Words longer than this get break opportunities (after / _ - . ? & = # ~).
 local LONG_WORD = 24
 
+--- A long word cut after each of its break characters, or nil when it needs no cutting.
+local function segments(s)
+  if utf8.len(s) == nil or utf8.len(s) <= LONG_WORD or not s:find(BREAK_AFTER) then
+    return nil
+  end
+  local parts = {}
+  for part in s:gmatch("[^/_%-%.%?&=#~]*" .. BREAK_AFTER .. "?") do
+    if part ~= "" then parts[#parts + 1] = part end
+  end
+  return parts
+end
+
 --- A long address or identifier made breakable: a URL in the bibliography or a table cell would
---- otherwise run into the margin. The link target is untouched; only the shown text changes.
+--- otherwise run into the margin. Each piece is a typst box and typst may break a line between
+--- boxes, so no character is added: the link target is untouched and the address copied from
+--- the PDF is the address.
 local function breakable_str(str)
-  local s = str.text
-  if utf8.len(s) == nil or utf8.len(s) <= LONG_WORD then return nil end
-  if not s:find(BREAK_AFTER) then return nil end
-  local out = s:gsub("(" .. BREAK_AFTER .. ")(.)", function(sep, nxt)
-    return sep .. ZWSP .. nxt
-  end)
-  return pandoc.Str(out)
+  local parts = segments(str.text)
+  if not parts then return nil end
+  local out = {}
+  for i, part in ipairs(parts) do out[i] = "#box(" .. typst_string(part) .. ")" end
+  -- the closing ";" ends the last call, so that a following "(" or "[" stays text
+  return pandoc.RawInline("typst", table.concat(out) .. ";")
 end
 local breakable = { Str = breakable_str }
 
 --- The words of a cell that cannot break, longest first (at most three): they set the column's
---- least width. Break opportunities added by `breakable` split words too.
+--- least width. A long address counts by its pieces (see `breakable`).
 local function unbreakable_words(blocks)
-  local text = pandoc.utils.stringify(blocks):gsub(ZWSP, " ")
   local words = {}
-  for w in text:gmatch("%S+") do words[#words + 1] = w end
+  for w in pandoc.utils.stringify(blocks):gmatch("%S+") do
+    for _, part in ipairs(segments(w) or { w }) do words[#words + 1] = part end
+  end
   table.sort(words, function(a, b) return utf8.len(a) > utf8.len(b) end)
   return { table.unpack(words, 1, 3) }
 end
+
+--- A raw typst line between cells when all cells of a table are written at once.
+local CELL_MARK = "// exile-cell"
+local CELL_MARK_PATTERN = "// exile%-cell"
 
 local typst_align = { AlignLeft = "left", AlignRight = "right", AlignCenter = "center" }
 
@@ -154,40 +177,57 @@ local function book_table(tbl, source)
     aligns[i] = typst_align[spec[1]] or "left"
     words[i] = {}
   end
-  local function markup_row(row, is_header)
+  -- rows as lists of cell contents first; then the markup of all cells in one pandoc.write
+  -- (one call per cell would cost a writer run each)
+  local cells_in_order = {}
+  local function collect_row(row, is_header)
     local cells = row_cells(row, ncols)
     if not cells then return nil end
     local out = {}
     for i, cell in ipairs(cells) do
-      local contents = cell.contents:walk(breakable)
-      for _, w in ipairs(unbreakable_words(contents)) do
+      for _, w in ipairs(unbreakable_words(cell.contents)) do
         words[i][#words[i] + 1] = { w, is_header }
       end
-      out[i] = "[" .. block_markup(contents) .. "]"
+      cells_in_order[#cells_in_order + 1] = cell.contents:walk(breakable)
+      out[i] = #cells_in_order
     end
-    return "(" .. table.concat(out, ", ") .. ",)"
+    return out
   end
-  local head = {}
+  local head, body = {}, {}
   for _, row in ipairs(tbl.head.rows) do
-    local r = markup_row(row, true)
+    local r = collect_row(row, true)
     if not r then return nil end
     head[#head + 1] = r
   end
-  local body = {}
+  local body_rows = {}
   for _, b in ipairs(tbl.bodies) do
-    for _, row in ipairs(b.head) do
-      local r = markup_row(row, false); if not r then return nil end
-      body[#body + 1] = r
-    end
-    for _, row in ipairs(b.body) do
-      local r = markup_row(row, false); if not r then return nil end
-      body[#body + 1] = r
-    end
+    for _, row in ipairs(b.head) do body_rows[#body_rows + 1] = row end
+    for _, row in ipairs(b.body) do body_rows[#body_rows + 1] = row end
   end
-  for _, row in ipairs(tbl.foot.rows) do
-    local r = markup_row(row, false); if not r then return nil end
+  for _, row in ipairs(tbl.foot.rows) do body_rows[#body_rows + 1] = row end
+  for _, row in ipairs(body_rows) do
+    local r = collect_row(row, false)
+    if not r then return nil end
     body[#body + 1] = r
   end
+  local batch = pandoc.Blocks({})
+  for _, contents in ipairs(cells_in_order) do
+    batch:insert(pandoc.RawBlock("typst", CELL_MARK))
+    batch:extend(contents)
+  end
+  local written = pandoc.write(pandoc.Pandoc(batch), "typst-citations")
+  local markup, n = {}, 0
+  for part in (written .. CELL_MARK):gmatch("(.-)" .. CELL_MARK_PATTERN) do
+    n = n + 1
+    if n > 1 then markup[n - 1] = part:gsub("^%s+", ""):gsub("%s+$", "") end
+  end
+  local function row_markup(r)
+    local out = {}
+    for i, index in ipairs(r) do out[i] = "[" .. markup[index] .. "]" end
+    return "(" .. table.concat(out, ", ") .. ",)"
+  end
+  for k, r in ipairs(head) do head[k] = row_markup(r) end
+  for k, r in ipairs(body) do body[k] = row_markup(r) end
   local word_lists = {}
   for i = 1, ncols do
     local items = {}

@@ -1,0 +1,116 @@
+"""Numbering and cross-references follow pandoc's Markdown, not a narrower reading of it.
+
+Reproduced bugs of the front end (each test failed before the fix): a cross-reference inside an
+indented code block was rewritten into a link, setext headings (``Title`` over ``-----``) were
+neither numbered nor usable as targets, and the closing ``##`` of an ATX heading stayed in the
+title. Also: ``format: typst:`` options of ``_quarto.yml`` are honoured or refused, never ignored.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from exile_report.render.frontend import load_book
+from exile_report.render.model import RenderError
+from exile_report.render.pdf import typst_format_options, write_pdf
+
+BOOK = Path(__file__).parent / "conformance"
+NBSP = "\u00a0"
+
+
+@pytest.fixture
+def project(tmp_path):
+    dest = tmp_path / "book"
+    shutil.copytree(BOOK, dest)
+    return dest
+
+
+def _with_method_text(project: Path, text: str):
+    """The conformance book with ``text`` appended to chapter 1 (01-method.qmd), loaded."""
+    path = project / "chapters" / "01-method.qmd"
+    path.write_text(path.read_text(encoding="utf-8") + "\n" + text, encoding="utf-8")
+    book = load_book(project, None, project / "_media")
+    return next(c for c in book.chapters if c.key == "01-method")
+
+
+def test_a_crossref_in_an_indented_code_block_is_left_as_written(project):
+    chapter = _with_method_text(
+        project,
+        "An example of the syntax:\n\n    See @sec-definitions for the terms.\n\nAfter it.\n",
+    )
+    assert "    See @sec-definitions for the terms." in chapter.markdown
+    assert "See [Section" not in chapter.markdown.split("An example of the syntax")[1]
+
+
+def test_a_crossref_in_a_list_continuation_is_still_resolved(project):
+    # indented by four spaces too, but part of the list item above: not code
+    chapter = _with_method_text(
+        project, "- A point.\n\n    Its detail, see @sec-definitions.\n\nAfter it.\n"
+    )
+    tail = chapter.markdown.split("- A point.")[1]
+    assert f"[Section{NBSP}1.1](#sec-definitions){{.quarto-xref}}" in tail
+
+
+def test_setext_headings_are_numbered_and_can_be_referenced(project):
+    chapter = _with_method_text(
+        project,
+        "Setext section {#sec-setext}\n----------------------------\n\n"
+        "Text that points back to @sec-setext.\n",
+    )
+    assert "[1.3]{.header-section-number} Setext section" in chapter.markdown
+    assert f"[Section{NBSP}1.3](#sec-setext){{.quarto-xref}}" in chapter.markdown
+
+
+def test_a_thematic_break_after_a_blank_line_is_not_a_heading(project):
+    chapter = _with_method_text(project, "A paragraph.\n\n---\n\nAnother.\n")
+    assert "A paragraph.\n\n---\n\nAnother." in chapter.markdown
+
+
+def test_the_closing_hashes_of_a_heading_are_not_part_of_its_title(project):
+    chapter = _with_method_text(
+        project, "## Closed heading ## {#sec-closed}\n\nSee @sec-closed.\n"
+    )
+    assert "Closed heading ##" not in chapter.markdown
+    assert "[1.3]{.header-section-number} Closed heading {#sec-closed}" in chapter.markdown
+
+
+def _set_typst_options(project: Path, options: str) -> None:
+    config = project / "_quarto.yml"
+    config.write_text(config.read_text(encoding="utf-8") + f"\nformat:\n  typst:\n{options}")
+
+
+def test_papersize_and_fontsize_from_quarto_yml_are_honoured(project, tmp_path):
+    _set_typst_options(project, "    papersize: letter\n    fontsize: 10pt\n")
+    book = load_book(project, None, project / "_media")
+    assert typst_format_options(book) == {"paper": '"us-letter"', "font-size": "10pt"}
+    write_pdf(book, tmp_path / "book.pdf", project)
+    box = PdfReader(tmp_path / "book.pdf").pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (612, 792)  # US letter
+
+
+def test_a_typst_format_option_the_engine_cannot_honour_is_refused(project):
+    _set_typst_options(project, "    margin:\n      x: 1in\n")
+    book = load_book(project, None, project / "_media")
+    with pytest.raises(RenderError, match=r"format: typst: margin is not supported"):
+        typst_format_options(book)
+
+
+def test_a_bad_fontsize_is_refused(project):
+    _set_typst_options(project, "    fontsize: large\n")
+    book = load_book(project, None, project / "_media")
+    with pytest.raises(RenderError, match=r"fontsize: 'large' is not a valid value"):
+        typst_format_options(book)
+
+
+def test_typst_options_that_describe_what_the_engine_does_are_accepted_only_as_such(project):
+    _set_typst_options(project, "    toc: true\n    number-sections: true\n")
+    book = load_book(project, None, project / "_media")
+    assert typst_format_options(book) == {}
+    _set_typst_options(project, "    toc: false\n")
+    book = load_book(project, None, project / "_media")
+    with pytest.raises(RenderError, match=r"toc: False is not supported"):
+        typst_format_options(book)
