@@ -122,7 +122,7 @@ def test_venv_made_by_another_python_is_rebuilt_and_a_failed_install_not_trusted
     stamp.touch()
     lock = tmp_path / "broken.lock"  # a requirement pip cannot satisfy, without any network
     lock.write_text(f"{tmp_path}/missing-1.0-py3-none-any.whl --hash=sha256:{'0' * 64}\n")
-    python = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    python = sys.executable  # the Python of these tests (a venv's python makes venvs too)
     proc = subprocess.run(
         ["tools/venv.sh", "--bare", python, str(venv), str(stamp), str(lock)],
         cwd=ROOT,

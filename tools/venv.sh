@@ -18,8 +18,8 @@ fail() { echo "error: $*" >&2; exit 1; }
 
 command -v "$python" >/dev/null 2>&1 ||
   fail "$python not found; install Python 3.11, 3.12 or 3.13, or run e.g. 'make PYTHON=python3.12'"
-want=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) ||
-  fail "$python does not run; choose another with 'make PYTHON=python3.12'"
+want=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>&1) ||
+  fail "$python does not run ($(echo "$want" | head -n 1)); choose another with 'make PYTHON=...'"
 case $want in
   3.11 | 3.12 | 3.13) ;;
   *) fail "$python is Python $want; the book needs Python 3.11, 3.12 or 3.13 (e.g. 'make PYTHON=python3.12')" ;;
