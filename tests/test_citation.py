@@ -146,7 +146,7 @@ def test_pdf_metadata_and_colophon(built_repo, book):
     colophon = front[front.index("Colophon") :]
     assert f"Edition {edition['version']} ({edition['date']})" in colophon
     assert f"Built from source commit {edition['commit']}" in colophon
-    assert f"Build date {edition['date']}" in colophon
+    assert f"Edition date {edition['date']} (set by SOURCE_DATE_EPOCH)" in colophon
     defaults = yaml.safe_load((built_repo / "params.yml").read_text(encoding="utf-8"))["defaults"]
     for chapter, values in defaults.items():
         if values:

@@ -20,6 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from .fingerprint import sha256_file as _sha256
+
 KERNEL_NAME = "exile-report"
 
 #: Arguments of every kernel the build starts. The kernel app would log transport notices to our
@@ -100,12 +102,6 @@ def cached(run: ChapterRun, root: Path) -> bool:
     if not isinstance(files, dict):
         return False
     return all((root / f).is_file() and _sha256(root / f) == digest for f, digest in files.items())
-
-
-def _sha256(path: Path) -> str:
-    from .fingerprint import sha256_file
-
-    return sha256_file(path)
 
 
 def check_outputs(nb, key: str) -> None:
