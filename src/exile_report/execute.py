@@ -216,6 +216,12 @@ def execute_one(run: ChapterRun, root: Path, km=None) -> ChapterRun:
     finally:
         if km is not None:
             _stop_kernel(km, loop)
+        # a cell stopped by a limit leaves nbclient's output reader pending: end it quietly
+        pending = asyncio.all_tasks(loop)
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         asyncio.set_event_loop(None)
         loop.close()
 
