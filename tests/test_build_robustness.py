@@ -142,8 +142,6 @@ CASES = [
      r"scale\.hosts: 'ЛВА' not among the ISO 3166-1"),
     ("param-unknown-jurisdiction", ["--param", "host-states.jurisdictions=[EUU, XEU]"], None, 2,
      r"host-states\.jurisdictions: 'XEU' not among"),
-    ("param-unknown-source-choice-host", ["--param", "scale.source_choice={ZZZ: E001}"], None, 2,
-     r"scale\.source_choice: 'ZZZ' not among"),
     # 5. limits on YAML
     ("param-yaml-alias-bomb", ["--param", "scale.hosts=" + "a: &a [x,x,x,x,x,x,x,x,x]\n"
                                + "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: [*b,*b,*b,*b,*b,*b]"],
@@ -242,7 +240,11 @@ def _fake_pypandoc(repo: Path) -> None:
 
 
 def _list_unknown_notebook(repo: Path) -> None:
-    shutil.copyfile(repo / "chapters/A1-data-sources.ipynb", repo / "chapters/A4-extra.ipynb")
+    """A notebook in _quarto.yml that no chapter declares: it was published unexecuted."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Extra {#sec-extra}\n\nA computed table follows."),
+                nbformat.v4.new_code_cell("print(6 * 7)")]
+    nbformat.write(nb, repo / "chapters/A4-extra.ipynb")
     _edit(repo / "_quarto.yml", "    - chapters/A3-how-to-cite.qmd\n",
           "    - chapters/A3-how-to-cite.qmd\n    - chapters/A4-extra.ipynb\n")
 

@@ -146,7 +146,7 @@ def test_pdf_metadata_and_colophon(built_repo, book):
     colophon = front[front.index("Colophon") :]
     assert f"Edition {edition['version']} ({edition['date']})" in colophon
     assert f"Built from source commit {edition['commit']}" in colophon
-    assert f"Build date {edition['date']}" in colophon
+    assert f"Edition date {edition['date']} (set by SOURCE_DATE_EPOCH)" in colophon
     from exile_report.params import defaults as declared_defaults
 
     defaults = declared_defaults()

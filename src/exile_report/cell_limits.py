@@ -80,9 +80,8 @@ def _register() -> None:
             used[2] += size + len(text)
             if used[0] > self._limit or used[1] > MAX_TEXT_LINES:
                 raise CellLimitError(cell_index, (
-                    f"printed more than {min(self._limit, used[0]):,} characters or "
-                    f"{MAX_TEXT_LINES:,} lines (the limit of one cell's text output; "
-                    "EXILE_CELL_OUTPUT raises it)"))
+                    f"printed more than {self._limit:,} characters or {MAX_TEXT_LINES:,} lines "
+                    "(the limit of one cell's text output; EXILE_CELL_OUTPUT raises it)"))
             if used[2] > MAX_OUTPUT_BYTES:
                 raise CellLimitError(cell_index, f"output larger than {MAX_OUTPUT_BYTES:,} bytes")
             return out

@@ -20,6 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from .fingerprint import sha256_file as _sha256
+
 KERNEL_NAME = "exile-report"
 
 #: Arguments of every kernel the build starts. The kernel app would log transport notices to our
@@ -124,12 +126,6 @@ def files_intact(meta: dict, root: Path) -> bool:
     if not isinstance(files, dict):
         return False
     return all((root / f).is_file() and _sha256(root / f) == digest for f, digest in files.items())
-
-
-def _sha256(path: Path) -> str:
-    from .fingerprint import sha256_file
-
-    return sha256_file(path)
 
 
 def check_outputs(nb, key: str) -> None:
@@ -246,6 +242,12 @@ def execute_one(run: ChapterRun, root: Path, km=None) -> ChapterRun:
     finally:
         if km is not None:
             _stop_kernel(km, loop)
+        # a cell stopped by a limit leaves nbclient's output reader pending: end it quietly
+        pending = asyncio.all_tasks(loop)
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         asyncio.set_event_loop(None)
         loop.close()
 

@@ -39,9 +39,13 @@ class Provenance:
         elif self.dirty:
             notes["Source tree"] = ("modified: built with uncommitted changes, so the commit alone "
                                     "does not rebuild this edition")
-        if self.date_from == "build day":
-            notes["Date"] = "the day of the build (no source commit and no SOURCE_DATE_EPOCH)"
         return notes
+
+    def date_source(self) -> str:
+        """Where the edition date comes from, as the colophon says it."""
+        return {"SOURCE_DATE_EPOCH": "set by SOURCE_DATE_EPOCH",
+                "commit": "date of the source commit"}.get(
+            self.date_from, "the day of the build: no source commit and no SOURCE_DATE_EPOCH")
 
 
 def _git(root: Path, *args: str) -> str | None:

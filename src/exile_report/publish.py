@@ -170,7 +170,8 @@ def render_into(root: Path, staging: Path, runs, params: dict[str, dict], *, pro
         "colophon": {
             "Edition": f"{__version__} ({date})",
             "Built from source commit": commit,
-            "Build date": date,
+            # the date says where it comes from: a build is dated by its source, not the clock
+            "Edition date": f"{date} ({provenance.date_source()})",
             **{f"Provenance: {k.lower()}": v for k, v in provenance.notes().items()},
             **{f"Parameters, {ch}": "; ".join(f"{k} = {_as_text(v)}" for k, v in vals.items())
                for ch, vals in params.items() if vals},
