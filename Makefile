@@ -20,8 +20,11 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name exile-report --display-name "Python 3 (exile-report)" >/dev/null
 	@touch $@
 
+# ENGINE=builtin (default) or ENGINE=quarto (the Quarto CLI on PATH): see README, "Engines".
+ENGINE ?= builtin
+
 report: $(STAMP)
-	$(VENV)/bin/exile-report build
+	$(VENV)/bin/exile-report build --engine $(ENGINE)
 
 test: $(STAMP) browser-deps $(CFF_STAMP)
 	$(PY) -m pytest

@@ -33,6 +33,7 @@ class BuildReport:
     executed: list[str] = field(default_factory=list)
     cached: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    engine: str | None = None  # the engine that rendered (or would have rendered) the book
 
 
 def recover(root: Path, log=print) -> None:
@@ -103,11 +104,15 @@ def plan(root: Path, params: dict[str, dict]) -> list[execute.ChapterRun]:
 
 def build(root: Path, *, overrides: list[str] = (), param_set: str | None = None,
           chapters: list[str] = (), jobs: int | None = None, render: bool = True,
-          only: list[str] = (), log=print) -> BuildReport:
-    """Build the whole book into ``_book/``; raise on the first problem, leaving ``_book/`` as it was."""
+          only: list[str] = (), engine: str | None = None, log=print) -> BuildReport:
+    """Build the whole book into ``_book/``; raise on the first problem, leaving ``_book/`` as it was.
+
+    ``engine`` renders it: ``builtin`` or ``quarto`` (``None``: the documented default,
+    :data:`exile_report.render.quarto.DEFAULT_ENGINE`).
+    """
     with build_lock(root, log):
         return _build(root, overrides=overrides, param_set=param_set, chapters=chapters,
-                      jobs=jobs, render=render, only=only, log=log)
+                      jobs=jobs, render=render, only=only, engine=engine, log=log)
 
 
 @contextmanager
@@ -123,7 +128,8 @@ def build_lock(root: Path, log=print):
         yield
 
 
-def _build(root: Path, *, overrides, param_set, chapters, jobs, render, only, log) -> BuildReport:
+def _build(root: Path, *, overrides, param_set, chapters, jobs, render, only, engine,
+           log) -> BuildReport:
     t0 = time.perf_counter()
     recover(root, log)
     # Kernels for the chapters that will almost surely run start now, on a free core, while
@@ -134,13 +140,14 @@ def _build(root: Path, *, overrides, param_set, chapters, jobs, render, only, lo
                                                overrides=overrides, param_set=param_set,
                                                only=only, jobs=jobs), root)
         return _build_steps(root, t0, kernels, overrides=overrides, param_set=param_set,
-                            chapters=chapters, jobs=jobs, render=render, only=only, log=log)
+                            chapters=chapters, jobs=jobs, render=render, only=only,
+                            engine=engine, log=log)
     finally:
         kernels.close()
 
 
 def _build_steps(root: Path, t0: float, kernels, *, overrides, param_set, chapters, jobs, render,
-                 only, log) -> BuildReport:
+                 only, engine, log) -> BuildReport:
     report = BuildReport()
     params = resolve_params(root / "params.yml", list(overrides), param_set)
     force = {resolve_chapter(c) for c in chapters}
@@ -167,10 +174,14 @@ def _build_steps(root: Path, t0: float, kernels, *, overrides, param_set, chapte
     if render:
         t = time.perf_counter()
         from .publish import book_fingerprint, render_into, write_variables
+        from .render.quarto import resolve_engine
+
+        engine = resolve_engine(engine)
+        report.engine = engine
 
         date, commit = source_date(root), source_commit(root)
         write_variables(root, params, date, commit)
-        fingerprint = book_fingerprint(root, runs)
+        fingerprint = f"engine {engine}\n" + book_fingerprint(root, runs)
         stamp = root / BOOK / ".fingerprint"
         if stamp.is_file() and stamp.read_text() == fingerprint:
             log("the book is up to date: nothing rendered")
@@ -180,7 +191,8 @@ def _build_steps(root: Path, t0: float, kernels, *, overrides, param_set, chapte
         staging = root / f"{BOOK}.new-{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
         try:
-            render_into(root, staging, runs, params, date=date, commit=commit, log=log)
+            render_into(root, staging, runs, params, date=date, commit=commit, engine=engine,
+                        log=log)
             (staging / ".fingerprint").write_text(fingerprint)
             publish(staging, root)
         finally:

@@ -40,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("build", help="execute what changed and render HTML and PDF into _book/")
     add_params(b)
+    b.add_argument("--engine", choices=("builtin", "quarto"), default=None,
+                   help="render with the built-in engine (the default, also $EXILE_ENGINE) or "
+                        "with the Quarto CLI on PATH")
     e = sub.add_parser("execute", help="execute what changed into _build/, without rendering")
     add_params(e)
     e.add_argument("--only", action="append", default=[], metavar="NAME",
@@ -89,12 +92,13 @@ def _run(args) -> int:
 
         report = build(ROOT, overrides=args.param, param_set=args.param_set,
                        chapters=args.chapter, jobs=args.jobs, render=args.command == "build",
-                       only=getattr(args, "only", []))
+                       only=getattr(args, "only", []), engine=getattr(args, "engine", None))
         t = report.timings
         print(f"executed: {', '.join(report.executed) or 'none'}; "
               f"up to date: {', '.join(report.cached) or 'none'}")
         print("timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in t.items()))
         if args.command == "build":
+            print(f"engine: {report.engine}")
             print(f"book: {ROOT / '_book' / 'index.html'} and {ROOT / '_book' / 'exile-report.pdf'}")
         return 0
     if args.command == "data":

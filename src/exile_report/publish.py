@@ -122,14 +122,9 @@ def book_fingerprint(root: Path, runs) -> str:
     return h.hexdigest()
 
 
-def render_into(root: Path, staging: Path, runs, params: dict[str, dict], *, date: str,
-                commit: str, log=print) -> dict:
-    """Render the book from the executed chapters into ``staging`` (a fresh folder)."""
-    from .render import render_book
-
-    variables = yaml.safe_load((root / VARIABLES).read_text(encoding="utf-8"))
-    chapters = {run.notebook.as_posix(): run.output for run in runs}
-    meta = {
+def book_meta(params: dict[str, dict], date: str, commit: str) -> dict:
+    """What the build knows about this edition and the sources do not (for either engine)."""
+    return {
         "date": date,
         "version": __version__,
         "commit": commit,
@@ -143,7 +138,17 @@ def render_into(root: Path, staging: Path, runs, params: dict[str, dict], *, dat
                for ch, vals in params.items() if vals},
         },
     }
-    log("rendering HTML and PDF")
-    result = render_book(root, chapters, staging, meta=meta)
+
+
+def render_into(root: Path, staging: Path, runs, params: dict[str, dict], *, date: str,
+                commit: str, engine: str | None = None, log=print) -> dict:
+    """Render the book from the executed chapters into ``staging`` (a fresh folder)."""
+    from .render import render_book
+
+    variables = yaml.safe_load((root / VARIABLES).read_text(encoding="utf-8"))
+    chapters = {run.notebook.as_posix(): run.output for run in runs}
+    meta = book_meta(params, date, commit)
+    log(f"rendering HTML and PDF with the {engine or 'default'} engine")
+    result = render_book(root, chapters, staging, meta=meta, engine=engine)
     write_data_bundle(root, staging)
     return {"render": result, "variables": variables}

@@ -617,7 +617,12 @@ def load_book(
         bibliography=bib_paths,
         csl=project_dir / csl if csl else None,
         abstract=str(meta.get("abstract") or book_cfg.get("abstract") or ""),
-        keywords=[str(k) for k in _as_list(meta.get("keywords") or book_cfg.get("keywords"))],
+        keywords=[
+            str(k)
+            for k in _as_list(
+                meta.get("keywords") or config.get("keywords") or book_cfg.get("keywords")
+            )
+        ],
         language=str(meta.get("language") or config.get("lang") or "en"),
         resources=resources,
         meta=book_meta,
