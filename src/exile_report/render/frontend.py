@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -478,7 +479,28 @@ class NotebookReader:
             return ""
         return "\n::: {.figure-meta}\n" + "\n".join(inner) + "\n:::\n"
 
+    def local_links(self, text: str, where: str) -> str:
+        """Links in a Markdown output to files of the project (a figure's downloads: written
+        relative to the notebook's folder, as Quarto resolves them) become resources, at their
+        path in the project (pages live at the book root); a broken one is an error."""
+        folder = self.shown.parent
+
+        def link(m: re.Match) -> str:
+            href = m.group(2)
+            if re.match(r"^[a-z]+:", href) or href.startswith(("/", "#")):
+                return m.group(0)
+            rel = os.path.normpath((folder / href).as_posix())
+            path = self.project_dir / rel
+            if rel.startswith("..") or not path.is_file():
+                raise RenderError(f"{where}: download file {href} not found ({path})")
+            self.resources[rel] = path
+            return m.group(1) + Path(rel).as_posix()
+
+        return sub_outside_code(LINK_RE, link, text)
+
     def markdown_output(self, text: str, meta: dict, options: dict, where: str) -> str:
+        if text.lstrip().startswith("::: {.figure-meta}"):
+            return self.local_links(text.strip("\n"), where) + "\n"
         label = str(options.get("label") or "")
         if not label.startswith("tbl-"):
             return text.strip("\n") + "\n"
@@ -875,6 +897,7 @@ def resolve_refs(
         piece.text = sub_outside_code(BARE_RE, bare, piece.text)
 
 
+LINK_RE = re.compile(r"((?<!!)\[[^\]\n]*\]\()([^)\s]+)(?=\))")
 IMAGE_RE = re.compile(r"(!\[" + CAPTION_INLINE + r"\]\()([^)\s]+)")
 
 

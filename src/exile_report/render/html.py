@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import json
+import posixpath
 import re
 import shutil
 import subprocess
@@ -286,6 +287,25 @@ def _rewrite_links(body: str, page: str, id_pages: dict[str, str]) -> str:
     return re.sub(r'href="#([^"]+)"', sub, body)
 
 
+URL_ATTR_RE = re.compile(r'\b(href|src|srcset)="([^"#][^"]*|)"')
+
+
+def _relocate(text: str, page: str) -> str:
+    """Book-root-relative URLs (``assets/book.css``, ``chapters/02-scale.html#fig-x``) made
+    relative to the folder of ``page`` (``chapters/01-history.html``), where a browser reads them."""
+    folder = posixpath.dirname(page)
+    if not folder:
+        return text
+
+    def sub(m: re.Match) -> str:
+        url = m.group(2)
+        if not url or url.startswith("/") or re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", url):
+            return m.group(0)
+        return f'{m.group(1)}="{posixpath.relpath(url, folder)}"'
+
+    return URL_ATTR_RE.sub(sub, text)
+
+
 PICTURE_RE = re.compile(r'<img src="([^"]+\.svg)"([^>]*?) data-png="([^"]+)"([^>]*?)\s*/?>')
 
 
@@ -421,9 +441,11 @@ def write_html(
                 if h["level"] == 2 and h["id"] and h["text"] != "References"
             ],
             licence=book.meta.get("licence", ""),
+            root="../" * page.name.count("/"),
         )
         path = out_dir / page.name
-        path.write_text(text, encoding="utf-8")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(_relocate(text, page.name), encoding="utf-8")
         written.append(path)
     index = [s for p in pages for s in p.sections]
     (out_dir / "search-index.js").write_text(

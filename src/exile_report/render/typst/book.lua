@@ -176,13 +176,10 @@ function Pandoc(doc)
     if blk.t == "RawBlock" and blk.format == "typst" then
       current_chapter = blk.text:match("^// exile%-chapter: (%S+)") or current_chapter
     end
-    if blk.t == "Figure" and nxt and nxt.t == "Div" and has_class(nxt, "figure-meta") then
-      -- the figure-meta div after it is HTML-only (the image carries its source line)
-      out:insert(figure(blk) or blk)
-      i = i + 2
-    elseif blk.t == "Table" and nxt and nxt.t == "Div" and has_class(nxt, "figure-meta") then
-      -- a table has no image to carry its source line: keep that line, drop the downloads
-      out:insert(blk)
+    if (blk.t == "Figure" or blk.t == "Table") and nxt and nxt.t == "Div"
+        and has_class(nxt, "figure-meta") then
+      -- the source line of a figure or table goes under it; the downloads are HTML-only
+      out:insert(blk.t == "Figure" and (figure(blk) or blk) or blk)
       local source = table_source(nxt)
       if source then
         out:insert(pandoc.RawBlock("typst", "#source-line[" .. inline_markup(source) .. "]"))
@@ -203,8 +200,8 @@ function Pandoc(doc)
     Header = function(h) return heading(h), false end,
     Div = function(div)
       if has_class(div, "figure-meta") then
-        -- The figure image carries its own source line (drawn by the house style), and a PDF
-        -- has no files to offer: the HTML-only source and download line is dropped here.
+        -- A figure-meta div not right after its figure or table (its source line was taken
+        -- there): a PDF has no files to offer, so the download line is dropped here.
         return {}, false
       end
       local boxed = callout(div, filters)
