@@ -60,10 +60,10 @@ def test_every_internal_link_has_a_target(conformance_pdf):
     assert links >= 10
 
 
-def test_a_tables_source_line_is_kept_in_the_house_style(tmp_path):
+def test_source_lines_of_figures_and_tables_are_kept_in_the_house_style(tmp_path):
     book = load_book(CONFORMANCE, None, tmp_path / "media")
     write_pdf(book, tmp_path / "book.pdf", tmp_path / "work", source_dir=tmp_path / "src")
     main = (tmp_path / "src" / "book-main.typ").read_text(encoding="utf-8")
-    # the figure's source line is in its image; the table's is set under the table, small
-    assert main.count("#source-line[Source: made-up test values]") == 1
+    # the source lines of the figure (fig-line) and the table (tbl-counts), set under each, small
+    assert main.count("#source-line[Source: made-up test values]") == 2
     assert "\nSource: made-up test values\n" not in main

@@ -36,6 +36,8 @@ STDERR_ALLOW: tuple[re.Pattern, ...] = ()
 # pandoc's citation key: starts with a letter, digit or _, may hold internal punctuation.
 KEY = r"[A-Za-z0-9_](?:[\w]|[:.#$%&\-+?<>~/](?=[\w]))*"
 VAR_RE = re.compile(r"\{\{<\s*var\s+([\w.\-]+)\s*>\}\}")
+#: Quarto's escaped shortcode, ``{{{< var x >}}}``: shown as written, ``{{< var x >}}``.
+VAR_OR_ESCAPED_RE = re.compile(r"\{\{\{<(?P<escaped>.*?)>\}\}\}|" + VAR_RE.pattern)
 HEADING_RE = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*$", re.MULTILINE)
 ATTR_TAIL_RE = re.compile(r"\s*\{([^{}]*)\}\s*$")
 ATTR_TOKEN_RE = re.compile(r'#([^\s}]+)|\.([^\s}]+)|([\w-]+)=("(?:[^"\\]|\\.)*"|[^\s}]+)|(-)')
@@ -167,15 +169,17 @@ def expand_vars(piece: Piece, variables: dict) -> str:
     """Replace ``{{< var name >}}`` shortcodes (Quarto's ``_variables.yml`` feature)."""
 
     def sub(match: re.Match) -> str:
+        if match.group("escaped") is not None:
+            return "{{<" + match.group("escaped") + ">}}"
         try:
-            return str(_lookup_var(variables, match.group(1)))
+            return str(_lookup_var(variables, match.group(2)))
         except KeyError:
             raise RenderError(
-                f"{piece.where(match.start())}: unknown variable {{{{< var {match.group(1)} >}}}}"
+                f"{piece.where(match.start())}: unknown variable {{{{< var {match.group(2)} >}}}}"
                 " (not in _variables.yml)"
             ) from None
 
-    return VAR_RE.sub(sub, piece.text)
+    return VAR_OR_ESCAPED_RE.sub(sub, piece.text)
 
 
 # --------------------------------------------------------------------------- attributes
@@ -902,7 +906,7 @@ IMAGE_RE = re.compile(r"(!\[" + CAPTION_INLINE + r"\]\()([^)\s]+)")
 
 
 def collect_images(d: Draft, project_dir: Path, resources: dict[str, Path]) -> None:
-    """Images a ``.qmd`` points at become resources.
+    """Images a ``.qmd`` points at become resources; other relative links, book-relative.
 
     Pages live at the book root whatever folder their source is in, so a path relative to the
     chapter's folder is rewritten relative to the project (``diagram.svg`` in
@@ -922,4 +926,14 @@ def collect_images(d: Draft, project_dir: Path, resources: dict[str, Path]) -> N
             resources[rel] = path
             return m.group(1) + rel
 
+        def link(m: re.Match) -> str:
+            href = m.group(2)
+            if re.match(r"^[a-z][a-z0-9+.-]*:", href, re.I) or href.startswith(("/", "#")) \
+                    or href in resources:
+                return m.group(0)
+            # written relative to the source's folder, as Quarto reads it; the HTML writer makes
+            # every book-relative link relative to its page again
+            return m.group(1) + os.path.normpath((folder / href).as_posix())
+
         piece.text = sub_outside_code(IMAGE_RE, image, piece.text)
+        piece.text = sub_outside_code(LINK_RE, link, piece.text)
