@@ -191,8 +191,10 @@ def _build_steps(root: Path, t0: float, kernels, *, overrides, param_set, chapte
         staging = root / f"{BOOK}.new-{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
         try:
-            render_into(root, staging, runs, params, date=date, commit=commit, engine=engine,
-                        log=log)
+            rendered = render_into(root, staging, runs, params, date=date, commit=commit,
+                                   engine=engine, log=log)
+            if rendered["render"]["seconds"].get("cpu") is not None:
+                report.timings["render cpu"] = rendered["render"]["seconds"]["cpu"]
             (staging / ".fingerprint").write_text(fingerprint)
             publish(staging, root)
         finally:

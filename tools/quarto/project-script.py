@@ -15,9 +15,9 @@ root = Path(__file__).resolve().parents[2]
 python = root / ".venv" / "bin" / "python"
 if not os.environ.get("EXILE_REPORT_EXECUTED") and not (root / ".venv" / ".installed").is_file():
     print(".venv is missing: running `make venv` first", file=sys.stderr)
-    if subprocess.run(["make", "--no-print-directory", "venv"], cwd=root).returncode != 0:
+    if subprocess.run(["make", "--no-print-directory", "venv"], cwd=root, check=False).returncode:
         sys.exit("error: `make venv` failed; see above")
 if not python.is_file():
     sys.exit(f"error: {python} not found (run `make venv`)")
 sys.exit(subprocess.run([str(python), "-m", "exile_report.render.quarto", *sys.argv[1:]],
-                        cwd=root).returncode)
+                        cwd=root, check=False).returncode)

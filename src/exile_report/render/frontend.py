@@ -259,9 +259,31 @@ def read_qmd(path: Path, shown: Path, variables: dict) -> tuple[dict, list[Piece
             raise RenderError(f"{shown}: line 1: invalid front matter: {exc}") from exc
         line += text.count("\n", 0, m.end())
         text = text[m.end() :]
-    piece = Piece(text, shown, line=line)
+    piece = Piece(expand_includes(text, path, shown), shown, line=line)
     piece.text = expand_vars(piece, variables)
     return front, [piece]
+
+
+INCLUDE_RE = re.compile(r"^\{\{<\s*include\s+(\S+)\s*>\}\}[ \t]*$", re.MULTILINE)
+
+
+def expand_includes(text: str, path: Path, shown: Path, depth: int = 0) -> str:
+    """Quarto's ``{{< include file >}}`` (a line of its own; the path relative to the including
+    file): the file's text in its place. Line numbers after an include count the included lines.
+    """
+
+    def sub(m: re.Match) -> str:
+        target = path.parent / m.group(1)
+        line = text.count("\n", 0, m.start()) + 1
+        if depth > 5:
+            raise RenderError(f"{shown}: line {line}: includes nested too deep ({m.group(1)})")
+        try:
+            included = target.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise RenderError(f"{shown}: line {line}: cannot include {m.group(1)}: {exc}") from exc
+        return expand_includes(included.strip("\n"), target, shown, depth + 1)
+
+    return INCLUDE_RE.sub(sub, text)
 
 
 # --------------------------------------------------------------------------- .ipynb
@@ -928,8 +950,8 @@ def collect_images(d: Draft, project_dir: Path, resources: dict[str, Path]) -> N
 
         def link(m: re.Match) -> str:
             href = m.group(2)
-            if re.match(r"^[a-z][a-z0-9+.-]*:", href, re.I) or href.startswith(("/", "#")) \
-                    or href in resources:
+            if (re.match(r"^[a-z][a-z0-9+.-]*:", href, re.IGNORECASE)
+                    or href.startswith(("/", "#")) or href in resources):
                 return m.group(0)
             # written relative to the source's folder, as Quarto reads it; the HTML writer makes
             # every book-relative link relative to its page again

@@ -183,6 +183,9 @@ def finish(root: Path, out_dir: Path) -> None:
 
 def main(argv: list[str]) -> int:
     """``python -m exile_report.render.quarto pre-render|post-render`` (Quarto's project scripts)."""
+    from ..build import BuildError
+    from ..execute import ExecutionError
+    from ..params import ParamError
     from ..paths import ROOT
 
     try:
@@ -195,7 +198,8 @@ def main(argv: list[str]) -> int:
             print("usage: python -m exile_report.render.quarto pre-render|post-render",
                   file=sys.stderr)
             return 2
-    except Exception as exc:  # one line for the user, as everywhere in the build
+    except (BuildError, ExecutionError, ParamError, RenderError, OSError) as exc:
+        # one line for the user, as everywhere in the build
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0
