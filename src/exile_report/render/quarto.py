@@ -94,6 +94,7 @@ def render_with_quarto(
     with tempfile.TemporaryDirectory(prefix="exile-render-") as tmp:
         load_book(project_dir, chapters, Path(tmp) / "media", meta=meta)
     write_colophon(project_dir, (meta or {}).get("colophon") or {})
+    write_document_meta(project_dir, (meta or {}).get("date"))
     touch_filter(project_dir)
     args = [quarto, "render", "--to", "all", "--output-dir", str(out_dir)]
     for key in ("date", "version"):
@@ -128,6 +129,7 @@ def _cpu_seconds() -> float:
 # --------------------------------------------------------------------------- project scripts
 
 COLOPHON = Path("_build/quarto/colophon.typ")  # _quarto.yml: format: typst: include-before-body
+DOCUMENT = Path("_build/quarto/document.typ")  # _quarto.yml: format: typst: include-in-header
 
 
 def _typst_string(text: str) -> str:
@@ -145,7 +147,29 @@ def write_colophon(root: Path, colophon: dict) -> Path:
         "#table(columns: (auto, 1fr), stroke: (x, y) => (bottom: 0.4pt + luma(180)),\n"
         "  table.header([*Item*], [*Value*]),\n" + rows + ")\n]\n"
     )
-    path = Path(root) / COLOPHON
+    return _write(Path(root) / COLOPHON, text)
+
+
+def write_document_meta(root: Path, date: str | None) -> Path:
+    """The PDF's document metadata Quarto's typst book leaves out (the built-in PDF has them):
+    keywords and subject from ``_quarto.yml``, and the edition's date instead of the clock."""
+    from .frontend import read_config
+
+    config = read_config(Path(root))
+    book = config.get("book") or {}
+    keywords = [str(k) for k in config.get("keywords") or book.get("keywords") or []]
+    fields = [f"keywords: ({''.join(_typst_string(k) + ', ' for k in keywords)})"]
+    if book.get("subtitle"):
+        fields.append(f"description: {_typst_string(book['subtitle'])}")
+    if date and re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
+        y, m, d = (int(x) for x in date.split("-"))
+        fields.append(f"date: datetime(year: {y}, month: {m}, day: {d})")
+    text = ("// Written by the build (exile_report.render.quarto); do not edit.\n"
+            f"#set document({', '.join(fields)})\n")
+    return _write(Path(root) / DOCUMENT, text)
+
+
+def _write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.is_file() or path.read_text(encoding="utf-8") != text:
         path.write_text(text, encoding="utf-8")
@@ -169,6 +193,7 @@ def prepare(root: Path, log=print) -> None:
     date, commit = source_date(root), source_commit(root)
     write_variables(root, params, date, commit)
     write_colophon(root, book_meta(params, date, commit)["colophon"])
+    write_document_meta(root, date)
     touch_filter(root)
 
 
