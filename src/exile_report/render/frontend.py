@@ -646,7 +646,9 @@ def load_book(
     return Book(
         title=str(meta.get("title") or book_cfg.get("title") or ""),
         subtitle=str(meta.get("subtitle") or book_cfg.get("subtitle") or ""),
-        authors=_author_names(meta.get("authors") or book_cfg.get("author")),
+        authors=_author_names(
+            meta.get("authors") or book_cfg.get("author") or config.get("author")
+        ),
         date=_edition_date(meta, book_cfg),
         version=str(meta.get("version") or book_cfg.get("version") or ""),
         chapters=[
