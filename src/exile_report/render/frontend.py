@@ -623,7 +623,9 @@ def load_book(
         if not title:
             raise RenderError(f"{shown}: no title (front matter title: or a '# ' heading)")
         if not _title_from_heading(pieces):
+            # a front-matter title may carry attributes, as in Quarto ("Preface {.unnumbered}")
             pieces.insert(0, Piece(f"# {title}\n", shown, line=1))
+            title = ATTR_TAIL_RE.sub("", str(title)).strip()
         drafts.append(
             Draft(key, kind, shown, str(title), pieces, path if path.suffix == ".ipynb" else None)
         )

@@ -151,8 +151,9 @@ def write_colophon(root: Path, colophon: dict) -> Path:
 
 
 def write_document_meta(root: Path, date: str | None) -> Path:
-    """The PDF's document metadata Quarto's typst book leaves out (the built-in PDF has them):
-    keywords and subject from ``_quarto.yml``, and the edition's date instead of the clock."""
+    """What Quarto's typst book leaves out and the built-in PDF has: document metadata (keywords
+    and subject from ``_quarto.yml``, the edition's date instead of the clock) and long tables
+    that break across pages."""
     from .frontend import read_config
 
     config = read_config(Path(root))
@@ -165,7 +166,10 @@ def write_document_meta(root: Path, date: str | None) -> Path:
         y, m, d = (int(x) for x in date.split("-"))
         fields.append(f"date: datetime(year: {y}, month: {m}, day: {d})")
     text = ("// Written by the build (exile_report.render.quarto); do not edit.\n"
-            f"#set document({', '.join(fields)})\n")
+            f"#set document({', '.join(fields)})\n"
+            "// A captioned table is a figure in Quarto's typst, and figures do not break across\n"
+            "// pages: long tables would run off the page. They break, their header repeated.\n"
+            '#show figure.where(kind: "quarto-float-tbl"): set block(breakable: true)\n')
     return _write(Path(root) / DOCUMENT, text)
 
 
