@@ -19,5 +19,6 @@ if not os.environ.get("EXILE_REPORT_EXECUTED") and not (root / ".venv" / ".insta
         sys.exit("error: `make venv` failed; see above")
 if not python.is_file():
     sys.exit(f"error: {python} not found (run `make venv`)")
-sys.exit(subprocess.run([str(python), "-m", "exile_report.render.quarto", *sys.argv[1:]],
+entry = "import sys; from exile_report.render.quarto import main; sys.exit(main(sys.argv[1:]))"
+sys.exit(subprocess.run([str(python), "-c", entry, *sys.argv[1:]],
                         cwd=root, check=False).returncode)

@@ -211,7 +211,7 @@ def finish(root: Path, out_dir: Path) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """``python -m exile_report.render.quarto pre-render|post-render`` (Quarto's project scripts)."""
+    """``pre-render`` / ``post-render``: Quarto's project scripts (tools/quarto/project-script.py)."""
     from ..build import BuildError
     from ..execute import ExecutionError
     from ..params import ParamError
@@ -224,8 +224,7 @@ def main(argv: list[str]) -> int:
             out = os.environ.get("QUARTO_PROJECT_OUTPUT_DIR") or "_book"
             finish(ROOT, ROOT / out)
         else:
-            print("usage: python -m exile_report.render.quarto pre-render|post-render",
-                  file=sys.stderr)
+            print("usage: project-script.py pre-render|post-render", file=sys.stderr)
             return 2
     except (BuildError, ExecutionError, ParamError, RenderError, OSError) as exc:
         # one line for the user, as everywhere in the build
