@@ -443,9 +443,14 @@ def test_every_figure_has_alt_text_source_and_its_files(visits):
         assert all(Path(h).stem == fig["id"] for h in fig["downloads"]), where
 
 
-def test_headings_are_in_order(visits):
+def test_headings_are_in_order(visits, engine):
     for name, visit in visits.items():
         levels = visit.headings
+        if engine == "quarto" and name == "index.html":
+            # Quarto's landing page opens with the book's title block (an h1) above the page's
+            # own "# Preface": the rest must be in order as everywhere
+            assert levels[:2] == [1, 1], levels
+            levels = levels[1:]
         assert levels and levels[0] == 1 and levels.count(1) == 1, f"{name}: {levels}"
         jumps = [(a, b) for a, b in itertools.pairwise(levels) if b > a + 1]
         assert jumps == [], f"{name}: heading levels skip {jumps}"
