@@ -66,11 +66,12 @@ QUARTO_MISSING = ("quarto not on PATH: the Quarto-rendered book is not tested "
 
 
 @pytest.fixture(scope="session")
-def built_repo_quarto(built_repo, tmp_path_factory) -> Path:
+def built_repo_quarto(request, tmp_path_factory) -> Path:
     """The same book rendered by real Quarto from the same executed notebooks (a copy of
     ``built_repo``: nothing executes again). Skipped when ``quarto`` is not on PATH."""
     if not shutil.which("quarto"):
         pytest.skip(QUARTO_MISSING)
+    built_repo = request.getfixturevalue("built_repo")
     repo = tmp_path_factory.mktemp("built-quarto") / "repo"
     shutil.copytree(built_repo, repo, symlinks=True)
     proc = run_cli(repo, "build", "--engine", "quarto", env={"SOURCE_DATE_EPOCH": "1767225600"},

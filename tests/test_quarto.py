@@ -71,12 +71,13 @@ def test_figure_meta_links_are_relative_to_the_notebooks_folder():
 
 
 def test_plain_quarto_render_gives_the_whole_book_and_touches_no_tracked_file(
-    built_repo, tmp_path_factory
+    request, tmp_path_factory
 ):
     """What a Quarto user types in the project root. The copy holds the executed notebooks of
     ``built_repo``, so the pre-render step executes nothing; its ``.venv`` is the checkout's."""
     if not shutil.which("quarto"):
         pytest.skip("quarto not on PATH: `quarto render` is not tested")
+    built_repo = request.getfixturevalue("built_repo")
     repo = tmp_path_factory.mktemp("plain-quarto") / "repo"
     shutil.copytree(built_repo, repo, symlinks=True)
     shutil.rmtree(repo / "_book")
