@@ -34,8 +34,11 @@ $(TEST_STAMP): requirements-test.lock pyproject.toml tools/venv.sh
 $(DEV_STAMP): requirements-dev.lock pyproject.toml tools/venv.sh
 	@tools/venv.sh "$(PYTHON)" $(VENV) $@ requirements-dev.lock
 
+# ENGINE=builtin (default) or ENGINE=quarto (the Quarto CLI on PATH): see README, "Engines".
+ENGINE ?= builtin
+
 report: $(RUNTIME_STAMP)
-	$(VENV)/bin/exile-report build
+	$(VENV)/bin/exile-report build --engine $(ENGINE)
 
 test: $(TEST_STAMP) browser-deps $(CFF_STAMP)
 	CHROMIUM="$(CHROMIUM)" $(PY) -m pytest

@@ -76,6 +76,33 @@ def built_repo(tmp_path_factory) -> Path:
     return repo
 
 
+QUARTO_MISSING = ("quarto not on PATH: the Quarto-rendered book is not tested "
+                  "(../shared/tools/quarto/install.sh DIR, then put DIR on PATH)")
+
+
+@pytest.fixture(scope="session")
+def built_repo_quarto(request, tmp_path_factory) -> Path:
+    """The same book rendered by real Quarto from the same executed notebooks (a copy of
+    ``built_repo``: nothing executes again). Skipped when ``quarto`` is not on PATH."""
+    if not shutil.which("quarto"):
+        pytest.skip(QUARTO_MISSING)
+    built_repo = request.getfixturevalue("built_repo")
+    repo = tmp_path_factory.mktemp("built-quarto") / "repo"
+    shutil.copytree(built_repo, repo, symlinks=True)
+    proc = run_cli(repo, "build", "--engine", "quarto", env={"SOURCE_DATE_EPOCH": "1767225600"},
+                   timeout=900)
+    assert proc.returncode == 0, proc.stderr
+    assert "engine: quarto" in proc.stdout and "executed: none" in proc.stdout, proc.stdout
+    return repo
+
+
+@pytest.fixture(scope="module", params=["builtin", "quarto"])
+def reader_repo(request) -> Path:
+    """The built repository, once per engine: reader-facing tests run on both books."""
+    return request.getfixturevalue("built_repo" if request.param == "builtin"
+                                   else "built_repo_quarto")
+
+
 @pytest.fixture()
 def scratch_repo(built_repo, tmp_path) -> Path:
     """A private copy of the built repository that a test may damage."""

@@ -35,15 +35,21 @@ def test_render_code_restarts_the_server_and_analysis_code_does_not():
     assert not needs_restart(["src/exile_report/analysis/scale.py", "chapters/02-scale.ipynb"])
 
 
+SET = "\n  preview-test:\n    history: {start_year: 1822}\n"
+
+
 @pytest.fixture()
 def preview(scratch_repo):
-    server = PreviewProcess(scratch_repo)
+    # the writer previews a named set of params.yml; it starts equal to the defaults (cached)
+    params = scratch_repo / "params.yml"
+    params.write_text(params.read_text(encoding="utf-8") + SET, encoding="utf-8")
+    server = PreviewProcess(scratch_repo, "--set", "preview-test")
     yield server
     server.stop()
 
 
 def test_preview_serves_rebuilds_and_stops(preview, scratch_repo):
-    page = preview.get("02-scale.html").decode()
+    page = preview.get("chapters/02-scale.html").decode()
     assert '<script src="/__preview/reload.js"></script></body>' in page
     assert b"location.reload()" in preview.get("__preview/reload.js")
 
@@ -51,7 +57,7 @@ def test_preview_serves_rebuilds_and_stops(preview, scratch_repo):
     nb = scratch_repo / "chapters" / "02-scale.ipynb"
     text = replace_in_markdown(nb.read_text(encoding="utf-8"), "Five different quantities",
                                "Five quite different quantities")
-    _, state, html = preview.edit_and_reload(nb, text, "02-scale.html")
+    _, state, html = preview.edit_and_reload(nb, text, "chapters/02-scale.html")
     assert state["error"] is None
     assert "Five quite different quantities" in html
     assert any("scale: only Markdown changed" in line for line in preview.lines)
@@ -59,20 +65,20 @@ def test_preview_serves_rebuilds_and_stops(preview, scratch_repo):
 
     # a parameter change executes that chapter alone
     params = scratch_repo / "params.yml"
-    before = preview.get("01-history.html")
+    before = preview.get("chapters/01-history.html")
     original = params.read_text(encoding="utf-8")
-    assert "start_year: 1822" in original
+    assert "{start_year: 1822}" in original
     _, state, html = preview.edit_and_reload(
-        params, original.replace("start_year: 1822", "start_year: 1900", 1), "01-history.html")
+        params, original.replace("{start_year: 1822}", "{start_year: 1900}", 1), "chapters/01-history.html")
     assert state["error"] is None and html.encode() != before
     executing = [line for line in preview.lines if "executing" in line]
     assert executing and all("history" in line for line in executing)
 
     # a change that does not build: the last good book stays served, the page shows the error
     _, state, html = preview.edit_and_reload(
-        params, original.replace("start_year: 1822", "start_year: 1", 1), "01-history.html")
+        params, original.replace("{start_year: 1822}", "{start_year: 1}", 1), "chapters/01-history.html")
     assert state["error"] and "start_year" in state["error"]
-    assert "Five quite different quantities" in preview.get("02-scale.html").decode()
+    assert "Five quite different quantities" in preview.get("chapters/02-scale.html").decode()
 
     # the PDF is built when asked for
     assert preview.get("exile-report.pdf")[:5] == b"%PDF-"

@@ -304,3 +304,25 @@ def test_a_stale_download_file_is_not_shown_as_the_figure(project):
     assert "](02-data_files/fig-line.svg){#fig-line" in md  # the notebook's own output
     assert 'png="figures/fig-line.png"' in md  # the PNG still matches
     assert book.resources["02-data_files/fig-line.svg"].read_bytes().startswith(b"<?xml")
+
+
+def test_escaped_shortcodes_includes_and_links_read_as_quarto_reads_them(project):
+    """``{{{< … >}}}`` shows the shortcode as written; ``{{< include >}}`` and relative links
+    resolve from the including file's folder (Quarto's rules), links ending book-relative."""
+    (project / "chapters" / "_snippet.qmd").write_text(
+        "Included: year {{< var people_total >}}, [the data](../figures/fig-line.csv).\n"
+    )
+    path = project / "chapters" / "01-method.qmd"
+    path.write_text(path.read_text() + "\nLiteral `{{{< var people_total >}}}` here.\n\n"
+                    "{{< include _snippet.qmd >}}\n\nSee [the bundle](../bundle.zip).\n")
+    md = chapter(load(project), "01-method").markdown
+    assert "Literal `{{< var people_total >}}` here." in md
+    assert "Included: year 1,234, [the data](figures/fig-line.csv)." in md
+    assert "See [the bundle](bundle.zip)." in md
+    assert "{{< include" not in md
+
+
+def test_missing_include_names_its_place(project):
+    path = project / "chapters" / "01-method.qmd"
+    path.write_text(path.read_text() + "\n{{< include _nowhere.qmd >}}\n")
+    fails(project, r"01-method\.qmd: line \d+", "cannot include _nowhere.qmd")

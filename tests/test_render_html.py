@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import posixpath
 import re
 import shutil
 import stat
@@ -20,7 +21,14 @@ from exile_report.render import RenderError, render_book
 from exile_report.render.html import citation_meta
 
 BOOK = Path(__file__).parent / "conformance"
-PAGES = ["index.html", "01-method.html", "02-data.html", "a-sources.html", "references.html"]
+# Pages sit where Quarto puts them: at the source's path in the project (chapters/…).
+PAGES = [
+    "index.html",
+    "chapters/01-method.html",
+    "chapters/02-data.html",
+    "chapters/a-sources.html",
+    "references.html",
+]
 NBSP = "\u00a0"
 
 
@@ -32,10 +40,10 @@ def out(tmp_path_factory):
         {},
         dest,
         meta={"version": "0.1.0", "licence": "CC BY 4.0"},
-        engine="pandoc",
+        engine="builtin",
         pdf=False,
     )
-    assert result["engine"] == "pandoc"
+    assert result["engine"] == "builtin"
     return dest
 
 
@@ -56,12 +64,12 @@ def test_every_page_is_written_with_lang_and_one_h1(out):
         assert levels[0] == 1
         assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), (name, levels)
     assert text(soup(out, "index.html").h1) == "Preface"
-    assert text(soup(out, "02-data.html").h1) == "2 Data"
-    assert text(soup(out, "a-sources.html").h1) == "Appendix A Data and sources"
+    assert text(soup(out, "chapters/02-data.html").h1) == "2 Data"
+    assert text(soup(out, "chapters/a-sources.html").h1) == "Appendix A Data and sources"
 
 
 def test_sidebar_is_numbered_and_marks_the_current_page(out):
-    page = soup(out, "02-data.html")
+    page = soup(out, "chapters/02-data.html")
     entries = [text(li.a) if li.a else text(li) for li in page.select("ol.toc > li")]
     assert entries == [
         "Preface",
@@ -77,7 +85,7 @@ def test_sidebar_is_numbered_and_marks_the_current_page(out):
 
 
 def test_previous_and_next_links(out):
-    page = soup(out, "02-data.html")
+    page = soup(out, "chapters/02-data.html")
     assert page.select_one("a[rel=prev]")["href"] == "01-method.html"
     assert page.select_one("a[rel=next]")["href"] == "a-sources.html"
     assert soup(out, "index.html").select_one("a[rel=prev]") is None
@@ -85,7 +93,7 @@ def test_previous_and_next_links(out):
 
 
 def test_section_numbers(out):
-    heads = [text(h) for h in soup(out, "01-method.html").main.find_all(["h2", "h3"])]
+    heads = [text(h) for h in soup(out, "chapters/01-method.html").main.find_all(["h2", "h3"])]
     assert heads[:5] == [
         "1.1 Definitions",
         "1.1.1 Edge cases",
@@ -94,34 +102,34 @@ def test_section_numbers(out):
         "References",
     ]
     assert (
-        soup(out, "a-sources.html").find(id="sec-sources-files").h2.get_text(" ", True)
+        soup(out, "chapters/a-sources.html").find(id="sec-sources-files").h2.get_text(" ", True)
         == "A.1 Files"
     )
 
 
 def test_figures_have_numbered_captions_alt_text_and_downloads(out):
-    page = soup(out, "02-data.html")
+    page = soup(out, "chapters/02-data.html")
     fig = page.find(id="fig-line")
     assert fig.name == "figure"
     assert text(fig.figcaption).startswith("Figure 2.1: People in exile by year")
     img = fig.find("img")
     assert img["alt"] == "A line rising from 10 in 2020 to 30 in 2022, then falling to 25."
-    assert fig.find("source")["srcset"] == "figures/fig-line.svg"  # SVG preferred
-    assert img["src"] == "figures/fig-line.png"  # PNG fallback
+    assert fig.find("source")["srcset"] == "../figures/fig-line.svg"  # SVG preferred
+    assert img["src"] == "../figures/fig-line.png"  # PNG fallback
     meta = fig.find_next_sibling("div", class_="figure-meta")
     assert text(meta.find(class_="figure-source")) == "Source: made-up test values"
     links = meta.select(".figure-downloads a")
     assert [(text(a), a["href"]) for a in links] == [
-        ("PNG", "figures/fig-line.png"),
-        ("SVG", "figures/fig-line.svg"),
-        ("Data (CSV)", "figures/fig-line.csv"),
+        ("PNG", "../figures/fig-line.png"),
+        ("SVG", "../figures/fig-line.svg"),
+        ("Data (CSV)", "../figures/fig-line.csv"),
     ]
     bars = page.find(id="fig-bars")
     assert text(bars.figcaption) == "Figure 2.2: Bars"
     assert bars.img["alt"] == "Four bars, the third tallest."
     for img in (out / p for p in ("02-data_files/fig-bars.png", "figures/fig-line.csv")):
         assert img.is_file()
-    method = soup(out, "01-method.html").find(id="fig-diagram")
+    method = soup(out, "chapters/01-method.html").find(id="fig-diagram")
     assert text(method.figcaption) == "Figure 1.1: A diagram drawn by hand"
     assert method.img["alt"] == "Three boxes joined by arrows, left to right."
     for page_name in PAGES:
@@ -130,12 +138,12 @@ def test_figures_have_numbered_captions_alt_text_and_downloads(out):
 
 
 def test_tables_have_numbered_captions(out):
-    table = soup(out, "02-data.html").find(id="tbl-counts")
+    table = soup(out, "chapters/02-data.html").find(id="tbl-counts")
     assert table.name == "table"
     assert text(table.caption) == "Table 2.1: Counts by year"
     assert len(table.tbody.find_all("tr")) == 4
     assert (
-        text(soup(out, "a-sources.html").find(id="tbl-files").caption)
+        text(soup(out, "chapters/a-sources.html").find(id="tbl-files").caption)
         == "Table A.1: Files shipped with the book"
     )
 
@@ -144,18 +152,18 @@ def test_crossrefs_read_like_quarto_and_link_across_pages(out):
     index = soup(out, "index.html")
     refs = [(text(a).replace(NBSP, " "), a["href"]) for a in index.select("a.quarto-xref")]
     assert refs == [
-        ("Chapter 1", "01-method.html#sec-method"),
-        ("Figure 2.1", "02-data.html#fig-line"),
-        ("2.1", "02-data.html#tbl-counts"),
-        ("Table 2.1", "02-data.html#tbl-counts"),
-        ("Figure 2.1", "02-data.html#fig-line"),
-        ("Fig 2.2", "02-data.html#fig-bars"),
-        ("Figure 2.1", "02-data.html#fig-line"),
-        ("Figure 2.2", "02-data.html#fig-bars"),
-        ("Appendix A", "a-sources.html#sec-sources"),
-        ("Section A.1", "a-sources.html#sec-sources-files"),
+        ("Chapter 1", "chapters/01-method.html#sec-method"),
+        ("Figure 2.1", "chapters/02-data.html#fig-line"),
+        ("2.1", "chapters/02-data.html#tbl-counts"),
+        ("Table 2.1", "chapters/02-data.html#tbl-counts"),
+        ("Figure 2.1", "chapters/02-data.html#fig-line"),
+        ("Fig 2.2", "chapters/02-data.html#fig-bars"),
+        ("Figure 2.1", "chapters/02-data.html#fig-line"),
+        ("Figure 2.2", "chapters/02-data.html#fig-bars"),
+        ("Appendix A", "chapters/a-sources.html#sec-sources"),
+        ("Section A.1", "chapters/a-sources.html#sec-sources-files"),
     ]
-    same_page = soup(out, "02-data.html").select("a.quarto-xref")
+    same_page = soup(out, "chapters/02-data.html").select("a.quarto-xref")
     assert ("#fig-line", "Figure 2.1") in [
         (a["href"], text(a).replace(NBSP, " ")) for a in same_page
     ]
@@ -178,7 +186,12 @@ def test_every_internal_link_resolves(out):
                     continue
                 parts = urlsplit(url)
                 assert not parts.scheme and not parts.netloc, f"{name}: external {url}"
-                target = parts.path or name
+                # relative to the page's folder, as a browser reads it
+                target = (
+                    posixpath.normpath(posixpath.join(posixpath.dirname(name), parts.path))
+                    if parts.path
+                    else name
+                )
                 assert (out / target).is_file(), f"{name}: {url} has no file"
                 if parts.fragment and target.endswith(".html"):
                     assert parts.fragment in ids[target], f"{name}: {url} has no id"
@@ -187,7 +200,7 @@ def test_every_internal_link_resolves(out):
 
 
 def test_citations_link_to_reference_lists(out):
-    method = soup(out, "01-method.html")
+    method = soup(out, "chapters/01-method.html")
     cite = method.find("span", class_="citation", attrs={"data-cites": "doe2020"})
     assert cite.a["href"] == "#ref-doe2020"
     entries = [e["id"] for e in method.select("#refs .csl-entry")]
@@ -199,15 +212,15 @@ def test_citations_link_to_reference_lists(out):
 
 
 def test_header_downloads_and_notebook(out):
-    page = soup(out, "02-data.html")
+    page = soup(out, "chapters/02-data.html")
     hrefs = [a["href"] for a in page.select("nav.downloads a")]
-    assert hrefs == ["notebooks/02-data.ipynb"]  # pdf=False: no PDF link
+    assert hrefs == ["../notebooks/02-data.ipynb"]  # pdf=False: no PDF link
     assert json.loads((out / "notebooks" / "02-data.ipynb").read_text())["cells"]
-    assert [a["href"] for a in soup(out, "01-method.html").select("nav.downloads a")] == []
+    assert [a["href"] for a in soup(out, "chapters/01-method.html").select("nav.downloads a")] == []
 
 
 def test_scholar_meta_tags(out):
-    page = soup(out, "a-sources.html")
+    page = soup(out, "chapters/a-sources.html")
     tags = [
         (m["name"], m["content"])
         for m in page.find_all("meta", attrs={"name": True})
@@ -234,7 +247,7 @@ def test_search_index_is_a_script_setting_a_global(out):
     assert js.startswith("window.BOOK_SEARCH_INDEX = ") and js.endswith(";\n")
     index = json.loads(js[len("window.BOOK_SEARCH_INDEX = ") : -2])
     figure = next(e for e in index if e["id"] == "sec-figure")
-    assert figure["p"] == "02-data.html" and figure["t"] == "2.1 A figure"
+    assert figure["p"] == "chapters/02-data.html" and figure["t"] == "2.1 A figure"
     assert "shows the trend" in figure["x"]
     assert {e["p"] for e in index} == set(PAGES)
     page = soup(out, "index.html")
@@ -261,7 +274,7 @@ def test_output_is_reproducible(out, tmp_path):
         {},
         again,
         meta={"version": "0.1.0", "licence": "CC BY 4.0"},
-        engine="pandoc",
+        engine="builtin",
         pdf=False,
     )
     first = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
@@ -274,12 +287,12 @@ def test_output_is_reproducible(out, tmp_path):
 def test_refuses_a_non_empty_output_folder(tmp_path):
     (tmp_path / "old.html").write_text("x")
     with pytest.raises(RenderError, match="not empty"):
-        render_book(BOOK, {}, tmp_path, engine="pandoc", pdf=False)
+        render_book(BOOK, {}, tmp_path, engine="builtin", pdf=False)
 
 
 def test_html_and_pdf_render_fast(tmp_path):
     started = time.perf_counter()
-    result = render_book(BOOK, {}, tmp_path / "book", meta={"version": "0.1.0"}, engine="pandoc")
+    result = render_book(BOOK, {}, tmp_path / "book", meta={"version": "0.1.0"}, engine="builtin")
     elapsed = time.perf_counter() - started
     print(f"render seconds: {result['seconds']}")
     assert elapsed < 5.0, result["seconds"]
@@ -290,54 +303,47 @@ def test_html_and_pdf_render_fast(tmp_path):
         )
 
 
-# ----------------------------------------------------------------------------- quarto on PATH
-
-FAKE_QUARTO = """#!/bin/sh
-# Records how it was called and what it was given, then writes a minimal _book/.
-printf '%s\\n' "$@" > "{log}"
-cd "$2" || exit 3
-cp chapters/02-data.ipynb "{seen}"
-mkdir -p _book && echo '<html lang="en"><h1>Quarto</h1></html>' > _book/index.html
-echo pdf > _book/exile-report.pdf
-"""
+# ----------------------------------------------------------------------------- engine choice
 
 
-def test_quarto_on_path_is_used_without_execution(tmp_path, monkeypatch):
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    log, seen = tmp_path / "args.txt", tmp_path / "seen.ipynb"
-    fake = bindir / "quarto"
-    fake.write_text(FAKE_QUARTO.format(log=log, seen=seen))
-    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
-    executed = tmp_path / "executed.ipynb"
-    nb = json.loads((BOOK / "chapters" / "02-data.ipynb").read_text())
-    nb["metadata"]["executed_marker"] = True
-    executed.write_text(json.dumps(nb))
-    out = tmp_path / "out"
-    result = render_book(
-        BOOK, {"chapters/02-data.ipynb": executed}, out, meta={"date": "2024-05-01"}
-    )
-    args = log.read_text().splitlines()
-    assert args[0] == "render"
-    assert Path(args[1]).name == "project" and Path(args[1]) != BOOK
-    assert args[2:5] == ["--to", "all", "--no-execute"]
-    assert "date:2024-05-01" in args
-    assert json.loads(seen.read_text())["metadata"]["executed_marker"] is True
-    assert result["engine"] == "quarto"
-    assert (out / "index.html").is_file() and result["pdf"] == out / "exile-report.pdf"
-    assert not (BOOK / "_book").exists() and not (BOOK / ".quarto").exists()
-
-
-def test_quarto_failure_raises_render_error(tmp_path, monkeypatch):
+def _fake_quarto(tmp_path, monkeypatch, script: str) -> Path:
     bindir = tmp_path / "bin"
     bindir.mkdir()
     fake = bindir / "quarto"
-    fake.write_text("#!/bin/sh\necho 'ERROR: something broke in 02-data.ipynb' >&2\nexit 1\n")
+    fake.write_text("#!/bin/sh\n" + script)
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
-    with pytest.raises(RenderError, match=r"quarto render failed \(exit 1\)(.|\n)*02-data"):
-        render_book(BOOK, {}, tmp_path / "out")
+    return fake
+
+
+def test_quarto_on_path_is_not_used_unless_chosen(tmp_path, monkeypatch):
+    called = tmp_path / "called"
+    _fake_quarto(tmp_path, monkeypatch, f"touch '{called}'\nexit 1\n")
+    monkeypatch.delenv("EXILE_ENGINE", raising=False)
+    result = render_book(BOOK, {}, tmp_path / "out", meta={"version": "0.1.0"}, pdf=False)
+    assert result["engine"] == "builtin" and not called.exists()
+
+
+def test_quarto_failure_shows_its_whole_output_without_colour_codes(tmp_path, monkeypatch):
+    lines = "".join(f"printf '\\033[31mline {i} of the error\\033[39m\\n' >&2\n" for i in range(40))
+    _fake_quarto(tmp_path, monkeypatch, lines + "exit 1\n")
+    with pytest.raises(RenderError, match=r"quarto render failed \(exit 1\)") as err:
+        render_book(BOOK, {}, tmp_path / "out", engine="quarto")
+    message = str(err.value)
+    assert "line 0 of the error" in message and "line 39 of the error" in message
+    assert "\x1b" not in message and "[31m" not in message
+
+
+def test_quarto_engine_without_quarto_says_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(RenderError, match=r"quarto: not found on PATH.*--engine builtin"):
+        render_book(BOOK, {}, tmp_path / "out", engine="quarto")
+
+
+def test_unknown_engine_is_refused(tmp_path):
+    with pytest.raises(RenderError, match=r"engine must be one of builtin, quarto, not 'latex'"):
+        render_book(BOOK, {}, tmp_path / "out", engine="latex")
+
 
 
 def test_front_end_checks_run_before_quarto(tmp_path, monkeypatch):
@@ -355,15 +361,15 @@ def test_front_end_checks_run_before_quarto(tmp_path, monkeypatch):
 
 
 def test_footnotes_stay_on_their_page(out):
-    method = soup(out, "01-method.html")
+    method = soup(out, "chapters/01-method.html")
     ref = method.find("a", class_="footnote-ref")
     note = method.find(id=ref["href"][1:])
     assert "A footnote of chapter 1" in text(note)
     assert note.find("a", href="#ref-roe2021")  # a citation inside a footnote links too
-    appendix = soup(out, "a-sources.html")
+    appendix = soup(out, "chapters/a-sources.html")
     notes = [text(li) for li in appendix.select("section.footnotes li")]
     assert len(notes) == 1 and "A footnote of appendix A" in notes[0]
-    assert not soup(out, "02-data.html").select("section.footnotes")
+    assert not soup(out, "chapters/02-data.html").select("section.footnotes")
 
 
 def test_quarto_clock_dates_are_not_resolved(tmp_path):

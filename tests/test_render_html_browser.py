@@ -42,17 +42,23 @@ def test_search_works_offline_from_file_urls(site, browser):
     results = page.locator("#search-results a")
     results.first.wait_for()
     hrefs = [results.nth(i).get_attribute("href") for i in range(results.count())]
-    assert "02-data.html#sec-figure" in hrefs
+    assert "chapters/02-data.html#sec-figure" in hrefs
     results.filter(has_text="2.1 A figure").first.click()
     page.wait_for_load_state()
-    assert page.url.endswith("02-data.html#sec-figure")
+    assert page.url.endswith("/chapters/02-data.html#sec-figure")
+    # from a page in chapters/, a result leads back up to the page it names
+    page.fill("#search-input", "trend")
+    page.locator("#search-results a").first.wait_for()
+    page.locator("#search-results a").filter(has_text="Preface").first.click()
+    page.wait_for_load_state()
+    assert page.url == (site / "index.html").as_uri() + "#sec-preface"
     assert all(url.startswith("file://") for url in requests), requests
     page.close()
 
 
 def test_sidebar_collapses_at_phone_width(site, browser):
     page = browser.new_page(viewport={"width": 390, "height": 800})
-    page.goto((site / "02-data.html").as_uri())
+    page.goto((site / "chapters" / "02-data.html").as_uri())
     sidebar = page.locator("#sidebar")
     assert not sidebar.is_visible()
     page.click(".sidebar-toggle")

@@ -199,8 +199,9 @@ def test_captions_are_shown_once_with_the_given_numbers(pages):
     assert text.count("Figure 1.2: The same chart") == 1
     assert text.count("Table 1.1: Counts by year") == 1
     assert not re.search(r"(Figure|Table) \d+(\.\d+)?: (Figure|Table)", text)
-    # the figure-meta line is HTML-only: the image carries its source line, a PDF offers no files
-    assert "Source: Smith (2020)" not in text
+    # a figure's source line is printed once, under it (the image no longer carries it); the
+    # download links are HTML-only: a PDF offers no files
+    assert text.count("Source: Smith (2020)") == 1
     assert "PNG" not in text
 
 

@@ -60,11 +60,11 @@ def test_every_internal_link_has_a_target(conformance_pdf):
     assert links >= 10
 
 
-def test_a_tables_source_line_is_kept_in_the_house_style(tmp_path):
+def test_source_lines_of_figures_and_tables_are_kept_in_the_house_style(tmp_path):
     book = load_book(CONFORMANCE, None, tmp_path / "media")
     write_pdf(book, tmp_path / "book.pdf", tmp_path / "work", source_dir=tmp_path / "src")
     main = (tmp_path / "src" / "book-main.typ").read_text(encoding="utf-8")
-    # the figure's source line is in its image; the table's is set under the table, small, inside
-    # the table's float (book-table), so that the two are never separated
-    assert main.count("source: [Source: made-up test values]") == 1
+    # the source lines of the figure and the table are set under each, small, inside its float
+    # (figure / book-table), so that the two are never separated
+    assert main.count("source: [Source: made-up test values]") == 2
     assert "\nSource: made-up test values\n" not in main

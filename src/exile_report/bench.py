@@ -5,7 +5,8 @@ no-change rebuild, a one-chapter rebuild and a one-parameter change, plus the sh
 build spent outside notebook execution, and the writer's loop on `exile-report preview` (a
 Markdown edit, a parameter change and a code edit, each from the saved file to the served page),
 and checks them against the targets for a 2-core machine.
-Each figure is the median of three runs.
+Each figure is the median of three runs. Last, the render time of each engine (built-in and
+Quarto, when ``quarto`` is on PATH) on the same executed notebooks, wall and CPU seconds, once.
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ def main() -> int:
         for rate in ("[0.15, 0.3]", "[0.2, 0.3]", "[0.25, 0.3]")[:REPEAT]:
             changes.append(_build(clone, "--param", f"scale.return_rate={rate}"))
         loop = _preview_loop(clone)
+        engines = _engine_renders(clone, "--param", "scale.return_rate=[0.25, 0.3]")
     cold, t_cold = _median_run(colds)
     again, _ = _median_run(agains)
     one, _ = _median_run(ones)
@@ -115,6 +117,12 @@ def main() -> int:
     for name, runs in loop.items():
         if name in TARGETS and statistics.median(runs) > TARGETS[name]:
             failures.append(f"{name} {statistics.median(runs):.2f} s > {TARGETS[name]} s")
+    print("render of the same executed notebooks, by engine (once each; wall / CPU):")
+    for engine, value in engines.items():
+        if isinstance(value, str):
+            print(f"  {engine:<42} {value}")
+        else:
+            print(f"  {engine:<42} {value['render']:6.2f} s / {value.get('render cpu', float('nan')):6.2f} s CPU")
     for f in failures:
         print(f"  target missed: {f}")
     print("all targets met" if not failures else f"{len(failures)} target(s) missed")
@@ -129,20 +137,23 @@ def _preview_loop(clone: Path) -> dict[str, list[float]]:
 
     times: dict[str, list[float]] = {"preview: Markdown edit": [], "preview: parameter change": [],
                                      "preview: code edit in one chapter": []}
-    server = PreviewProcess(clone)
+    params = clone / "params.yml"
+    original = params.read_text(encoding="utf-8")
+    # a named set equal to the defaults (nothing to execute), then edited as a writer would
+    original += "\n  bench-loop:\n    history: {start_year: 1822}\n"
+    params.write_text(original, encoding="utf-8")
+    server = PreviewProcess(clone, "--set", "bench-loop")
     try:
         nb = clone / "chapters" / "02-scale.ipynb"
         words = ["Five different quantities", "Five distinct quantities", "Five separate quantities"]
         for old, new in zip(words, words[1:] + words[:1], strict=True):
             text = replace_in_markdown(nb.read_text(encoding="utf-8"), old, new)
-            seconds, state, html = server.edit_and_reload(nb, text, "02-scale.html")
+            seconds, state, html = server.edit_and_reload(nb, text, "chapters/02-scale.html")
             _loop_check(state, new in html, "Markdown edit")
             times["preview: Markdown edit"].append(seconds)
-        params = clone / "params.yml"
-        original = params.read_text(encoding="utf-8")
         for year in (1850, 1900, 1822):
-            text = re.sub(r"start_year: \d+", f"start_year: {year}", original, count=1)
-            seconds, state, _ = server.edit_and_reload(params, text, "01-history.html")
+            text = original.replace("{start_year: 1822}", f"{{start_year: {year}}}")
+            seconds, state, _ = server.edit_and_reload(params, text, "chapters/01-history.html")
             _loop_check(state, True, "parameter change")
             times["preview: parameter change"].append(seconds)
         history = clone / "chapters" / "01-history.ipynb"
@@ -153,7 +164,7 @@ def _preview_loop(clone: Path) -> dict[str, list[float]]:
             code[-1]["source"] = "".join(code[-1]["source"]) + f"\n# bench edit {n}"
             seconds, state, _ = server.edit_and_reload(
                 history, json.dumps(nb_json, indent=1, ensure_ascii=False) + "\n",
-                "01-history.html")
+                "chapters/01-history.html")
             _loop_check(state, True, "code edit")
             times["preview: code edit in one chapter"].append(seconds)
         history.write_text(source, encoding="utf-8")
@@ -165,6 +176,23 @@ def _preview_loop(clone: Path) -> dict[str, list[float]]:
 def _loop_check(state: dict, shown: bool, what: str) -> None:
     if state.get("error") or not shown:
         raise SystemExit(f"bench: preview {what} did not show: {state.get('error') or 'page unchanged'}")
+
+
+def _engine_renders(clone: Path, *args: str) -> dict[str, dict | str]:
+    """Each engine renders the executed notebooks the last build left (nothing executes again:
+    the parameters are the last build's); Quarto first, so the built-in one renders afresh too."""
+    import shutil
+
+    result: dict[str, dict | str] = {}
+    for engine in ("quarto", "builtin"):
+        if engine == "quarto" and not shutil.which("quarto"):
+            result[engine] = "skipped: quarto not on PATH"
+            continue
+        _, timings, out = _build(clone, *args, "--engine", engine)
+        if "executed: none" not in out:
+            raise SystemExit(f"bench: the {engine} render executed a notebook again:\n{out}")
+        result[engine] = timings
+    return result
 
 
 def _median_run(runs: list[tuple[float, dict[str, float], str]]) -> tuple[float, dict[str, float]]:

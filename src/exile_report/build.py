@@ -34,6 +34,7 @@ class BuildReport:
     executed: list[str] = field(default_factory=list)
     cached: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    engine: str | None = None  # the engine that rendered (or would have rendered) the book
 
 
 def recover(root: Path, log=print) -> None:
@@ -102,11 +103,15 @@ def plan(root: Path, params: dict[str, dict]) -> list[execute.ChapterRun]:
 
 def build(root: Path, *, overrides: list[str] = (), param_set: str | None = None,
           chapters: list[str] = (), jobs: int | None = None, render: bool = True,
-          only: list[str] = (), log=print) -> BuildReport:
-    """Build the whole book into ``_book/``; raise on the first problem, leaving ``_book/`` as it was."""
+          only: list[str] = (), engine: str | None = None, log=print) -> BuildReport:
+    """Build the whole book into ``_book/``; raise on the first problem, leaving ``_book/`` as it was.
+
+    ``engine`` renders it: ``builtin`` or ``quarto`` (``None``: the documented default,
+    :data:`exile_report.render.quarto.DEFAULT_ENGINE`).
+    """
     with build_lock(root, log):
         return _build(root, overrides=overrides, param_set=param_set, chapters=chapters,
-                      jobs=jobs, render=render, only=only, log=log)
+                      jobs=jobs, render=render, only=only, engine=engine, log=log)
 
 
 @contextmanager
@@ -122,7 +127,8 @@ def build_lock(root: Path, log=print):
         yield
 
 
-def _build(root: Path, *, overrides, param_set, chapters, jobs, render, only, log) -> BuildReport:
+def _build(root: Path, *, overrides, param_set, chapters, jobs, render, only, engine,
+           log) -> BuildReport:
     t0 = time.perf_counter()
     if jobs is not None and jobs < 1:
         raise BuildError(f"--jobs {jobs}: expected a whole number of 1 or more")
@@ -150,13 +156,14 @@ def _build_with_kernels(root: Path, t0: float, *, overrides, param_set, chapters
                                                overrides=overrides, param_set=param_set,
                                                only=only, jobs=jobs), root)
         return _build_steps(root, t0, kernels, overrides=overrides, param_set=param_set,
-                            chapters=chapters, jobs=jobs, render=render, only=only, log=log)
+                            chapters=chapters, jobs=jobs, render=render, only=only,
+                            engine=engine, log=log)
     finally:
         kernels.close()
 
 
 def _build_steps(root: Path, t0: float, kernels, *, overrides, param_set, chapters, jobs, render,
-                 only, log) -> BuildReport:
+                 only, engine, log) -> BuildReport:
     report = BuildReport()
     params = resolve_params(root / "params.yml", list(overrides), param_set)
     force = {resolve_chapter(c) for c in chapters}
@@ -190,6 +197,10 @@ def _build_steps(root: Path, t0: float, kernels, *, overrides, param_set, chapte
             unexecuted_notebooks,
             write_variables,
         )
+        from .render.quarto import resolve_engine
+
+        engine = resolve_engine(engine)
+        report.engine = engine
 
         unexecuted = unexecuted_notebooks(root, runs)
         if unexecuted:
@@ -199,7 +210,7 @@ def _build_steps(root: Path, t0: float, kernels, *, overrides, param_set, chapte
         prov = of(root)
         date, commit = prov.date, prov.commit
         write_variables(root, params, date, commit)
-        fingerprint = book_fingerprint(root, runs)
+        fingerprint = f"engine {engine}\n" + book_fingerprint(root, runs)
         stamp = root / BOOK / ".fingerprint"
         if stamp.is_file() and stamp.read_text() == fingerprint:
             log("the book is up to date: nothing rendered")
@@ -209,8 +220,11 @@ def _build_steps(root: Path, t0: float, kernels, *, overrides, param_set, chapte
         staging = root / f"{BOOK}.new-{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
         try:
-            rendered = render_into(root, staging, runs, params, provenance=prov, log=log)
+            rendered = render_into(root, staging, runs, params, provenance=prov, engine=engine,
+                                   log=log)
             check_book(root, staging, rendered["render"])
+            if rendered["render"]["seconds"].get("cpu") is not None:
+                report.timings["render cpu"] = rendered["render"]["seconds"]["cpu"]
             (staging / ".fingerprint").write_text(fingerprint)
             publish(staging, root)
         finally:

@@ -54,6 +54,9 @@ def _parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("build", help="execute what changed and render HTML and PDF into _book/")
     add_params(b)
+    b.add_argument("--engine", choices=("builtin", "quarto"), default=None,
+                   help="render with the built-in engine (the default, also $EXILE_ENGINE) or "
+                        "with the Quarto CLI on PATH")
     e = sub.add_parser("execute", help="execute what changed into _build/, without rendering")
     add_params(e)
     e.add_argument("--only", action="append", default=[], metavar="NAME",
@@ -63,6 +66,10 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     v.add_argument("--port", type=int, default=4848,
                    help="port to listen on (default 4848; 0 picks a free one)")
+    v.add_argument("--param", "-p", action="append", default=[], metavar="CHAPTER.NAME=VALUE",
+                   help="override one parameter (repeatable), as for build")
+    v.add_argument("--set", dest="param_set", metavar="NAME",
+                   help="build with a named parameter set of params.yml (edits to it are previewed)")
     f = sub.add_parser("fetch", help="download the raw snapshots of data/sources.yml into "
                        "$EXILE_RAW_DIR (default data/raw/) and verify their checksums")
     f.add_argument("--from", dest="mirror", metavar="URL", default=None,
@@ -140,12 +147,13 @@ def _run(args) -> int:
 
         report = build(ROOT, overrides=args.param, param_set=args.param_set,
                        chapters=args.chapter, jobs=args.jobs, render=args.command == "build",
-                       only=getattr(args, "only", []))
+                       only=getattr(args, "only", []), engine=getattr(args, "engine", None))
         t = report.timings
         print(f"executed: {', '.join(report.executed) or 'none'}; "
               f"up to date: {', '.join(report.cached) or 'none'}")
         print("timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in t.items()))
         if args.command == "build":
+            print(f"engine: {report.engine}")
             pdfs = sorted((ROOT / "_book").glob("*.pdf"))
             print(f"book: {ROOT / '_book' / 'index.html'}"
                   + "".join(f" and {pdf}" for pdf in pdfs))
@@ -153,7 +161,8 @@ def _run(args) -> int:
     if args.command == "preview":
         from .preview import serve
 
-        return serve(ROOT, host=args.host, port=args.port,
+        return serve(ROOT, host=args.host, port=args.port, overrides=args.param,
+                     param_set=args.param_set,
                      log=lambda message: print(message, flush=True))
     if args.command == "fetch":
         return _fetch(args.mirror)

@@ -1,10 +1,10 @@
 """The house style for every figure in the report, and the one way figures leave a notebook.
 
 Colours come from the Okabe-Ito palette, which stays distinguishable under the common forms of
-colour-vision deficiency. Every figure carries a source line drawn into the image itself, so a PNG
-or SVG that travels alone still says where its numbers come from. :func:`save_figure` writes the
-image (PNG and SVG) and the data behind it (CSV) under ``figures/`` and displays the figure in the
-notebook with metadata the renderer reads to add download links.
+colour-vision deficiency. :func:`save_figure` writes the image (PNG and SVG) and the data behind
+it (CSV) under ``figures/`` and displays the figure in the notebook, followed by an ordinary
+Markdown output with its source line and download links (:func:`figure_meta_markdown`), which
+both engines render once, under the figure.
 """
 
 from __future__ import annotations
@@ -112,14 +112,6 @@ def mark_dates(ax, keys=("invasion", "mobilisation"), *, label: bool = True, as_
             )
 
 
-def _source_line(fig, source: str) -> None:
-    fig.text(0.0, 0.0, source, ha="left", va="bottom", fontsize=7.5, color=GREY, wrap=True)
-    engine = fig.get_layout_engine()
-    if engine is not None and hasattr(engine, "set"):
-        # Leave room at the bottom for the source line under constrained layout.
-        engine.set(rect=(0, 0.045, 1, 0.955))
-
-
 _SVG_ID = re.compile(r'id="(p[0-9a-f]{8,})"')
 
 
@@ -157,8 +149,7 @@ def save_figure(fig, label: str, *, data: pd.DataFrame, source: str, display: bo
     """Write ``figures/<label>.{png,svg,csv}`` and show the figure in the notebook.
 
     ``label`` must match the cell's ``#| label:`` (``fig-…``). ``source`` is the line printed under
-    the chart ("Source: UNHCR Refugee Population Statistics Database, 2025 release"); it is drawn
-    into the image and passed to the renderer. ``data`` is the table the chart is drawn from, written
+    the chart ("Source: UNHCR Refugee Population Statistics Database, 2025 release"). ``data`` is the table the chart is drawn from, written
     as CSV so readers can take the numbers.
     """
     if not label.startswith("fig-"):
@@ -169,7 +160,6 @@ def save_figure(fig, label: str, *, data: pd.DataFrame, source: str, display: bo
         raise ValueError(f"{label}: a figure needs the data it is drawn from")
     if not source.lower().startswith("source"):
         source = f"Source: {source}"
-    _source_line(fig, source)
     FIGURES.mkdir(parents=True, exist_ok=True)
     files = {
         "png": FIGURES / f"{label}.png",
@@ -192,13 +182,6 @@ def save_figure(fig, label: str, *, data: pd.DataFrame, source: str, display: bo
     png_bytes = svg_to_png(files["svg"], width_in=fig.get_size_inches()[0], dpi=DPI)
     files["png"].write_bytes(png_bytes)
     data.to_csv(files["csv"], index=False, lineterminator="\n")
-    meta = {
-        "exile_report": {
-            "label": label,
-            "source": source,
-            "files": {k: f"figures/{Path(v).name}" for k, v in files.items()},
-        }
-    }
     if display:
         import base64
 
@@ -211,10 +194,35 @@ def save_figure(fig, label: str, *, data: pd.DataFrame, source: str, display: bo
                 "text/plain": f"<Figure {label}>",
             },
             raw=True,
-            metadata=meta,
+            metadata={"exile_report": {"label": label}},
         )
+        # The source line and the download links: an ordinary Markdown output under the image,
+        # which Quarto and the built-in engine both render (and Jupyter shows as it is).
+        md = figure_meta_markdown(source, files)
+        ipy_display({"text/markdown": md, "text/plain": md}, raw=True)
     plt.close(fig)
     # Returns nothing: a value would be shown as the cell's result in the notebook and the book.
+
+
+#: Link texts of the download links under a figure or table.
+DOWNLOAD_NAMES = {"png": "PNG", "svg": "SVG", "csv": "Data (CSV)"}
+
+
+def figure_meta_markdown(source: str | None, files: dict[str, Path]) -> str:
+    """The Markdown under a figure or table: its source line and links to its files.
+
+    Links are relative to the chapter notebooks' folder (``chapters/``), where a reader of the
+    notebook and both engines resolve them; the downloads are for the HTML only.
+    """
+    lines = ["::: {.figure-meta}"]
+    if source:
+        lines.append(f"[{source}]{{.figure-source}}")
+        lines.append("")
+    links = " · ".join(f"[{DOWNLOAD_NAMES[k]}](../figures/{Path(v).name})"
+                       for k, v in files.items())
+    lines.append(f'[{links}]{{.figure-downloads .content-visible when-format="html"}}')
+    lines.append(":::")
+    return "\n".join(lines) + "\n"
 
 
 def show_table(df: pd.DataFrame, label: str, *, source: str | None = None, floatfmt: str = ",.0f",
@@ -230,16 +238,15 @@ def show_table(df: pd.DataFrame, label: str, *, source: str | None = None, float
     csv_path = FIGURES / f"{label}.csv"
     df.to_csv(csv_path, index=False, lineterminator="\n")
     md = markdown_table(df, floatfmt=floatfmt)
-    if source:
-        md += f"\n\n{source if source.lower().startswith('source') else 'Source: ' + source}\n"
+    if source and not source.lower().startswith("source"):
+        source = f"Source: {source}"
     if display:
         from IPython.display import display as ipy_display
 
-        ipy_display(
-            {"text/markdown": md, "text/plain": md},
-            raw=True,
-            metadata={"exile_report": {"label": label, "files": {"csv": f"figures/{csv_path.name}"}}},
-        )
+        ipy_display({"text/markdown": md, "text/plain": md}, raw=True,
+                    metadata={"exile_report": {"label": label}})
+        meta = figure_meta_markdown(source, {"csv": csv_path})
+        ipy_display({"text/markdown": meta, "text/plain": meta}, raw=True)
 
 
 def _fmt(value, floatfmt: str) -> str:

@@ -5,6 +5,8 @@ reload the open page.
   published edition). Every HTML page it serves gets one extra script, ``/__preview/reload.js``,
   which waits for the next rebuild and reloads the page (keeping its scroll position), or shows
   the build's error in a banner.
+- The book is built with the defaults, or with ``--set NAME`` / ``--param`` as ``exile-report
+  build`` takes them; editing that set in ``params.yml`` re-executes the chapters it changes.
 - The project is polled for changes: the chapters and appendices, ``_quarto.yml``, ``params.yml``,
   the bibliography, the data and the package. A change runs the same steps as ``exile-report
   build``, HTML only: an edit of a chapter's Markdown alone is placed into the executed notebook
@@ -123,8 +125,10 @@ def needs_restart(paths: list[str]) -> bool:
 class Preview:
     """The rebuilt site and its version; one rebuild at a time."""
 
-    def __init__(self, root: Path, log=print) -> None:
+    def __init__(self, root: Path, log=print, overrides: list[str] = (),
+                 param_set: str | None = None) -> None:
         self.root = root
+        self.overrides, self.param_set = list(overrides), param_set
         self.dir = root / PREVIEW
         self.log = log
         self.version = 0
@@ -161,7 +165,7 @@ class Preview:
         with self._build_lock, build_lock(self.root, self.log):
             try:
                 recover(self.root, lambda _m: None)
-                params = resolve_params(self.root / "params.yml")
+                params = resolve_params(self.root / "params.yml", self.overrides, self.param_set)
                 _check_data(self.root, self.log)
                 runs = plan(self.root, params)
                 execute.execute_chapters(runs, self.root, kernels=self.kernels, log=self.log)
@@ -170,7 +174,7 @@ class Preview:
                 version = self.version + 1
                 staging = self.dir / f"site-{os.getpid()}-{version}"
                 shutil.rmtree(staging, ignore_errors=True)
-                render_into(self.root, staging, runs, params, provenance=prov,
+                render_into(self.root, staging, runs, params, provenance=prov, engine="builtin",
                             log=lambda _m: None, pdf=False)
             except (BuildError, ParamError, RenderError, ProvenanceError, execute.ExecutionError,
                     OSError) as exc:
@@ -218,7 +222,7 @@ class Preview:
             version = self.version
             work = self.dir / f"pdf-{os.getpid()}"
             shutil.rmtree(work, ignore_errors=True)
-            render_into(self.root, work, self.runs, self.params, provenance=of(self.root),
+            render_into(self.root, work, self.runs, self.params, provenance=of(self.root), engine="builtin",
                         log=lambda _m: None)
             os.replace(work / PDF_NAME, target)
             shutil.rmtree(work, ignore_errors=True)
@@ -283,11 +287,12 @@ class Handler(SimpleHTTPRequestHandler):
         self.wfile.write(body)
 
 
-def serve(root: Path, *, host: str = "127.0.0.1", port: int = 4848, log=print) -> int:
+def serve(root: Path, *, host: str = "127.0.0.1", port: int = 4848, log=print,
+          overrides: list[str] = (), param_set: str | None = None) -> int:
     """Serve and rebuild until interrupted; returns the exit status (0 on Ctrl-C or SIGTERM)."""
     import signal
 
-    preview = Preview(root, log=log)
+    preview = Preview(root, log=log, overrides=overrides, param_set=param_set)
     preview.dir.mkdir(parents=True, exist_ok=True)
     log("preview: building the HTML book")
     seen = snapshot(root)
@@ -323,8 +328,11 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 4848, log=print) -
             if needs_restart(paths):
                 log(f"preview: {paths[0]} changed: restarting to run the new code")
                 _shutdown(server, preview)
-                os.execv(sys.executable, [sys.executable, "-m", "exile_report.cli", "preview",
-                                          "--host", host, "--port", str(server.server_address[1])])
+                again = ["--host", host, "--port", str(server.server_address[1])]
+                again += [a for o in overrides for a in ("--param", o)]
+                again += ["--set", param_set] if param_set else []
+                os.execv(sys.executable,
+                         [sys.executable, "-m", "exile_report.cli", "preview", *again])
             log(f"preview: {', '.join(paths[:3])}{' …' if len(paths) > 3 else ''} changed")
             if any(p.startswith("src/") for p in paths):
                 preview.kernels.close()  # a kernel started ahead imported the old package code
@@ -352,13 +360,14 @@ def _shutdown(server, preview: Preview) -> None:
 class PreviewProcess:
     """``exile-report preview --port 0`` on a project folder, in a subprocess."""
 
-    def __init__(self, root: Path, env: dict | None = None, timeout: float = 300) -> None:
+    def __init__(self, root: Path, *args: str, env: dict | None = None,
+                 timeout: float = 300) -> None:
         import subprocess
 
         self.root = Path(root)
         full_env = dict(os.environ, PYTHONPATH=str(self.root / "src"), **(env or {}))
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "exile_report.cli", "preview", "--port", "0"],
+            [sys.executable, "-m", "exile_report.cli", "preview", "--port", "0", *args],
             cwd=self.root, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             text=True, bufsize=1)
         self.lines: list[str] = []

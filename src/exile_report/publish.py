@@ -148,20 +148,14 @@ def book_fingerprint(root: Path, runs) -> str:
     return sha256_files({p for p in files if p.is_file()}, root, extra=runs_text.encode())
 
 
-def render_into(root: Path, staging: Path, runs, params: dict[str, dict], *, provenance,
-                log=print, pdf: bool = True) -> dict:
-    """Render the book from the executed chapters into ``staging`` (a fresh folder); without
-    ``pdf``, the HTML book alone (the preview).
+def book_meta(params: dict[str, dict], provenance) -> dict:
+    """What the build knows about this edition and the sources do not (for either engine).
 
     ``provenance`` (:class:`exile_report.provenance.Provenance`) dates the edition; what it
     cannot vouch for (a modified tree, no git history, the build day as date) is said in the
     colophon."""
-    from .render import render_book
-
     date, commit = provenance.date, provenance.commit
-    variables = yaml.safe_load((root / VARIABLES).read_text(encoding="utf-8"))
-    chapters = {run.notebook.as_posix(): run.output for run in runs}
-    meta = {
+    return {
         "date": date,
         "version": __version__,
         "commit": commit,
@@ -177,8 +171,19 @@ def render_into(root: Path, staging: Path, runs, params: dict[str, dict], *, pro
                for ch, vals in params.items() if vals},
         },
     }
-    log("rendering HTML and PDF" if pdf else "rendering HTML")
-    result = render_book(root, chapters, staging, meta=meta, pdf=pdf)
+
+
+def render_into(root: Path, staging: Path, runs, params: dict[str, dict], *, provenance,
+                engine: str | None = None, log=print, pdf: bool = True) -> dict:
+    """Render the book from the executed chapters into ``staging`` (a fresh folder); without
+    ``pdf``, the HTML book alone (the preview)."""
+    from .render import render_book
+
+    variables = yaml.safe_load((root / VARIABLES).read_text(encoding="utf-8"))
+    chapters = {run.notebook.as_posix(): run.output for run in runs}
+    meta = book_meta(params, provenance)
+    log(f"rendering HTML{' and PDF' if pdf else ''} with the {engine or 'default'} engine")
+    result = render_book(root, chapters, staging, meta=meta, engine=engine, pdf=pdf)
     write_data_bundle(root, staging)
     return {"render": result, "variables": variables}
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,8 @@ STDERR_ALLOW: tuple[re.Pattern, ...] = ()
 # pandoc's citation key: starts with a letter, digit or _, may hold internal punctuation.
 KEY = r"[A-Za-z0-9_](?:[\w]|[:.#$%&\-+?<>~/](?=[\w]))*"
 VAR_RE = re.compile(r"\{\{<\s*var\s+([\w.\-]+)\s*>\}\}")
+#: Quarto's escaped shortcode, ``{{{< var x >}}}``: shown as written, ``{{< var x >}}``.
+VAR_OR_ESCAPED_RE = re.compile(r"\{\{\{<(?P<escaped>.*?)>\}\}\}|" + VAR_RE.pattern)
 HEADING_RE = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*$", re.MULTILINE)
 ATTR_TAIL_RE = re.compile(r"\s*\{([^{}]*)\}\s*$")
 ATTR_TOKEN_RE = re.compile(r'#([^\s}]+)|\.([^\s}]+)|([\w-]+)=("(?:[^"\\]|\\.)*"|[^\s}]+)|(-)')
@@ -170,15 +173,17 @@ def expand_vars(piece: Piece, variables: dict) -> str:
     """Replace ``{{< var name >}}`` shortcodes (Quarto's ``_variables.yml`` feature)."""
 
     def sub(match: re.Match) -> str:
+        if match.group("escaped") is not None:
+            return "{{<" + match.group("escaped") + ">}}"
         try:
-            return str(_lookup_var(variables, match.group(1)))
+            return str(_lookup_var(variables, match.group(2)))
         except KeyError:
             raise RenderError(
-                f"{piece.where(match.start())}: unknown variable {{{{< var {match.group(1)} >}}}}"
+                f"{piece.where(match.start())}: unknown variable {{{{< var {match.group(2)} >}}}}"
                 " (not in _variables.yml)"
             ) from None
 
-    return VAR_RE.sub(sub, piece.text)
+    return VAR_OR_ESCAPED_RE.sub(sub, piece.text)
 
 
 # --------------------------------------------------------------------------- attributes
@@ -335,9 +340,31 @@ def read_qmd(path: Path, shown: Path, variables: dict) -> tuple[dict, list[Piece
             raise RenderError(f"{shown}: line 1: invalid front matter: {exc}") from exc
         line += text.count("\n", 0, m.end())
         text = text[m.end() :]
-    piece = Piece(text, shown, line=line)
+    piece = Piece(expand_includes(text, path, shown), shown, line=line)
     piece.text = expand_vars(piece, variables)
     return front, [piece]
+
+
+INCLUDE_RE = re.compile(r"^\{\{<\s*include\s+(\S+)\s*>\}\}[ \t]*$", re.MULTILINE)
+
+
+def expand_includes(text: str, path: Path, shown: Path, depth: int = 0) -> str:
+    """Quarto's ``{{< include file >}}`` (a line of its own; the path relative to the including
+    file): the file's text in its place. Line numbers after an include count the included lines.
+    """
+
+    def sub(m: re.Match) -> str:
+        target = path.parent / m.group(1)
+        line = text.count("\n", 0, m.start()) + 1
+        if depth > 5:
+            raise RenderError(f"{shown}: line {line}: includes nested too deep ({m.group(1)})")
+        try:
+            included = target.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise RenderError(f"{shown}: line {line}: cannot include {m.group(1)}: {exc}") from exc
+        return expand_includes(included.strip("\n"), target, shown, depth + 1)
+
+    return INCLUDE_RE.sub(sub, text)
 
 
 # --------------------------------------------------------------------------- .ipynb
@@ -560,7 +587,28 @@ class NotebookReader:
             return ""
         return "\n::: {.figure-meta}\n" + "\n".join(inner) + "\n:::\n"
 
+    def local_links(self, text: str, where: str) -> str:
+        """Links in a Markdown output to files of the project (a figure's downloads: written
+        relative to the notebook's folder, as Quarto resolves them) become resources, at their
+        path in the project (pages live at the book root); a broken one is an error."""
+        folder = self.shown.parent
+
+        def link(m: re.Match) -> str:
+            href = m.group(2)
+            if re.match(r"^[a-z]+:", href) or href.startswith(("/", "#")):
+                return m.group(0)
+            rel = os.path.normpath((folder / href).as_posix())
+            path = self.project_dir / rel
+            if rel.startswith("..") or not path.is_file():
+                raise RenderError(f"{where}: download file {href} not found ({path})")
+            self.resources[rel] = path
+            return m.group(1) + Path(rel).as_posix()
+
+        return sub_outside_code(LINK_RE, link, text)
+
     def markdown_output(self, text: str, meta: dict, options: dict, where: str) -> str:
+        if text.lstrip().startswith("::: {.figure-meta}"):
+            return self.local_links(text.strip("\n"), where) + "\n"
         label = str(options.get("label") or "")
         if not label.startswith("tbl-"):
             return text.strip("\n") + "\n"
@@ -659,7 +707,9 @@ def load_book(
         if not title:
             raise RenderError(f"{shown}: no title (front matter title: or a '# ' heading)")
         if not _title_from_heading(pieces):
+            # a front-matter title may carry attributes, as in Quarto ("Preface {.unnumbered}")
             pieces.insert(0, Piece(f"# {title}\n", shown, line=1))
+            title = ATTR_TAIL_RE.sub("", str(title)).strip()
         drafts.append(
             Draft(key, kind, shown, str(title), pieces, path if path.suffix == ".ipynb" else None)
         )
@@ -682,7 +732,9 @@ def load_book(
     return Book(
         title=str(meta.get("title") or book_cfg.get("title") or ""),
         subtitle=str(meta.get("subtitle") or book_cfg.get("subtitle") or ""),
-        authors=_author_names(meta.get("authors") or book_cfg.get("author")),
+        authors=_author_names(
+            meta.get("authors") or book_cfg.get("author") or config.get("author")
+        ),
         date=_edition_date(meta, book_cfg),
         version=str(meta.get("version") or book_cfg.get("version") or ""),
         chapters=[
@@ -701,7 +753,12 @@ def load_book(
         bibliography=bib_paths,
         csl=project_dir / csl if csl else None,
         abstract=str(meta.get("abstract") or book_cfg.get("abstract") or ""),
-        keywords=[str(k) for k in _as_list(meta.get("keywords") or book_cfg.get("keywords"))],
+        keywords=[
+            str(k)
+            for k in _as_list(
+                meta.get("keywords") or config.get("keywords") or book_cfg.get("keywords")
+            )
+        ],
         language=str(meta.get("language") or config.get("lang") or "en"),
         resources=resources,
         meta=book_meta,
@@ -954,11 +1011,12 @@ def resolve_refs(
         piece.text = sub_outside_code(BARE_RE, bare, piece.text)
 
 
+LINK_RE = re.compile(r"((?<!!)\[[^\]\n]*\]\()([^)\s]+)(?=\))")
 IMAGE_RE = re.compile(r"(!\[" + CAPTION_INLINE + r"\]\()([^)\s]+)")
 
 
 def collect_images(d: Draft, project_dir: Path, resources: dict[str, Path]) -> None:
-    """Images a ``.qmd`` points at become resources.
+    """Images a ``.qmd`` points at become resources; other relative links, book-relative.
 
     Pages live at the book root whatever folder their source is in, so a path relative to the
     chapter's folder is rewritten relative to the project (``diagram.svg`` in
@@ -978,4 +1036,14 @@ def collect_images(d: Draft, project_dir: Path, resources: dict[str, Path]) -> N
             resources[rel] = path
             return m.group(1) + rel
 
+        def link(m: re.Match) -> str:
+            href = m.group(2)
+            if (re.match(r"^[a-z][a-z0-9+.-]*:", href, re.IGNORECASE)
+                    or href.startswith(("/", "#")) or href in resources):
+                return m.group(0)
+            # written relative to the source's folder, as Quarto reads it; the HTML writer makes
+            # every book-relative link relative to its page again
+            return m.group(1) + os.path.normpath((folder / href).as_posix())
+
         piece.text = sub_outside_code(IMAGE_RE, image, piece.text)
+        piece.text = sub_outside_code(LINK_RE, link, piece.text)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import json
+import posixpath
 import re
 import shutil
 import subprocess
@@ -197,45 +198,6 @@ def references_chapter(book: Book) -> Chapter:
     )
 
 
-# --------------------------------------------------------------------------- landing-page citation
-
-CITE_BLOCK_ID = "cite-this-edition"
-
-
-def element_by_id(body: str, ident: str, tag: str = "div") -> str:
-    """The outer HTML of the ``<tag id="ident">`` element in ``body`` (nesting-aware), or ""."""
-    start = re.search(rf'<{tag}\b[^>]*\bid="{re.escape(ident)}"[^>]*>', body)
-    if not start:
-        return ""
-    depth, pos = 0, start.start()
-    for m in re.finditer(rf"<(/?){tag}\b[^>]*>", body[pos:]):
-        depth += -1 if m.group(1) else 1
-        if depth == 0:
-            return body[pos : pos + m.end()]
-    return ""
-
-
-def landing_citation(bodies: dict[str, str], pages: list[Page]) -> str:
-    """The "How to cite" appendix's citation block, repeated at the end of the landing page.
-
-    Readers who cite the book start on its first page; copying the one block (a div with id
-    ``cite-this-edition``) keeps the two citations identical. Returns "" when no page has it.
-    """
-    for page in pages:
-        if page.name == "index.html":
-            continue
-        block = element_by_id(bodies.get(page.name, ""), CITE_BLOCK_ID)
-        if block:
-            block = block.replace(f'id="{CITE_BLOCK_ID}"', f'id="{CITE_BLOCK_ID}-landing"', 1)
-            return (
-                f'<section id="sec-cite-this-edition" class="level2 unnumbered">\n'
-                f"<h2>How to cite this edition</h2>\n{block}\n"
-                f'<p>More on citing figures and data: <a href="{page.name}">'
-                f"{html.escape(page.chapter.title)}</a>.</p>\n</section>\n"
-            )
-    return ""
-
-
 # --------------------------------------------------------------------------- post-processing
 
 
@@ -294,6 +256,25 @@ def _rewrite_links(body: str, page: str, id_pages: dict[str, str]) -> str:
         return f'href="{target}#{m.group(1)}"'
 
     return re.sub(r'href="#([^"]+)"', sub, body)
+
+
+URL_ATTR_RE = re.compile(r'\b(href|src|srcset)="([^"#][^"]*|)"')
+
+
+def _relocate(text: str, page: str) -> str:
+    """Book-root-relative URLs (``assets/book.css``, ``chapters/02-scale.html#fig-x``) made
+    relative to the folder of ``page`` (``chapters/01-history.html``), where a browser reads them."""
+    folder = posixpath.dirname(page)
+    if not folder:
+        return text
+
+    def sub(m: re.Match) -> str:
+        url = m.group(2)
+        if not url or url.startswith("/") or re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", url):
+            return m.group(0)
+        return f'{m.group(1)}="{posixpath.relpath(url, folder)}"'
+
+    return URL_ATTR_RE.sub(sub, text)
 
 
 PICTURE_RE = re.compile(r'<img src="([^"]+\.svg)"([^>]*?) data-png="([^"]+)"([^>]*?)\s*/?>')
@@ -385,8 +366,6 @@ def write_html(
     output = run_pandoc(book_markdown(book, pages), _pandoc_args(book), "book", out_dir)
     bodies, notes = split_book(output)
     entries = bibliography_entries(bodies.get("references.html", ""))
-    if "index.html" in bodies:
-        bodies["index.html"] += landing_citation(bodies, pages)
     for page in pages:
         body = bodies[page.name]
         if page.chapter.kind != "references":
@@ -432,9 +411,11 @@ def write_html(
             ],
             licence=book.meta.get("licence", ""),
             csp=CSP,
+            root="../" * page.name.count("/"),
         )
         path = out_dir / page.name
-        path.write_text(text, encoding="utf-8")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(_relocate(text, page.name), encoding="utf-8")
         written.append(path)
     index = [s for p in pages for s in p.sections]
     (out_dir / "search-index.js").write_text(

@@ -14,9 +14,10 @@ markdown is already format-neutral:
   ``## [2.1]{.header-section-number} Title {#sec-x}``; the chapter heading (level 1, exactly one per
   chapter) is left as written (``# Title {#sec-x}``): writers take the chapter number from
   :attr:`Chapter.number` and show it as they like ("2", "Appendix A");
-* a figure is followed by a ``::: {.figure-meta}`` div holding ``[Source: …]{.figure-source}`` (HTML only; the PDF drops the div) and
-  ``[[PNG](figures/fig-x.png) · …]{.figure-downloads}``; a table may be followed by the same div
-  with only downloads. The PDF writer should keep the source and drop ``.figure-downloads``;
+* a figure or table is followed by a ``::: {.figure-meta}`` div (an ordinary Markdown output of
+  its cell, see ``plotting.figure_meta_markdown``) holding ``[Source: …]{.figure-source}`` and
+  ``[[PNG](figures/fig-x.png) · …]{.figure-downloads}``. The PDF writer keeps the source line and
+  drops ``.figure-downloads``;
 * an image has ``fig-alt`` (and ``alt``) attributes and, when an SVG has a PNG twin, a
   ``png="…"`` attribute naming the fallback;
 * every relative path used in the markdown (images, download links) is a key of
@@ -49,7 +50,13 @@ class Chapter:
 
     @property
     def html_name(self) -> str:
-        return "index.html" if self.kind == "preface" else f"{self.key}.html"
+        """The page's address in the book, as Quarto gives it: the source's path relative to the
+        project with ``.html`` (``chapters/02-scale.html``); the preface is ``index.html``."""
+        if self.kind == "preface":
+            return "index.html"
+        folder = Path(self.source).parent.as_posix()
+        return f"{self.key}.html" if folder in ("", ".") or Path(self.source).is_absolute() \
+            else f"{folder}/{self.key}.html"
 
 
 @dataclass

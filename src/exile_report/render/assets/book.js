@@ -56,7 +56,9 @@
     hits.slice(0, 20).forEach(function (hit) {
       var li = document.createElement("li");
       var a = document.createElement("a");
-      a.href = hit.entry.p + (hit.entry.id ? "#" + hit.entry.id : "");
+      // entry.p is relative to the book root; data-root leads there from this page's folder
+      var root = document.documentElement.getAttribute("data-root") || "";
+      a.href = root + hit.entry.p + (hit.entry.id ? "#" + hit.entry.id : "");
       a.textContent = hit.entry.t;
       var p = document.createElement("span");
       p.className = "search-snippet";

@@ -320,7 +320,7 @@ end
 --- house style draws the source line into the figure image (plotting.save_figure): the PDF would
 --- show it twice. A source line printed as an ordinary "Source: …" paragraph under the figure is
 --- always taken into the figure's float.
-local FIGURE_SOURCE_FROM_META = false
+local FIGURE_SOURCE_FROM_META = true
 
 --- A paragraph that is a source line ("Source: …" printed as an ordinary output under a figure
 --- or table), as its inlines, or nil.
