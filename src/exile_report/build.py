@@ -140,14 +140,15 @@ def _build(root: Path, *, overrides, param_set, chapters, jobs, render, only, en
     saved_tempdir, tempfile.tempdir = tempfile.tempdir, str(tmp)
     try:
         return _build_with_kernels(root, t0, overrides=overrides, param_set=param_set,
-                                   chapters=chapters, jobs=jobs, render=render, only=only, log=log)
+                                   chapters=chapters, jobs=jobs, render=render, only=only,
+                                   engine=engine, log=log)
     finally:
         tempfile.tempdir = saved_tempdir
         shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _build_with_kernels(root: Path, t0: float, *, overrides, param_set, chapters, jobs, render,
-                        only, log) -> BuildReport:
+                        only, engine, log) -> BuildReport:
     # Kernels for the chapters that will almost surely run start now, on a free core, while
     # this process resolves parameters and checks data (see execute.KernelPool).
     kernels = execute.KernelPool()

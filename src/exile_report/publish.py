@@ -205,12 +205,8 @@ def expected_pages(root: Path, engine: str) -> list[str]:
     pages = []
     for i, name in enumerate(listed):
         stem = Path(name).with_suffix("")
-        if i == 0 or stem.name == "index":
-            pages.append("index.html")
-        elif engine == "quarto":
-            pages.append(stem.as_posix() + ".html")
-        else:
-            pages.append(stem.name + ".html")
+        # both engines give a page Quarto's address: the source's path with .html
+        pages.append("index.html" if i == 0 or stem.name == "index" else stem.as_posix() + ".html")
     return pages
 
 

@@ -230,9 +230,11 @@ TYPST_OPTIONS = {
     "fontsize": ("font-size", re.compile(r"\d+(\.\d+)?pt")),
 }
 #: options read elsewhere (the book's metadata), allowed without being arguments of book.typ
-TYPST_METADATA_OPTIONS = ("keywords",)
+#: (include-before-body / include-in-header carry, for Quarto, the colophon and document metadata
+#: that the built-in engine writes itself from the same build)
+TYPST_METADATA_OPTIONS = ("keywords", "include-before-body", "include-in-header")
 #: options that describe what the built-in PDF always does: allowed with that value only
-TYPST_FIXED_OPTIONS = {"toc": True, "number-sections": True}
+TYPST_FIXED_OPTIONS = {"toc": True, "number-sections": True, "citeproc": True}
 #: Quarto's paper names that typst spells differently
 PAPER_ALIASES = {"letter": "us-letter", "legal": "us-legal", "executive": "us-executive"}
 
