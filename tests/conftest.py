@@ -25,8 +25,19 @@ def pytest_collection_modifyitems(config, items):
 
 def _copy_repo(dest: Path) -> Path:
     """A working copy of the repository as it is now (tracked and untracked files, no outputs)."""
-    patterns = shutil.ignore_patterns(".venv", ".venv-cff", "node_modules", "_build", "_book", "_book.*", ".git",
-                                      "__pycache__", ".pytest_cache", ".ruff_cache", "*.egg-info")
+    patterns = shutil.ignore_patterns(
+        ".venv",
+        ".venv-cff",
+        "node_modules",
+        "_build",
+        "_book",
+        "_book.*",
+        ".git",
+        "__pycache__",
+        ".pytest_cache",
+        ".ruff_cache",
+        "*.egg-info",
+    )
 
     def ignore(folder, names):
         # the build's figures/ folder, not the package's exile_report.figures
@@ -43,9 +54,15 @@ def run_cli(repo: Path, *args: str, env: dict | None = None, timeout: int = 300)
     full_env.pop("SOURCE_DATE_EPOCH", None)
     full_env.pop("EXILE_FIGURES_DIR", None)  # a built copy keeps its figures in its own folder
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "exile_report.cli", *args], cwd=repo,
-                          env=full_env, capture_output=True, text=True, timeout=timeout,
-                          check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "exile_report.cli", *args],
+        cwd=repo,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -76,8 +93,10 @@ def built_repo(tmp_path_factory) -> Path:
     return repo
 
 
-QUARTO_MISSING = ("quarto not on PATH: the Quarto-rendered book is not tested "
-                  "(../shared/tools/quarto/install.sh DIR, then put DIR on PATH)")
+QUARTO_MISSING = (
+    "quarto not on PATH: the Quarto-rendered book is not tested "
+    "(../shared/tools/quarto/install.sh DIR, then put DIR on PATH)"
+)
 
 
 @pytest.fixture(scope="session")
@@ -89,8 +108,9 @@ def built_repo_quarto(request, tmp_path_factory) -> Path:
     built_repo = request.getfixturevalue("built_repo")
     repo = tmp_path_factory.mktemp("built-quarto") / "repo"
     shutil.copytree(built_repo, repo, symlinks=True)
-    proc = run_cli(repo, "build", "--engine", "quarto", env={"SOURCE_DATE_EPOCH": "1767225600"},
-                   timeout=900)
+    proc = run_cli(
+        repo, "build", "--engine", "quarto", env={"SOURCE_DATE_EPOCH": "1767225600"}, timeout=900
+    )
     assert proc.returncode == 0, proc.stderr
     assert "engine: quarto" in proc.stdout and "executed: none" in proc.stdout, proc.stdout
     return repo
@@ -99,8 +119,9 @@ def built_repo_quarto(request, tmp_path_factory) -> Path:
 @pytest.fixture(scope="module", params=["builtin", "quarto"])
 def reader_repo(request) -> Path:
     """The built repository, once per engine: reader-facing tests run on both books."""
-    return request.getfixturevalue("built_repo" if request.param == "builtin"
-                                   else "built_repo_quarto")
+    return request.getfixturevalue(
+        "built_repo" if request.param == "builtin" else "built_repo_quarto"
+    )
 
 
 @pytest.fixture()

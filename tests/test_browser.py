@@ -118,8 +118,10 @@ def book(request, engine) -> Path:
     given = os.environ.get("EXILE_TEST_BOOK" if engine == "builtin" else "EXILE_TEST_QUARTO_BOOK")
     if given:
         return Path(given)
-    return request.getfixturevalue("built_repo" if engine == "builtin"
-                                   else "built_repo_quarto") / "_book"
+    return (
+        request.getfixturevalue("built_repo" if engine == "builtin" else "built_repo_quarto")
+        / "_book"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -327,9 +329,13 @@ def test_cross_reference_click_scrolls_to_its_target(browser, server, visits, fo
     """A real click on a link into another chapter opens that page at the target."""
     # the first link into another chapter at a numbered target (Quarto links a chapter's own
     # heading without a fragment: then any such link will do)
-    links = [(name, h) for name, v in visits.items() for h in v.links
-             if re.fullmatch(r"chapters/\d\d-[\w-]+\.html(#(sec|fig|tbl)-[\w-]+)?", h)
-             and not h.startswith(name)]
+    links = [
+        (name, h)
+        for name, v in visits.items()
+        for h in v.links
+        if re.fullmatch(r"chapters/\d\d-[\w-]+\.html(#(sec|fig|tbl)-[\w-]+)?", h)
+        and not h.startswith(name)
+    ]
     name, href = next(((n, h) for n, h in links if "#" in h), links[0])
     context = _context(browser, foreign_requests, viewport=DESKTOP)
     page = context.new_page()
@@ -383,8 +389,10 @@ def _quarto_search_index_covers_the_book(book: Path, visits) -> None:
 def test_search_works_from_file_urls(browser, book, foreign_requests, engine):
     """Opened straight from disk (no server), the book still searches offline."""
     if engine == "quarto":
-        pytest.skip("Quarto's search needs a server (it fetches search.json); "
-                    "its index is checked in test_search_finds_a_known_term")
+        pytest.skip(
+            "Quarto's search needs a server (it fetches search.json); "
+            "its index is checked in test_search_finds_a_known_term"
+        )
     context = _context(browser, foreign_requests, viewport=DESKTOP)
     page = context.new_page()
     errors = []

@@ -73,115 +73,326 @@ save_figure(fig, "fig-no-alt", data=pd.DataFrame({"x": [1, 2]}), source="test")
 
 # (id, build arguments, a change to make first (or None), exit code, pattern the message must match)
 CASES = [
-    ("unknown-chapter", ["--param", "histroy.start_year=1900"], None, 2,
-     r"unknown chapter 'histroy' \(did you mean 'history'\?\)"),
-    ("unknown-parameter", ["--param", "history.start_yr=1900"], None, 2,
-     r"unknown parameter history\.start_yr"),
-    ("wrong-type", ["--param", "history.start_year=early"], None, 2,
-     r"history\.start_year: expected a whole number, got 'early'"),
-    ("out-of-range", ["--param", "asylum-law.top_n=0"], None, 2,
-     r"asylum-law\.top_n: 0 is below the minimum 1"),
-    ("years-reversed", ["--param", "history.start_year=2020", "--param", "history.end_year=1990"],
-     None, 2, r"parameters of history: start_year \(2020\) is after end_year \(1990\)"),
-    ("return-rate-above-1", ["--param", "scale.return_rate=[0.2, 1.2]"], None, 2,
-     r"scale\.return_rate: 1\.2 is above the maximum 1"),
-    ("as-of-not-a-date", ["--param", "host-states.as_of=last-summer"], None, 2,
-     r"host-states\.as_of: expected a date YYYY-MM-DD, got 'last-summer'"),
-    ("unknown-origin", ["--param", "asylum-law.origins=[RUS, XYZ]"], None, 2,
-     r"asylum-law\.origins: 'XYZ' is not allowed"),
-    ("code-as-parameter", ["--param", "asylum-law.top_n=__import__('os').getcwd()"], None, 2,
-     r"asylum-law\.top_n: expected a whole number"),
+    (
+        "unknown-chapter",
+        ["--param", "histroy.start_year=1900"],
+        None,
+        2,
+        r"unknown chapter 'histroy' \(did you mean 'history'\?\)",
+    ),
+    (
+        "unknown-parameter",
+        ["--param", "history.start_yr=1900"],
+        None,
+        2,
+        r"unknown parameter history\.start_yr",
+    ),
+    (
+        "wrong-type",
+        ["--param", "history.start_year=early"],
+        None,
+        2,
+        r"history\.start_year: expected a whole number, got 'early'",
+    ),
+    (
+        "out-of-range",
+        ["--param", "asylum-law.top_n=0"],
+        None,
+        2,
+        r"asylum-law\.top_n: 0 is below the minimum 1",
+    ),
+    (
+        "years-reversed",
+        ["--param", "history.start_year=2020", "--param", "history.end_year=1990"],
+        None,
+        2,
+        r"parameters of history: start_year \(2020\) is after end_year \(1990\)",
+    ),
+    (
+        "return-rate-above-1",
+        ["--param", "scale.return_rate=[0.2, 1.2]"],
+        None,
+        2,
+        r"scale\.return_rate: 1\.2 is above the maximum 1",
+    ),
+    (
+        "as-of-not-a-date",
+        ["--param", "host-states.as_of=last-summer"],
+        None,
+        2,
+        r"host-states\.as_of: expected a date YYYY-MM-DD, got 'last-summer'",
+    ),
+    (
+        "unknown-origin",
+        ["--param", "asylum-law.origins=[RUS, XYZ]"],
+        None,
+        2,
+        r"asylum-law\.origins: 'XYZ' is not allowed",
+    ),
+    (
+        "code-as-parameter",
+        ["--param", "asylum-law.top_n=__import__('os').getcwd()"],
+        None,
+        2,
+        r"asylum-law\.top_n: expected a whole number",
+    ),
     ("bad-override-syntax", ["--param", "history"], None, 2, r"expected CHAPTER\.NAME=VALUE"),
     ("unknown-chapter-flag", ["--chapter", "epilogue"], None, 2, r"unknown chapter 'epilogue'"),
     ("unknown-set", ["--set", "since-1066"], None, 2, r"unknown parameter set 'since-1066'"),
-    ("malformed-params-yml", [], lambda r: _edit(r / "params.yml", "sets:", "sets: ["), 2,
-     r"params\.yml: line \d+, column \d+: malformed YAML"),
-    ("params-yml-unknown-parameter", ["--set", "russia-only"],
-     lambda r: _edit(r / "params.yml", "{origins: [RUS]}", "{origins: [RUS], colour: red}"), 2,
-     r"set russia-only: unknown parameter asylum-law\.colour"),
-    ("params-yml-defaults-section", [],
-     lambda r: _edit(r / "params.yml", "sets:", "defaults:\n  asylum-law: {top_n: 5}\nsets:"), 2,
-     r"params\.yml: a 'defaults' section is not read"),
-    ("missing-data-file", [], lambda r: (r / "data/processed/uk_grant_rates.csv").unlink(), 1,
-     r"uk_grant_rates\.csv"),
+    (
+        "malformed-params-yml",
+        [],
+        lambda r: _edit(r / "params.yml", "sets:", "sets: ["),
+        2,
+        r"params\.yml: line \d+, column \d+: malformed YAML",
+    ),
+    (
+        "params-yml-unknown-parameter",
+        ["--set", "russia-only"],
+        lambda r: _edit(r / "params.yml", "{origins: [RUS]}", "{origins: [RUS], colour: red}"),
+        2,
+        r"set russia-only: unknown parameter asylum-law\.colour",
+    ),
+    (
+        "params-yml-defaults-section",
+        [],
+        lambda r: _edit(r / "params.yml", "sets:", "defaults:\n  asylum-law: {top_n: 5}\nsets:"),
+        2,
+        r"params\.yml: a 'defaults' section is not read",
+    ),
+    (
+        "missing-data-file",
+        [],
+        lambda r: (r / "data/processed/uk_grant_rates.csv").unlink(),
+        1,
+        r"uk_grant_rates\.csv",
+    ),
     ("truncated-data-file", [], _truncate, 1, r"unhcr_applications\.csv"),
     ("corrupted-value", [], _corrupt_value, 1, r"unhcr_population_origin_year\.csv"),
-    ("curated-edited", [],
-     lambda r: _edit(r / "data/curated/timeline.csv", ",", ";"), 1, r"timeline\.csv"),
-    ("missing-notebook", [], lambda r: (r / "chapters/03-host-states.ipynb").unlink(), 1,
-     r"chapter host-states: notebook chapters/03-host-states\.ipynb not found"),
-    ("notebook-raises", [],
-     lambda r: _add_cell(r, "chapters/02-scale.ipynb", "raise RuntimeError('deliberate failure')"),
-     1, r"chapter scale .*cell \d+.*RuntimeError: deliberate failure"),
-    ("notebook-warns", [],
-     lambda r: _add_cell(r, "chapters/04-asylum-law.ipynb",
-                         "#| label: fig-warns\nimport warnings\nwarnings.warn('a warning')"),
-     1, r"chapter asylum-law, cell \d+ \(fig-warns\): wrote to stderr.*a warning"),
-    ("figure-without-alt", [], lambda r: _add_cell(r, "chapters/01-history.ipynb", FIG_NO_ALT), 1,
-     r"fig-no-alt.*(alt|fig-alt)"),
-    ("unknown-citation", [],
-     lambda r: _add_markdown(r, "chapters/01-history.ipynb", "As shown [@nobody_2099_nothing]."),
-     1, r"nobody_2099_nothing"),
-    ("unresolved-crossref", [],
-     lambda r: _add_markdown(r, "chapters/02-scale.ipynb", "See @fig-does-not-exist."), 1,
-     r"fig-does-not-exist"),
+    (
+        "curated-edited",
+        [],
+        lambda r: _edit(r / "data/curated/timeline.csv", ",", ";"),
+        1,
+        r"timeline\.csv",
+    ),
+    (
+        "missing-notebook",
+        [],
+        lambda r: (r / "chapters/03-host-states.ipynb").unlink(),
+        1,
+        r"chapter host-states: notebook chapters/03-host-states\.ipynb not found",
+    ),
+    (
+        "notebook-raises",
+        [],
+        lambda r: _add_cell(
+            r, "chapters/02-scale.ipynb", "raise RuntimeError('deliberate failure')"
+        ),
+        1,
+        r"chapter scale .*cell \d+.*RuntimeError: deliberate failure",
+    ),
+    (
+        "notebook-warns",
+        [],
+        lambda r: _add_cell(
+            r,
+            "chapters/04-asylum-law.ipynb",
+            "#| label: fig-warns\nimport warnings\nwarnings.warn('a warning')",
+        ),
+        1,
+        r"chapter asylum-law, cell \d+ \(fig-warns\): wrote to stderr.*a warning",
+    ),
+    (
+        "figure-without-alt",
+        [],
+        lambda r: _add_cell(r, "chapters/01-history.ipynb", FIG_NO_ALT),
+        1,
+        r"fig-no-alt.*(alt|fig-alt)",
+    ),
+    (
+        "unknown-citation",
+        [],
+        lambda r: _add_markdown(r, "chapters/01-history.ipynb", "As shown [@nobody_2099_nothing]."),
+        1,
+        r"nobody_2099_nothing",
+    ),
+    (
+        "unresolved-crossref",
+        [],
+        lambda r: _add_markdown(r, "chapters/02-scale.ipynb", "See @fig-does-not-exist."),
+        1,
+        r"fig-does-not-exist",
+    ),
     # ---- issue 21: every case below failed before (exit 0 with a wrong book, or a traceback)
     # 3. validation is never skipped because a hash matches
-    ("schema-tightened", [], lambda r: _edit(r / "src/exile_report/schemas.py",
-                                             'Col("quarter", "integer", ge=1, le=4)',
-                                             'Col("quarter", "integer", ge=1, le=2)'),
-     1, r"uk_applications\.csv: column 'quarter'"),
-    ("hash-hand-edited", [], lambda r: _negative_count_with_matching_hash(r), 1,
-     r"unhcr_population_origin_year\.csv: column 'refugees', row 2"),
+    (
+        "schema-tightened",
+        [],
+        lambda r: _edit(
+            r / "src/exile_report/schemas.py",
+            'Col("quarter", "integer", ge=1, le=4)',
+            'Col("quarter", "integer", ge=1, le=2)',
+        ),
+        1,
+        r"uk_applications\.csv: column 'quarter'",
+    ),
+    (
+        "hash-hand-edited",
+        [],
+        lambda r: _negative_count_with_matching_hash(r),
+        1,
+        r"unhcr_population_origin_year\.csv: column 'refugees', row 2",
+    ),
     # 4. parameters: full match against known code lists, one printable line
-    ("param-trailing-newline", ["--param", 'host-states.jurisdictions=["LVA\\n", EST]'], None, 2,
-     r"host-states\.jurisdictions: 'LVA\\n' is not one printable line"),
-    ("param-unknown-host", ["--param", "scale.hosts=[ARM, XYZ]"], None, 2,
-     r"scale\.hosts: 'XYZ' not among the ISO 3166-1 alpha-3 country codes"),
-    ("param-cyrillic-host", ["--param", "scale.hosts=[ARM, ЛВА]"], None, 2,
-     r"scale\.hosts: 'ЛВА' not among the ISO 3166-1"),
-    ("param-unknown-jurisdiction", ["--param", "host-states.jurisdictions=[EUU, XEU]"], None, 2,
-     r"host-states\.jurisdictions: 'XEU' not among"),
+    (
+        "param-trailing-newline",
+        ["--param", 'host-states.jurisdictions=["LVA\\n", EST]'],
+        None,
+        2,
+        r"host-states\.jurisdictions: 'LVA\\n' is not one printable line",
+    ),
+    (
+        "param-unknown-host",
+        ["--param", "scale.hosts=[ARM, XYZ]"],
+        None,
+        2,
+        r"scale\.hosts: 'XYZ' not among the ISO 3166-1 alpha-3 country codes",
+    ),
+    (
+        "param-cyrillic-host",
+        ["--param", "scale.hosts=[ARM, ЛВА]"],
+        None,
+        2,
+        r"scale\.hosts: 'ЛВА' not among the ISO 3166-1",
+    ),
+    (
+        "param-unknown-jurisdiction",
+        ["--param", "host-states.jurisdictions=[EUU, XEU]"],
+        None,
+        2,
+        r"host-states\.jurisdictions: 'XEU' not among",
+    ),
     # 5. limits on YAML
-    ("param-yaml-alias-bomb", ["--param", "scale.hosts=" + "a: &a [x,x,x,x,x,x,x,x,x]\n"
-                               + "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: [*b,*b,*b,*b,*b,*b]"],
-     None, 2, r"aliases \(\*a\) are not allowed"),
-    ("param-yaml-deep", ["--param", "scale.hosts=" + "[" * 1500 + "]" * 1500], None, 2,
-     r"nested deeper than \d+ levels"),
-    ("param-yaml-huge", ["--param", "scale.hosts=[" + ", ".join(["ARM"] * 3000) + "]"], None, 2,
-     r"more than the limit of"),
-    ("params-yml-alias", [], lambda r: _params_alias(r), 2,
-     r"params\.yml: YAML aliases \(\*s\) are not allowed"),
+    (
+        "param-yaml-alias-bomb",
+        [
+            "--param",
+            "scale.hosts="
+            + "a: &a [x,x,x,x,x,x,x,x,x]\n"
+            + "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: [*b,*b,*b,*b,*b,*b]",
+        ],
+        None,
+        2,
+        r"aliases \(\*a\) are not allowed",
+    ),
+    (
+        "param-yaml-deep",
+        ["--param", "scale.hosts=" + "[" * 1500 + "]" * 1500],
+        None,
+        2,
+        r"nested deeper than \d+ levels",
+    ),
+    (
+        "param-yaml-huge",
+        ["--param", "scale.hosts=[" + ", ".join(["ARM"] * 3000) + "]"],
+        None,
+        2,
+        r"more than the limit of",
+    ),
+    (
+        "params-yml-alias",
+        [],
+        lambda r: _params_alias(r),
+        2,
+        r"params\.yml: YAML aliases \(\*s\) are not allowed",
+    ),
     # 7. one line instead of a traceback
     ("jobs-negative", ["--jobs", "-1"], None, 2, r"--jobs.*expected a whole number of 1 or more"),
-    ("params-yml-not-utf8", [], lambda r: (r / "params.yml").write_bytes(
-        (r / "params.yml").read_bytes().replace(b"# Parameters", b"# Param\xe8tres")), 2,
-     r"params\.yml: not UTF-8 text"),
-    ("quarto-yml-a-list", [], lambda r: (r / "_quarto.yml").write_text("- index.qmd\n"), 1,
-     r"_quarto\.yml: expected a mapping"),
-    ("datapackage-malformed", [], lambda r: (r / "data/datapackage.json").write_text("{"), 1,
-     r"datapackage\.json: malformed"),
-    ("source-date-epoch-invalid", [], None, 2, r"SOURCE_DATE_EPOCH='yesterday'",
-     {"SOURCE_DATE_EPOCH": "yesterday"}),
-    ("read-only-or-full-disk", [], lambda r: _sitecustomize(r, _FULL_DISK), 1,
-     r"^error: No space left on device: .*_book", None),
+    (
+        "params-yml-not-utf8",
+        [],
+        lambda r: (r / "params.yml").write_bytes(
+            (r / "params.yml").read_bytes().replace(b"# Parameters", b"# Param\xe8tres")
+        ),
+        2,
+        r"params\.yml: not UTF-8 text",
+    ),
+    (
+        "quarto-yml-a-list",
+        [],
+        lambda r: (r / "_quarto.yml").write_text("- index.qmd\n"),
+        1,
+        r"_quarto\.yml: expected a mapping",
+    ),
+    (
+        "datapackage-malformed",
+        [],
+        lambda r: (r / "data/datapackage.json").write_text("{"),
+        1,
+        r"datapackage\.json: malformed",
+    ),
+    (
+        "source-date-epoch-invalid",
+        [],
+        None,
+        2,
+        r"SOURCE_DATE_EPOCH='yesterday'",
+        {"SOURCE_DATE_EPOCH": "yesterday"},
+    ),
+    (
+        "read-only-or-full-disk",
+        [],
+        lambda r: _sitecustomize(r, _FULL_DISK),
+        1,
+        r"^error: No space left on device: .*_book",
+        None,
+    ),
     # 2. no partial book: whatever the engine did, an incomplete book is never published
-    ("no-typst", [], lambda r: (r / "src/typst.py").write_text(
-        "raise ImportError('typst is not installed')\n"), 1,
-     r"incomplete book, not published: missing the PDF"),
-    ("quarto-exits-0-without-output", [], lambda r: _fake_tool(r, "quarto", "mkdir -p _book\n"),
-     1, r"quarto render gave an incomplete book, not published: missing index\.html"),
-    ("notebook-unknown-to-executor", [], lambda r: _list_unknown_notebook(r), 1,
-     r"_quarto\.yml lists chapters/A4-extra\.ipynb, which no chapter declares"),
-    ("pandoc-missing", [], lambda r: _fake_pypandoc(r), 1,
-     r"pandoc: the pinned binary .* is missing"),
+    (
+        "no-typst",
+        [],
+        lambda r: (r / "src/typst.py").write_text("raise ImportError('typst is not installed')\n"),
+        1,
+        r"incomplete book, not published: missing the PDF",
+    ),
+    (
+        "quarto-exits-0-without-output",
+        [],
+        lambda r: _fake_tool(r, "quarto", "mkdir -p _book\n"),
+        1,
+        r"quarto render gave an incomplete book, not published: missing index\.html",
+    ),
+    (
+        "notebook-unknown-to-executor",
+        [],
+        lambda r: _list_unknown_notebook(r),
+        1,
+        r"_quarto\.yml lists chapters/A4-extra\.ipynb, which no chapter declares",
+    ),
+    (
+        "pandoc-missing",
+        [],
+        lambda r: _fake_pypandoc(r),
+        1,
+        r"pandoc: the pinned binary .* is missing",
+    ),
     # 5. limits on every cell
-    ("cell-hangs", [], lambda r: _add_cell(r, "chapters/02-scale.ipynb",
-                                           "import time\ntime.sleep(600)"), 1,
-     r"chapter scale .*cell \d+: still running after 30 s", {"EXILE_CELL_TIMEOUT": "30"}),
-    ("cell-prints-without-end", [], lambda r: _add_cell(r, "chapters/02-scale.ipynb",
-                                                        "for i in range(300_000):\n    print(i)"),
-     1, r"chapter scale .*cell \d+: printed more than"),
+    (
+        "cell-hangs",
+        [],
+        lambda r: _add_cell(r, "chapters/02-scale.ipynb", "import time\ntime.sleep(600)"),
+        1,
+        r"chapter scale .*cell \d+: still running after 30 s",
+        {"EXILE_CELL_TIMEOUT": "30"},
+    ),
+    (
+        "cell-prints-without-end",
+        [],
+        lambda r: _add_cell(r, "chapters/02-scale.ipynb", "for i in range(300_000):\n    print(i)"),
+        1,
+        r"chapter scale .*cell \d+: printed more than",
+    ),
 ]
 
 
@@ -242,11 +453,16 @@ def _fake_pypandoc(repo: Path) -> None:
 def _list_unknown_notebook(repo: Path) -> None:
     """A notebook in _quarto.yml that no chapter declares: it was published unexecuted."""
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("# Extra {#sec-extra}\n\nA computed table follows."),
-                nbformat.v4.new_code_cell("print(6 * 7)")]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Extra {#sec-extra}\n\nA computed table follows."),
+        nbformat.v4.new_code_cell("print(6 * 7)"),
+    ]
     nbformat.write(nb, repo / "chapters/A4-extra.ipynb")
-    _edit(repo / "_quarto.yml", "    - chapters/A3-how-to-cite.qmd\n",
-          "    - chapters/A3-how-to-cite.qmd\n    - chapters/A4-extra.ipynb\n")
+    _edit(
+        repo / "_quarto.yml",
+        "    - chapters/A3-how-to-cite.qmd\n",
+        "    - chapters/A3-how-to-cite.qmd\n    - chapters/A4-extra.ipynb\n",
+    )
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
@@ -291,10 +507,15 @@ def test_interrupted_build_leaves_book_and_recovers(scratch_repo):
     before = tree_hash(book)
     # Force every chapter to execute so the build is long enough to be killed mid-way.
     env = dict(os.environ, PYTHONPATH=str(scratch_repo / "src"))
-    proc = subprocess.Popen([sys.executable, "-m", "exile_report.cli", "build", "--param",
-                             "history.start_year=1900"], cwd=scratch_repo, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "exile_report.cli", "build", "--param", "history.start_year=1900"],
+        cwd=scratch_repo,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     time.sleep(2.5)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
@@ -324,8 +545,9 @@ def test_no_change_rebuild_executes_nothing(scratch_repo):
 
 
 def test_one_chapter_rebuild(scratch_repo):
-    proc = run_cli(scratch_repo, "build", "--chapter", "scale",
-                   env={"SOURCE_DATE_EPOCH": "1767225600"})
+    proc = run_cli(
+        scratch_repo, "build", "--chapter", "scale", env={"SOURCE_DATE_EPOCH": "1767225600"}
+    )
     assert proc.returncode == 0, proc.stderr
     assert "executed: scale;" in proc.stdout
 
@@ -335,9 +557,11 @@ def test_one_chapter_rebuild(scratch_repo):
 #: A curated text field carrying every kind of markup an attacker (or a careless paste) could
 #: bring: HTML with script, a javascript: link, raw typst reading a file, a cross-reference,
 #: emphasis, and text after a <script> tag that must not be swallowed.
-PAYLOAD = ('Between 820,000 <img src=x onerror=alert(1)> <a href="javascript:alert(2)">click</a> '
-           '`#read("/etc/hostname")`{=typst} *stars* @fig-scale-ladder '
-           '<script>alert(3)</script> tail-after-script')
+PAYLOAD = (
+    'Between 820,000 <img src=x onerror=alert(1)> <a href="javascript:alert(2)">click</a> '
+    '`#read("/etc/hostname")`{=typst} *stars* @fig-scale-ladder '
+    "<script>alert(3)</script> tail-after-script"
+)
 
 
 @pytest.fixture(scope="module")
@@ -359,8 +583,13 @@ def injected_repo(built_repo, tmp_path_factory) -> Path:
         writer.writeheader()
         writer.writerows(rows)
     env = dict(os.environ, PYTHONPATH=str(repo / "src"))
-    subprocess.run([sys.executable, "-m", "exile_report.datapackage"], cwd=repo, env=env,
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "exile_report.datapackage"],
+        cwd=repo,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     proc = run_cli(repo, "build", env={"SOURCE_DATE_EPOCH": "1767225600"})
     assert proc.returncode == 0, proc.stderr
     return repo
@@ -368,8 +597,12 @@ def injected_repo(built_repo, tmp_path_factory) -> Path:
 
 def _pdf_text(repo: Path) -> str:
     """The PDF's text on one line, typographic quotes straightened (pandoc makes them)."""
-    out = subprocess.run(["pdftotext", str(repo / "_book/exile-report.pdf"), "-"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["pdftotext", str(repo / "_book/exile-report.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return " ".join(out.translate(str.maketrans("“”‘’", "\"\"''")).split())
 
 
@@ -378,22 +611,50 @@ def _html(repo: Path, page: str) -> str:
 
 
 DATA_AS_TEXT = [
-    ("html-img-onerror", lambda r: "<img src=x" not in _html(r, "A1-data-sources.html")
-     and "&lt;img src=x onerror=alert(1)&gt;" in _html(r, "A1-data-sources.html")),
-    ("html-javascript-link", lambda r: 'href="javascript:' not in _html(r, "A1-data-sources.html")
-     and "&lt;a href=“javascript:alert(2)”&gt;click&lt;/a&gt;" in _html(r, "A1-data-sources.html")),
-    ("html-script-keeps-rest-of-cell",
-     lambda r: "<script>alert" not in _html(r, "A1-data-sources.html")
-     and "&lt;script&gt;alert(3)&lt;/script&gt; tail-after-script" in _html(r, "A1-data-sources.html")),
-    ("html-in-chapter-table", lambda r: "<img src=x" not in _html(r, "02-scale.html")
-     and "&lt;img src=x onerror=alert(1)&gt;" in _html(r, "02-scale.html")),
+    (
+        "html-img-onerror",
+        lambda r: (
+            "<img src=x" not in _html(r, "A1-data-sources.html")
+            and "&lt;img src=x onerror=alert(1)&gt;" in _html(r, "A1-data-sources.html")
+        ),
+    ),
+    (
+        "html-javascript-link",
+        lambda r: (
+            'href="javascript:' not in _html(r, "A1-data-sources.html")
+            and "&lt;a href=“javascript:alert(2)”&gt;click&lt;/a&gt;"
+            in _html(r, "A1-data-sources.html")
+        ),
+    ),
+    (
+        "html-script-keeps-rest-of-cell",
+        lambda r: (
+            "<script>alert" not in _html(r, "A1-data-sources.html")
+            and "&lt;script&gt;alert(3)&lt;/script&gt; tail-after-script"
+            in _html(r, "A1-data-sources.html")
+        ),
+    ),
+    (
+        "html-in-chapter-table",
+        lambda r: (
+            "<img src=x" not in _html(r, "02-scale.html")
+            and "&lt;img src=x onerror=alert(1)&gt;" in _html(r, "02-scale.html")
+        ),
+    ),
     # The PDF's text is read back with pdftotext, which breaks lines inside narrow table
     # columns: each check looks for short pieces that never occur unless shown as text.
-    ("typst-raw-read", lambda r: all(p in _pdf_text(r) for p in ('`#read("/etc/', '{=typst}'))),
-    ("crossref-in-data", lambda r: "*stars* @fig-scale" in _pdf_text(r)
-     and "*stars* @fig-scale-ladder" in _html(r, "A1-data-sources.html")),
-    ("script-in-pdf-keeps-rest", lambda r: all(p in _pdf_text(r) for p in (
-        "<script>alert(3)</", "tail-after-script"))),
+    ("typst-raw-read", lambda r: all(p in _pdf_text(r) for p in ('`#read("/etc/', "{=typst}"))),
+    (
+        "crossref-in-data",
+        lambda r: (
+            "*stars* @fig-scale" in _pdf_text(r)
+            and "*stars* @fig-scale-ladder" in _html(r, "A1-data-sources.html")
+        ),
+    ),
+    (
+        "script-in-pdf-keeps-rest",
+        lambda r: all(p in _pdf_text(r) for p in ("<script>alert(3)</", "tail-after-script")),
+    ),
 ]
 
 
@@ -413,8 +674,9 @@ def test_every_page_carries_a_content_security_policy(built_repo):
     assert len(pages) >= 9
     for page in pages:
         text = page.read_text(encoding="utf-8")
-        policies = re.findall(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">',
-                              text)
+        policies = re.findall(
+            r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', text
+        )
         assert [html.unescape(p) for p in policies] == [CSP], page.name
         assert "onsubmit=" not in text and "<script>" not in text, page.name
 
@@ -423,8 +685,12 @@ def test_every_page_carries_a_content_security_policy(built_repo):
 
 
 def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=repo,
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
 
 
 def _commit_all(repo: Path) -> None:
@@ -436,14 +702,19 @@ def _commit_all(repo: Path) -> None:
 def _retouch_book(repo: Path) -> None:
     """A change that renders the book again without executing any chapter."""
     path = repo / "chapters/A3-how-to-cite.qmd"
-    path.write_text(path.read_text(encoding="utf-8") + "\nThank you for citing.\n",
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\nThank you for citing.\n", encoding="utf-8"
+    )
 
 
 def _fake_newer_pandoc(repo: Path) -> None:
     _retouch_book(repo)
-    _fake_tool(repo, "pandoc", 'if [ "$1" = "--version" ]; then echo "pandoc 99.0"; exit 0; fi\n'
-                               'echo "not the pinned pandoc" >&2; exit 3\n')
+    _fake_tool(
+        repo,
+        "pandoc",
+        'if [ "$1" = "--version" ]; then echo "pandoc 99.0"; exit 0; fi\n'
+        'echo "not the pinned pandoc" >&2; exit 3\n',
+    )
 
 
 def _stray_files(repo: Path) -> None:
@@ -460,23 +731,52 @@ def _zip_names(repo: Path) -> set[str]:
 
 PUBLISHED = [
     # (id, change, environment, what must hold of the published book)
-    ("stray-data-files-not-zipped", _stray_files, {},
-     lambda r: not any(n.endswith(("scratch.csv", "my-notes.csv")) for n in _zip_names(r))),
-    ("pinned-pandoc-used-over-PATH", _fake_newer_pandoc, {},
-     lambda r: "Thank you for citing." in _html(r, "A3-how-to-cite.html")),
-    ("python-warnings-default", lambda r: _add_markdown(r, "chapters/01-history.ipynb", "More."),
-     {"PYTHONWARNINGS": "default"}, lambda r: "More." in _html(r, "01-history.html")),
-    ("path-in-cell-value-not-published",
-     lambda r: _add_cell(r, "chapters/01-history.ipynb", "from pathlib import Path\nPath.cwd()"),
-     {}, lambda r: str(r) not in _html(r, "01-history.html")
-     and str(r) not in (r / "_book/notebooks/01-history.ipynb").read_text(encoding="utf-8")),
-    ("no-git-history-marked", _retouch_book, {},
-     lambda r: "source commit none" in _pdf_text(r) and "not a git checkout" in _pdf_text(r)
-     and "the day of the build" in _pdf_text(r)),
-    ("dirty-tree-marked", lambda r: (_commit_all(r), _retouch_book(r)),
-     {"SOURCE_DATE_EPOCH": "1767225600"},
-     lambda r: "-dirty" in _html(r, "A2-reproducing.html")
-     and "built with uncommitted changes" in _pdf_text(r)),
+    (
+        "stray-data-files-not-zipped",
+        _stray_files,
+        {},
+        lambda r: not any(n.endswith(("scratch.csv", "my-notes.csv")) for n in _zip_names(r)),
+    ),
+    (
+        "pinned-pandoc-used-over-PATH",
+        _fake_newer_pandoc,
+        {},
+        lambda r: "Thank you for citing." in _html(r, "A3-how-to-cite.html"),
+    ),
+    (
+        "python-warnings-default",
+        lambda r: _add_markdown(r, "chapters/01-history.ipynb", "More."),
+        {"PYTHONWARNINGS": "default"},
+        lambda r: "More." in _html(r, "01-history.html"),
+    ),
+    (
+        "path-in-cell-value-not-published",
+        lambda r: _add_cell(r, "chapters/01-history.ipynb", "from pathlib import Path\nPath.cwd()"),
+        {},
+        lambda r: (
+            str(r) not in _html(r, "01-history.html")
+            and str(r) not in (r / "_book/notebooks/01-history.ipynb").read_text(encoding="utf-8")
+        ),
+    ),
+    (
+        "no-git-history-marked",
+        _retouch_book,
+        {},
+        lambda r: (
+            "source commit none" in _pdf_text(r)
+            and "not a git checkout" in _pdf_text(r)
+            and "the day of the build" in _pdf_text(r)
+        ),
+    ),
+    (
+        "dirty-tree-marked",
+        lambda r: (_commit_all(r), _retouch_book(r)),
+        {"SOURCE_DATE_EPOCH": "1767225600"},
+        lambda r: (
+            "-dirty" in _html(r, "A2-reproducing.html")
+            and "built with uncommitted changes" in _pdf_text(r)
+        ),
+    ),
 ]
 
 
@@ -511,8 +811,9 @@ def test_bundle_refuses_a_listed_table_that_is_missing(scratch_repo, tmp_path):
     assert not (tmp_path / "exile-report-data.zip").exists()
 
 
-def test_build_keeps_temporary_files_out_of_tmpdir_and_recovery_removes_them(scratch_repo,
-                                                                            tmp_path):
+def test_build_keeps_temporary_files_out_of_tmpdir_and_recovery_removes_them(
+    scratch_repo, tmp_path
+):
     """A killed build left exile-pdf-* and exile-render-* in $TMPDIR; now they live in
     _build/tmp/, which the next build removes."""
     import threading
@@ -546,9 +847,14 @@ def test_ctrl_c_gives_one_line(scratch_repo):
     book = scratch_repo / "_book"
     before = tree_hash(book)
     env = dict(os.environ, PYTHONPATH=str(scratch_repo / "src"))
-    proc = subprocess.Popen([sys.executable, "-m", "exile_report.cli", "build", "--param",
-                             "history.start_year=1900"], cwd=scratch_repo, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "exile_report.cli", "build", "--param", "history.start_year=1900"],
+        cwd=scratch_repo,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     time.sleep(4)
     proc.send_signal(signal.SIGINT)
     _out, err = proc.communicate(timeout=300)
@@ -561,8 +867,14 @@ def test_ctrl_c_gives_one_line(scratch_repo):
 def test_regenerate_command_the_data_error_suggests_gives_one_line(scratch_repo):
     _corrupt_value(scratch_repo)
     env = dict(os.environ, PYTHONPATH=str(scratch_repo / "src"))
-    proc = subprocess.run([sys.executable, "-m", "exile_report.datapackage"], cwd=scratch_repo,
-                          env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "exile_report.datapackage"],
+        cwd=scratch_repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr, proc.stderr
     assert proc.stderr.startswith("error: datapackage.json not written"), proc.stderr
@@ -581,9 +893,14 @@ def test_data_command_waits_for_a_running_build(scratch_repo):
     env = dict(os.environ, PYTHONPATH=str(scratch_repo / "src"), EXILE_RAW_DIR=raw)
     with open(scratch_repo / "_build/build.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        proc = subprocess.Popen([sys.executable, "-m", "exile_report.cli", "data"],
-                                cwd=scratch_repo, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "exile_report.cli", "data"],
+            cwd=scratch_repo,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         time.sleep(5)
         assert proc.poll() is None, "data ran while a build held the lock"
     _out, err = proc.communicate(timeout=300)

@@ -17,8 +17,19 @@ from exile_report.paths import ROOT
 
 
 def _decisions(rows):
-    cols = ["year", "origin_iso3", "asylum_iso3", "asylum_name", "dec_level", "dec_pc",
-            "dec_recognized", "dec_other", "dec_rejected", "dec_closed", "dec_total"]
+    cols = [
+        "year",
+        "origin_iso3",
+        "asylum_iso3",
+        "asylum_name",
+        "dec_level",
+        "dec_pc",
+        "dec_recognized",
+        "dec_other",
+        "dec_rejected",
+        "dec_closed",
+        "dec_total",
+    ]
     df = pd.DataFrame(rows, columns=cols)
     for c in cols[6:]:
         df[c] = df[c].astype("Int64")
@@ -26,10 +37,12 @@ def _decisions(rows):
 
 
 def test_rates_known_answers():
-    d = _decisions([
-        (2023, "RUS", "DEU", "Germany", "FI", "P", 20, 10, 70, 100, 200),
-        (2023, "RUS", "FRA", "France", "FI", "P", 0, 0, 0, 0, 0),  # zero decisions
-    ])
+    d = _decisions(
+        [
+            (2023, "RUS", "DEU", "Germany", "FI", "P", 20, 10, 70, 100, 200),
+            (2023, "RUS", "FRA", "France", "FI", "P", 0, 0, 0, 0, 0),  # zero decisions
+        ]
+    )
     r = A.add_rates(d, min_decisions=0)
     de = r.iloc[0]
     assert de.substantive == 100
@@ -48,11 +61,13 @@ def test_rates_hidden_below_minimum():
 
 
 def test_persons_and_cases_never_added():
-    d = _decisions([
-        (2022, "RUS", "USA", "United States of America", "FI", "P", 10, 0, 10, 0, 20),
-        (2022, "RUS", "USA", "United States of America", "FI", "C", 5, 0, 5, 0, 10),
-        (2023, "RUS", "USA", "United States of America", "FI", "P", 30, 0, 10, 0, 40),
-    ])
+    d = _decisions(
+        [
+            (2022, "RUS", "USA", "United States of America", "FI", "P", 10, 0, 10, 0, 20),
+            (2022, "RUS", "USA", "United States of America", "FI", "C", 5, 0, 5, 0, 10),
+            (2023, "RUS", "USA", "United States of America", "FI", "P", 30, 0, 10, 0, 40),
+        ]
+    )
     with pytest.raises(ValueError, match="persons"):
         A.sum_decisions(d, ["asylum_iso3"])
     by = A.decisions_by_destination(d, "RUS", 2022, 2023, min_decisions=0)
@@ -65,13 +80,19 @@ def test_persons_and_cases_never_added():
 
 
 def test_applications_keep_units_apart():
-    apps = pd.DataFrame({
-        "year": [2005, 2005, 2006, 2006], "origin_iso3": ["RUS"] * 4,
-        "asylum_iso3": ["AUT", "USA", "AUT", "USA"], "asylum_name": ["Austria", "US"] * 2,
-        "procedure_type": ["G"] * 4, "app_type": ["V", "N", "N", "N"],
-        "dec_level": ["FI", "IN", "FI", "IN"], "app_pc": ["P", "C", "P", "C"],
-        "applied": [100, 7, 50, 9],
-    })
+    apps = pd.DataFrame(
+        {
+            "year": [2005, 2005, 2006, 2006],
+            "origin_iso3": ["RUS"] * 4,
+            "asylum_iso3": ["AUT", "USA", "AUT", "USA"],
+            "asylum_name": ["Austria", "US"] * 2,
+            "procedure_type": ["G"] * 4,
+            "app_type": ["V", "N", "N", "N"],
+            "dec_level": ["FI", "IN", "FI", "IN"],
+            "app_pc": ["P", "C", "P", "C"],
+            "applied": [100, 7, 50, 9],
+        }
+    )
     y = A.yearly_applications(apps, "RUS", 2005, 2006).set_index("year")
     assert y.loc[2005, "unsplit_persons"] == 100 and pd.isna(y.loc[2005, "new_persons"])
     assert y.loc[2005, "new_cases"] == 7 and y.loc[2006, "new_persons"] == 50
@@ -109,12 +130,19 @@ def test_uk_partial_year_and_grant_rate():
 
 
 def test_legal_tables_cite_every_row():
-    legal = pd.DataFrame({
-        "legal_id": ["L1", "L2", "L3"], "kind": ["national-practice", "convention", "judgment"],
-        "jurisdiction": ["DEU", "INT", "EUU"], "title": ["x", "Convention", "Case"],
-        "reference": ["r", "Art. 1A(2)", "C-1/99"], "date": [None, "1951-07-28", "2015-02-26"],
-        "provision": ["p"] * 3, "relevance": ["q"] * 3, "citation_key": ["a", "b;c", "d"],
-    })
+    legal = pd.DataFrame(
+        {
+            "legal_id": ["L1", "L2", "L3"],
+            "kind": ["national-practice", "convention", "judgment"],
+            "jurisdiction": ["DEU", "INT", "EUU"],
+            "title": ["x", "Convention", "Case"],
+            "reference": ["r", "Art. 1A(2)", "C-1/99"],
+            "date": [None, "1951-07-28", "2015-02-26"],
+            "provision": ["p"] * 3,
+            "relevance": ["q"] * 3,
+            "citation_key": ["a", "b;c", "d"],
+        }
+    )
     rules = A.legal_rules(legal)
     assert list(rules["Instrument or decision"]) == ["Convention", "Case"]
     assert rules["Source"].iloc[0] == "[@b; @c]"
@@ -127,8 +155,9 @@ def test_unknown_origin_refused_before_running(tmp_path):
     with pytest.raises(ParamError, match=r"asylum-law\.origins.*'XXX' is not allowed"):
         resolve_params(ROOT / "params.yml", ["asylum-law.origins=[RUS, XXX]"])
     with pytest.raises(ParamError, match="start_year"):
-        resolve_params(ROOT / "params.yml", ["asylum-law.start_year=2020",
-                                             "asylum-law.end_year=2010"])
+        resolve_params(
+            ROOT / "params.yml", ["asylum-law.start_year=2020", "asylum-law.end_year=2010"]
+        )
 
 
 def _markdown(nb) -> str:
@@ -136,14 +165,19 @@ def _markdown(nb) -> str:
 
 
 def test_notebook_runs_with_other_years_and_origin(tmp_path):
-    params = resolve_params(ROOT / "params.yml", [
-        "asylum-law.start_year=2010", "asylum-law.end_year=2021",
-        "asylum-law.origins=[BLR]", "asylum-law.top_n=5", "asylum-law.min_decisions=200",
-    ])["asylum-law"]
+    params = resolve_params(
+        ROOT / "params.yml",
+        [
+            "asylum-law.start_year=2010",
+            "asylum-law.end_year=2021",
+            "asylum-law.origins=[BLR]",
+            "asylum-law.top_n=5",
+            "asylum-law.min_decisions=200",
+        ],
+    )["asylum-law"]
     nb = Path("chapters/04-asylum-law.ipynb")
     out = tmp_path / "04-asylum-law.ipynb"
-    run = ChapterRun(key="asylum-law", notebook=nb, output=out, params=params,
-                     fingerprint="test")
+    run = ChapterRun(key="asylum-law", notebook=nb, output=out, params=params, fingerprint="test")
     execute.execute_chapters([run], ROOT, force={"asylum-law"}, log=lambda s: None)
     executed = nbformat.read(out, as_version=4)
     text = _markdown(executed)
@@ -184,10 +218,12 @@ def test_rate_chart_marks_destinations_below_the_minimum_instead_of_plotting_the
 
     from exile_report.figures import asylum as draw
 
-    d = _decisions([
-        (2023, "RUS", "DEU", "Germany", "FI", "P", 20, 10, 70, 100, 200),
-        (2023, "RUS", "KOR", "Rep. of Korea", "FI", "C", 1, 0, 9, 0, 10),
-    ])
+    d = _decisions(
+        [
+            (2023, "RUS", "DEU", "Germany", "FI", "P", 20, 10, 70, 100, 200),
+            (2023, "RUS", "KOR", "Rep. of Korea", "FI", "C", 1, 0, 9, 0, 10),
+        ]
+    )
     by = A.decisions_by_destination(d, "RUS", 2023, 2023, min_decisions=50)
     fig = draw.rates_by_destination(by, 50)
     ax = fig.axes[0]
@@ -208,11 +244,15 @@ def test_applications_chart_draws_only_series_that_exist():
 
     from exile_report.figures import asylum as draw
 
-    yearly = pd.DataFrame({"year": pd.array([2021, 2022], dtype="Int64"),
-                           "new_persons": pd.array([5, 9], dtype="Int64"),
-                           "new_cases": pd.array([pd.NA, pd.NA], dtype="Int64"),
-                           "unsplit_persons": pd.array([pd.NA, pd.NA], dtype="Int64"),
-                           "unsplit_cases": pd.array([pd.NA, pd.NA], dtype="Int64")})
+    yearly = pd.DataFrame(
+        {
+            "year": pd.array([2021, 2022], dtype="Int64"),
+            "new_persons": pd.array([5, 9], dtype="Int64"),
+            "new_cases": pd.array([pd.NA, pd.NA], dtype="Int64"),
+            "unsplit_persons": pd.array([pd.NA, pd.NA], dtype="Int64"),
+            "unsplit_cases": pd.array([pd.NA, pd.NA], dtype="Int64"),
+        }
+    )
     fig = draw.applications(yearly, "Russia", 2021, 2030, 2022)
     ax = fig.axes[0]
     assert [line.get_label() for line in ax.get_lines()] == ["New applications, persons"]
@@ -224,14 +264,21 @@ def test_applications_chart_draws_only_series_that_exist():
 def test_notebook_runs_for_years_beyond_the_data(tmp_path):
     """A range the data do not reach yet gives sentences saying so, not a failed build (the
     applications and origins charts used to be drawn from empty tables)."""
-    params = resolve_params(ROOT / "params.yml", [
-        "asylum-law.start_year=2027", "asylum-law.end_year=2030"])["asylum-law"]
+    params = resolve_params(
+        ROOT / "params.yml", ["asylum-law.start_year=2027", "asylum-law.end_year=2030"]
+    )["asylum-law"]
     out = tmp_path / "04-asylum-law.ipynb"
-    run = ChapterRun(key="asylum-law", notebook=Path("chapters/04-asylum-law.ipynb"), output=out,
-                     params=params, fingerprint="test")
+    run = ChapterRun(
+        key="asylum-law",
+        notebook=Path("chapters/04-asylum-law.ipynb"),
+        output=out,
+        params=params,
+        fingerprint="test",
+    )
     execute.execute_chapters([run], ROOT, force={"asylum-law"}, log=lambda s: None)
     paras = [" ".join(p.split()) for p in _markdown(nbformat.read(out, as_version=4)).split("\n\n")]
-    assert ("UNHCR records no new asylum applications by persons from Russia between 2027 and "
-            "2030.") in paras
+    assert (
+        "UNHCR records no new asylum applications by persons from Russia between 2027 and 2030."
+    ) in paras
     assert "The Home Office data hold no applications by nationals of Russia in 2027–2030." in paras
     assert not any("peaked at" in p or "{python}" in p for p in paras)

@@ -17,23 +17,55 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _tl(rows):
-    df = pd.DataFrame(rows, columns=["event_id", "date", "date_precision", "end_date", "wave",
-                                     "category", "title", "description", "citation_key"])
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            "event_id",
+            "date",
+            "date_precision",
+            "end_date",
+            "wave",
+            "category",
+            "title",
+            "description",
+            "citation_key",
+        ],
+    )
     df["date"] = pd.to_datetime(df["date"])
     df["end_date"] = pd.to_datetime(df["end_date"])
     return df
 
 
-TL = _tl([
-    ("T001", "1822-01-01", "year", None, "tsarist", "law", "Statute", "exile statute", "a"),
-    ("T002", "1881-01-01", "year", "1914-12-31", "tsarist", "emigration-wave", "Jews leave", "x",
-     "b;c"),
-    ("T003", "1922-09-28", "day", None, "revolution-white", "expulsion", "Ships", "x", "c"),
-    ("T004", "2012-07-20", "day", None, "putin-2011-2021", "law", "Foreign agent law",
-     "foreign agents must register", "d"),
-    ("T005", "2012-12-14", "day", None, "putin-2011-2021", "law", "US trade law", "trade", "e"),
-    ("T006", "2022-03-04", "day", None, "invasion-2022", "law", "Fakes law", "censorship", "f"),
-])
+TL = _tl(
+    [
+        ("T001", "1822-01-01", "year", None, "tsarist", "law", "Statute", "exile statute", "a"),
+        (
+            "T002",
+            "1881-01-01",
+            "year",
+            "1914-12-31",
+            "tsarist",
+            "emigration-wave",
+            "Jews leave",
+            "x",
+            "b;c",
+        ),
+        ("T003", "1922-09-28", "day", None, "revolution-white", "expulsion", "Ships", "x", "c"),
+        (
+            "T004",
+            "2012-07-20",
+            "day",
+            None,
+            "putin-2011-2021",
+            "law",
+            "Foreign agent law",
+            "foreign agents must register",
+            "d",
+        ),
+        ("T005", "2012-12-14", "day", None, "putin-2011-2021", "law", "US trade law", "trade", "e"),
+        ("T006", "2022-03-04", "day", None, "invasion-2022", "law", "Fakes law", "censorship", "f"),
+    ]
+)
 
 
 # ------------------------------------------------------------------------- timeline, unit
@@ -98,26 +130,102 @@ def test_event_and_citations():
 
 
 def _we(rows):
-    df = pd.DataFrame(rows, columns=["wave", "estimator", "period_start", "period_end", "concept",
-                                     "low", "central", "high", "unit", "citation_key", "grade",
-                                     "compare_group"])
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            "wave",
+            "estimator",
+            "period_start",
+            "period_end",
+            "concept",
+            "low",
+            "central",
+            "high",
+            "unit",
+            "citation_key",
+            "grade",
+            "compare_group",
+        ],
+    )
     for c in ("period_start", "period_end"):
         df[c] = pd.to_datetime(df[c])
     return df
 
 
-WE = _we([
-    ("revolution-white", "A", "1917-01-01", None, "emigrants", 900000, None, 2000000, "persons",
-     "a", "C", "W3"),
-    ("revolution-white", "B", "1917-01-01", None, "refugees", None, 2000000, None, "persons", "b",
-     "B", "W3"),
-    ("revolution-white", "C", "1920-11-13", "1920-11-16", "evacuated", None, 145693, None,
-     "persons", "c", "C", "W3"),
-    ("soviet-deportations-dissidents", "D", "1972-01-01", "1973-12-31", "per year", 30000, None,
-     None, "persons-per-year", "d", "B", None),
-    ("mobilisation-2022", "E", "2022-09-21", "2022-10-05", "left", 600000, None, 1000000,
-     "persons", "e", "C", "W8"),
-])
+WE = _we(
+    [
+        (
+            "revolution-white",
+            "A",
+            "1917-01-01",
+            None,
+            "emigrants",
+            900000,
+            None,
+            2000000,
+            "persons",
+            "a",
+            "C",
+            "W3",
+        ),
+        (
+            "revolution-white",
+            "B",
+            "1917-01-01",
+            None,
+            "refugees",
+            None,
+            2000000,
+            None,
+            "persons",
+            "b",
+            "B",
+            "W3",
+        ),
+        (
+            "revolution-white",
+            "C",
+            "1920-11-13",
+            "1920-11-16",
+            "evacuated",
+            None,
+            145693,
+            None,
+            "persons",
+            "c",
+            "C",
+            "W3",
+        ),
+        (
+            "soviet-deportations-dissidents",
+            "D",
+            "1972-01-01",
+            "1973-12-31",
+            "per year",
+            30000,
+            None,
+            None,
+            "persons-per-year",
+            "d",
+            "B",
+            None,
+        ),
+        (
+            "mobilisation-2022",
+            "E",
+            "2022-09-21",
+            "2022-10-05",
+            "left",
+            600000,
+            None,
+            1000000,
+            "persons",
+            "e",
+            "C",
+            "W8",
+        ),
+    ]
+)
 
 
 def test_size_estimates_drop_single_episodes_and_rates():
@@ -143,13 +251,17 @@ def test_select_wave_estimates_by_period_and_spread():
 # ------------------------------------------------------------------------- registers, unit
 
 
-FA = pd.DataFrame({
-    "date": pd.to_datetime(["2013-06-27", "2021-05-01", "2022-02-24", "2022-02-23", "2023-01-01"]),
-    "event": ["designation", "designation", "designation", "designation", "removal"],
-    "agent_type": ["legal-entity", "individual", "individual", "legal-entity", "legal-entity"],
-    "legal_basis": ["x"] * 5,
-    "count": pd.array([2, 3, 5, 1, 2], dtype="Int64"),
-})
+FA = pd.DataFrame(
+    {
+        "date": pd.to_datetime(
+            ["2013-06-27", "2021-05-01", "2022-02-24", "2022-02-23", "2023-01-01"]
+        ),
+        "event": ["designation", "designation", "designation", "designation", "removal"],
+        "agent_type": ["legal-entity", "individual", "individual", "legal-entity", "legal-entity"],
+        "legal_basis": ["x"] * 5,
+        "count": pd.array([2, 3, 5, 1, 2], dtype="Int64"),
+    }
+)
 
 
 def test_register_by_year_counts_and_zero_years():
@@ -176,9 +288,13 @@ def test_register_by_type_totals():
 
 
 def test_undesirable_by_year_and_summary():
-    ud = pd.DataFrame({"date": pd.to_datetime(["2015-07-29", "2015-12-01", "2023-03-01"]),
-                       "org_country_iso3": pd.array([None, "USA", "USA"], dtype="string"),
-                       "count": pd.array([1, 2, 4], dtype="Int64")})
+    ud = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2015-07-29", "2015-12-01", "2023-03-01"]),
+            "org_country_iso3": pd.array([None, "USA", "USA"], dtype="string"),
+            "count": pd.array([1, 2, 4], dtype="Int64"),
+        }
+    )
     assert list(h.undesirable_by_year(ud, [2015, 2016, 2023])["designations"]) == [3, 0, 4]
     s = h.undesirable_summary(ud)
     assert (s["total"], s["after"], s["top_country"], s["top_country_count"]) == (7, 4, "USA", 6)
@@ -195,10 +311,14 @@ def test_register_years_clip_to_2012_and_snapshot():
 
 
 def test_unhcr_series_gaps_and_change():
-    pop = pd.DataFrame({"year": [1990, 1992, 2021, 2024, 2024],
-                        "origin_iso3": ["RUS", "RUS", "RUS", "RUS", "UKR"],
-                        "refugees": pd.array([10, 20, 30, 40, 99], dtype="Int64"),
-                        "asylum_seekers": pd.array([None, 0, 10, 60, 1], dtype="Int64")})
+    pop = pd.DataFrame(
+        {
+            "year": [1990, 1992, 2021, 2024, 2024],
+            "origin_iso3": ["RUS", "RUS", "RUS", "RUS", "UKR"],
+            "refugees": pd.array([10, 20, 30, 40, 99], dtype="Int64"),
+            "asylum_seekers": pd.array([None, 0, 10, 60, 1], dtype="Int64"),
+        }
+    )
     s = h.unhcr_series(pop, 1900, 2030)
     assert list(s["total"]) == [10, 20, 40, 100]
     assert h.missing_years(s.iloc[:2]) == [1991]
@@ -214,14 +334,29 @@ def test_real_register_yearly_designations_match_provenance():
     fa = load("foreign_agents_events")
     reg = h.register_by_year(fa, list(range(2013, 2026))).set_index("year")["designations"]
     # the inclusions per year listed in the raw snapshot's PROVENANCE.md
-    expected = {2013: 1, 2014: 29, 2015: 81, 2016: 43, 2017: 25, 2018: 7, 2019: 14, 2020: 17,
-                2021: 110, 2022: 188, 2023: 227, 2024: 164, 2025: 144}
+    expected = {
+        2013: 1,
+        2014: 29,
+        2015: 81,
+        2016: 43,
+        2017: 25,
+        2018: 7,
+        2019: 14,
+        2020: 17,
+        2021: 110,
+        2022: 188,
+        2023: 227,
+        2024: 164,
+        2025: 144,
+    }
     assert reg.to_dict() == expected
     s = h.register_summary(fa)
     assert (s["total"], s["removed"], s["listed"]) == (1050, 232, 818)
     assert s["after"] == sum(v for y, v in expected.items() if y >= 2023) + int(
-        fa[(fa["event"] == "designation") & fa["date"].between("2022-02-24", "2022-12-31")]
-        ["count"].sum())
+        fa[(fa["event"] == "designation") & fa["date"].between("2022-02-24", "2022-12-31")][
+            "count"
+        ].sum()
+    )
 
 
 def test_real_undesirable_yearly_designations_match_provenance():
@@ -229,8 +364,20 @@ def test_real_undesirable_yearly_designations_match_provenance():
     # 2024-09-05 snapshot's PROVENANCE.md, 2024-2026 as in the 2026-07-03 snapshot's
     ud = load("undesirable_designations")
     per = h.undesirable_by_year(ud, list(range(2015, 2027))).set_index("year")["designations"]
-    assert per.to_dict() == {2015: 4, 2016: 3, 2017: 4, 2018: 4, 2019: 4, 2020: 12, 2021: 18,
-                             2022: 22, 2023: 57, 2024: 67, 2025: 101, 2026: 71}
+    assert per.to_dict() == {
+        2015: 4,
+        2016: 3,
+        2017: 4,
+        2018: 4,
+        2019: 4,
+        2020: 12,
+        2021: 18,
+        2022: 22,
+        2023: 57,
+        2024: 67,
+        2025: 101,
+        2026: 71,
+    }
     assert h.undesirable_summary(ud)["total"] == 367
 
 
@@ -247,8 +394,12 @@ def test_real_timeline_supports_the_chapter():
     assert set(tl["wave"]) == set(h.WAVES)
     # every event the chapter's Markdown quotes (`{python} event.T001.date`) exists
     nb = nbformat.read(ROOT / "chapters/01-history.ipynb", as_version=4)
-    quoted = {m for c in nb.cells if c.cell_type == "markdown"
-              for m in re.findall(r"\bevent\.(T\d+)\.", c.source)}
+    quoted = {
+        m
+        for c in nb.cells
+        if c.cell_type == "markdown"
+        for m in re.findall(r"\bevent\.(T\d+)\.", c.source)
+    }
     assert len(quoted) >= 30
     for i in sorted(quoted):
         h.event(tl, i)
@@ -286,8 +437,13 @@ def _execute(tmp_path, params):
     from exile_report.execute import ChapterRun
 
     nb = Path("chapters/01-history.ipynb")
-    run = ChapterRun(key="history", notebook=nb, output=tmp_path / "01-history.ipynb",
-                     params=params, fingerprint=execute.chapter_fingerprint(ROOT / nb, params, "t"))
+    run = ChapterRun(
+        key="history",
+        notebook=nb,
+        output=tmp_path / "01-history.ipynb",
+        params=params,
+        fingerprint=execute.chapter_fingerprint(ROOT / nb, params, "t"),
+    )
     execute.execute_chapters([run], ROOT, force={"history"}, log=lambda s: None)
     out = nbformat.read(run.output, as_version=4)
     markdown = "\n\n".join(c.source for c in out.cells if c.cell_type == "markdown")
@@ -303,8 +459,12 @@ def test_notebook_runs_with_non_default_parameters(tmp_path):
     total = h.register_summary(load("foreign_agents_events"))["total"]
     assert f"held {total:,} entries" in text  # the register totals do not depend on the years shown
     assert "contain no event" not in text
-    labels = [o["metadata"]["exile_report"]["label"] for c in out.cells
-              for o in c.get("outputs", []) if "exile_report" in o.get("metadata", {})]
+    labels = [
+        o["metadata"]["exile_report"]["label"]
+        for c in out.cells
+        for o in c.get("outputs", [])
+        if "exile_report" in o.get("metadata", {})
+    ]
     assert {"fig-timeline", "fig-machinery", "fig-unhcr-long"} <= set(labels)
 
 

@@ -16,8 +16,16 @@ ROOT = paths.ROOT
 
 def _policies(rows) -> pd.DataFrame:
     """A small policy table in the contract's shape (only the columns the functions read)."""
-    cols = ["policy_id", "jurisdiction", "date_announced", "date_in_force", "date_ended",
-            "measure_type", "direction", "citation_key"]
+    cols = [
+        "policy_id",
+        "jurisdiction",
+        "date_announced",
+        "date_in_force",
+        "date_ended",
+        "measure_type",
+        "direction",
+        "citation_key",
+    ]
     df = pd.DataFrame(rows, columns=cols)
     for c in ("date_announced", "date_in_force", "date_ended"):
         df[c] = pd.to_datetime(df[c])
@@ -25,13 +33,15 @@ def _policies(rows) -> pd.DataFrame:
 
 
 # A measure that started and ended; two that overlap; one announced long before it applies.
-CASES = _policies([
-    ("P001", "AAA", "2022-03-01", "2022-03-10", "2022-06-30", "entry-ban", "restrictive", "k"),
-    ("P002", "BBB", "2022-01-01", "2022-02-01", None, "visa-suspension", "restrictive", "k"),
-    ("P003", "BBB", "2022-05-01", None, "2022-12-31", "humanitarian-visa", "facilitating", "k"),
-    ("P004", "CCC", "2022-04-01", "2023-01-01", None, "residence-rule", "restrictive", "k"),
-    ("P005", "DDD", None, None, None, "other", "restrictive", "k"),
-])
+CASES = _policies(
+    [
+        ("P001", "AAA", "2022-03-01", "2022-03-10", "2022-06-30", "entry-ban", "restrictive", "k"),
+        ("P002", "BBB", "2022-01-01", "2022-02-01", None, "visa-suspension", "restrictive", "k"),
+        ("P003", "BBB", "2022-05-01", None, "2022-12-31", "humanitarian-visa", "facilitating", "k"),
+        ("P004", "CCC", "2022-04-01", "2023-01-01", None, "residence-rule", "restrictive", "k"),
+        ("P005", "DDD", None, None, None, "other", "restrictive", "k"),
+    ]
+)
 
 
 def _status(day):
@@ -40,8 +50,8 @@ def _status(day):
 
 def test_measure_that_started_and_ended():
     assert _status("2022-03-05")["P001"] == "announced"
-    assert _status("2022-03-10")["P001"] == "in force"      # first day
-    assert _status("2022-06-30")["P001"] == "in force"      # the end date is the last day
+    assert _status("2022-03-10")["P001"] == "in force"  # first day
+    assert _status("2022-06-30")["P001"] == "in force"  # the end date is the last day
     assert _status("2022-07-01")["P001"] == "ended"
     assert _status("2022-02-01")["P001"] == "future"
 
@@ -73,17 +83,38 @@ def test_undated_measure_is_never_in_force_and_unselected_jurisdiction_is_listed
 
 
 def test_eu_measures_count_for_member_states_only_when_asked():
-    df = _policies([
-        ("P010", "EUU", "2022-09-09", "2022-09-12", None, "visa-restriction", "restrictive", "k"),
-        ("P011", "DEU", "2022-05-30", "2022-05-30", None, "humanitarian-visa", "facilitating", "k"),
-        ("P012", "GEO", "2022-03-01", None, None, "other", "facilitating", "k"),
-    ])
+    df = _policies(
+        [
+            (
+                "P010",
+                "EUU",
+                "2022-09-09",
+                "2022-09-12",
+                None,
+                "visa-restriction",
+                "restrictive",
+                "k",
+            ),
+            (
+                "P011",
+                "DEU",
+                "2022-05-30",
+                "2022-05-30",
+                None,
+                "humanitarian-visa",
+                "facilitating",
+                "k",
+            ),
+            ("P012", "GEO", "2022-03-01", None, None, "other", "facilitating", "k"),
+        ]
+    )
     plain = hs.stance_as_of(df, "2023-01-01", ["DEU", "GEO"]).set_index("jurisdiction")
     assert plain.loc["DEU", "stance"] == "facilitating"
-    with_eu = hs.stance_as_of(df, "2023-01-01", ["EUU", "DEU", "GEO"],
-                              apply_eu=True).set_index("jurisdiction")
+    with_eu = hs.stance_as_of(df, "2023-01-01", ["EUU", "DEU", "GEO"], apply_eu=True).set_index(
+        "jurisdiction"
+    )
     assert with_eu.loc["DEU", "stance"] == "mixed"
-    assert with_eu.loc["GEO", "stance"] == "facilitating"   # not a member
+    assert with_eu.loc["GEO", "stance"] == "facilitating"  # not a member
     assert with_eu.loc["EUU", "stance"] == "restrictive"
 
 
@@ -95,10 +126,12 @@ def test_pack_tracks_puts_overlapping_intervals_on_separate_rows():
 
 
 def test_date_problems_catch_disorder():
-    bad = _policies([
-        ("P001", "AAA", "2022-05-01", "2022-03-01", None, "other", "restrictive", "k"),
-        ("P002", "AAA", None, "2022-05-01", "2022-04-01", "other", "restrictive", "k"),
-    ])
+    bad = _policies(
+        [
+            ("P001", "AAA", "2022-05-01", "2022-03-01", None, "other", "restrictive", "k"),
+            ("P002", "AAA", None, "2022-05-01", "2022-04-01", "other", "restrictive", "k"),
+        ]
+    )
     msgs = hs.date_problems(bad)
     assert len(msgs) == 2 and msgs[0].startswith("P001") and msgs[1].startswith("P002")
 
@@ -114,12 +147,19 @@ def test_counts_and_type_table_agree():
 def test_complete_years_and_host_flows_keep_persons_and_cases_apart():
     assert hs.complete_years_until("2025-06-30") == 2024
     assert hs.complete_years_until("2024-12-31") == 2024
-    apps = pd.DataFrame({
-        "year": [2022, 2022, 2023], "origin_iso3": ["RUS"] * 3, "asylum_iso3": ["FIN"] * 3,
-        "app_type": ["N", "N", "N"], "app_pc": ["P", "C", "P"], "applied": [10, 3, 7],
-    })
-    euro = pd.DataFrame({"dataset": ["migr_resfirst"], "geo_iso3": ["FIN"], "year": [2023],
-                         "value": [5]})
+    apps = pd.DataFrame(
+        {
+            "year": [2022, 2022, 2023],
+            "origin_iso3": ["RUS"] * 3,
+            "asylum_iso3": ["FIN"] * 3,
+            "app_type": ["N", "N", "N"],
+            "app_pc": ["P", "C", "P"],
+            "applied": [10, 3, 7],
+        }
+    )
+    euro = pd.DataFrame(
+        {"dataset": ["migr_resfirst"], "geo_iso3": ["FIN"], "year": [2023], "value": [5]}
+    )
     f = hs.host_flows(apps, euro, "FIN", "2024-01-01", first_year=2022).set_index("year")
     assert f.loc[2022, "asylum_new_persons"] == 10 and f.loc[2022, "asylum_new_cases"] == 3
     assert f.loc[2023, "asylum_new_persons"] == 7 and pd.isna(f.loc[2023, "asylum_new_cases"])
@@ -159,7 +199,7 @@ def test_every_row_has_a_known_source_and_valid_dates(policies):
 
 def test_known_stances_on_the_real_database(policies):
     st = hs.stance_as_of(policies, "2025-06-30").set_index("jurisdiction")
-    assert st.loc["FIN", "stance"] == "restrictive"   # entry ban, border closed
+    assert st.loc["FIN", "stance"] == "restrictive"  # entry ban, border closed
     assert st.loc["DEU", "stance"] == "facilitating"  # §22 route, before the July 2025 stop
     after = hs.stance_as_of(policies, "2025-08-01").set_index("jurisdiction")
     assert after.loc["DEU", "stance"] == "mixed"
@@ -200,10 +240,13 @@ def test_defaults_match_the_notebook_parameters_cell():
     assert {k: ns[k] for k in values} == values
 
 
-@pytest.mark.parametrize("overrides", [
-    ["host-states.as_of=2022-10-15"],
-    ["host-states.as_of=2021-06-30", "host-states.jurisdictions=[GEO, ARM]"],
-])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        ["host-states.as_of=2022-10-15"],
+        ["host-states.as_of=2021-06-30", "host-states.jurisdictions=[GEO, ARM]"],
+    ],
+)
 def test_notebook_runs_with_another_date(tmp_path, overrides):
     import nbformat
 
@@ -213,8 +256,13 @@ def test_notebook_runs_with_another_date(tmp_path, overrides):
     params = resolve_params(ROOT / "params.yml", overrides)["host-states"]
     nb = ROOT / "chapters/03-host-states.ipynb"
     out = tmp_path / "03-host-states.ipynb"
-    run = ChapterRun(key="host-states", notebook=nb.relative_to(ROOT), output=out, params=params,
-                     fingerprint=execute.chapter_fingerprint(nb, params, "test"))
+    run = ChapterRun(
+        key="host-states",
+        notebook=nb.relative_to(ROOT),
+        output=out,
+        params=params,
+        fingerprint=execute.chapter_fingerprint(nb, params, "test"),
+    )
     execute.execute_chapters([run], ROOT, log=lambda s: None)
     executed = nbformat.read(out, as_version=4)
     md = [" ".join(c.source.split()) for c in executed.cells if c.cell_type == "markdown"]

@@ -19,8 +19,20 @@ ROOT = paths.ROOT
 
 def _est(rows) -> pd.DataFrame:
     """A small estimates table in the contract's shape (only the columns the functions read)."""
-    cols = ["estimate_id", "estimator", "geography", "concept", "unit", "low", "central", "high",
-            "period_end", "date_published", "grade", "citation_key"]
+    cols = [
+        "estimate_id",
+        "estimator",
+        "geography",
+        "concept",
+        "unit",
+        "low",
+        "central",
+        "high",
+        "period_end",
+        "date_published",
+        "grade",
+        "citation_key",
+    ]
     df = pd.DataFrame(rows, columns=cols)
     df["period_end"] = pd.to_datetime(df["period_end"])
     df["date_published"] = pd.to_datetime(df["date_published"])
@@ -33,14 +45,57 @@ def _est(rows) -> pd.DataFrame:
 
 
 def test_reconcile_known_answer():
-    inputs = _est([
-        ("E001", "a", "ARM", "stock-abroad", "persons", 80_000, 100_000, 120_000, "2024-01-01", None, "B", "k"),
-        ("E002", "b", "GEO", "stock-abroad", "persons", None, 50_000, None, "2024-01-01", None, "B", "k"),
-        ("E003", "c", "KAZ", "stock-abroad", "persons", 40_000, None, 60_000, "2024-01-01", None, "B", "k"),
-    ])
+    inputs = _est(
+        [
+            (
+                "E001",
+                "a",
+                "ARM",
+                "stock-abroad",
+                "persons",
+                80_000,
+                100_000,
+                120_000,
+                "2024-01-01",
+                None,
+                "B",
+                "k",
+            ),
+            (
+                "E002",
+                "b",
+                "GEO",
+                "stock-abroad",
+                "persons",
+                None,
+                50_000,
+                None,
+                "2024-01-01",
+                None,
+                "B",
+                "k",
+            ),
+            (
+                "E003",
+                "c",
+                "KAZ",
+                "stock-abroad",
+                "persons",
+                40_000,
+                None,
+                60_000,
+                "2024-01-01",
+                None,
+                "B",
+                "k",
+            ),
+        ]
+    )
     out = scale.reconcile(inputs, (0.1, 0.3))
     # sums: low 80k+50k+40k = 170k; central 100k+50k+50k = 200k; high 120k+50k+60k = 230k
-    assert out["sum_low"] == 170_000 and out["sum_central"] == 200_000 and out["sum_high"] == 230_000
+    assert (
+        out["sum_low"] == 170_000 and out["sum_central"] == 200_000 and out["sum_high"] == 230_000
+    )
     assert math.isclose(out["low"], 170_000 * 0.7)
     assert math.isclose(out["central"], 200_000 * 0.8)
     assert math.isclose(out["high"], 230_000 * 0.9)
@@ -49,54 +104,209 @@ def test_reconcile_known_answer():
 
 
 def test_reconcile_zero_return_rate_is_the_plain_sum():
-    inputs = _est([
-        ("E001", "a", "ARM", "stock-abroad", "persons", None, 1_000, None, "2024-01-01", None, "A", "k"),
-        ("E002", "a", "SRB", "stock-abroad", "persons", None, 2_500, None, "2024-01-01", None, "A", "k"),
-    ])
+    inputs = _est(
+        [
+            (
+                "E001",
+                "a",
+                "ARM",
+                "stock-abroad",
+                "persons",
+                None,
+                1_000,
+                None,
+                "2024-01-01",
+                None,
+                "A",
+                "k",
+            ),
+            (
+                "E002",
+                "a",
+                "SRB",
+                "stock-abroad",
+                "persons",
+                None,
+                2_500,
+                None,
+                "2024-01-01",
+                None,
+                "A",
+                "k",
+            ),
+        ]
+    )
     out = scale.reconcile(inputs, (0.0, 0.0))
     assert out["low"] == out["central"] == out["high"] == 3_500
 
 
-@pytest.mark.parametrize("concept,unit", [
-    ("border-crossings", "trips"), ("residence-permits", "permits"), ("asylum-claims", "claims"),
-    ("departures", "persons"),
-])
+@pytest.mark.parametrize(
+    "concept,unit",
+    [
+        ("border-crossings", "trips"),
+        ("residence-permits", "permits"),
+        ("asylum-claims", "claims"),
+        ("departures", "persons"),
+    ],
+)
 def test_reconcile_refuses_incomparable_concepts(concept, unit):
-    inputs = _est([
-        ("E001", "a", "ARM", "stock-abroad", "persons", None, 1_000, None, "2024-01-01", None, "A", "k"),
-        ("E002", "b", "GEO", concept, unit, None, 2_000, None, "2024-01-01", None, "A", "k"),
-    ])
+    inputs = _est(
+        [
+            (
+                "E001",
+                "a",
+                "ARM",
+                "stock-abroad",
+                "persons",
+                None,
+                1_000,
+                None,
+                "2024-01-01",
+                None,
+                "A",
+                "k",
+            ),
+            ("E002", "b", "GEO", concept, unit, None, 2_000, None, "2024-01-01", None, "A", "k"),
+        ]
+    )
     with pytest.raises(scale.IncomparableError, match="E002"):
         scale.reconcile(inputs, (0.1, 0.3))
 
 
 def test_reconcile_refuses_trips_alone_and_other_units():
-    trips = _est([("E001", "a", "ARM", "border-crossings", "trips", None, 10, None, "2024-01-01", None, "A", "k")])
+    trips = _est(
+        [
+            (
+                "E001",
+                "a",
+                "ARM",
+                "border-crossings",
+                "trips",
+                None,
+                10,
+                None,
+                "2024-01-01",
+                None,
+                "A",
+                "k",
+            )
+        ]
+    )
     with pytest.raises(scale.IncomparableError):
         scale.reconcile(trips, (0.1, 0.3))
-    odd = _est([("E001", "a", "ARM", "stock-abroad", "permits", None, 10, None, "2024-01-01", None, "A", "k")])
+    odd = _est(
+        [
+            (
+                "E001",
+                "a",
+                "ARM",
+                "stock-abroad",
+                "permits",
+                None,
+                10,
+                None,
+                "2024-01-01",
+                None,
+                "A",
+                "k",
+            )
+        ]
+    )
     with pytest.raises(scale.IncomparableError, match="units"):
         scale.reconcile(odd, (0.1, 0.3))
 
 
 def test_reconcile_refuses_double_counting():
-    two = _est([
-        ("E001", "a", "ARM", "stock-abroad", "persons", None, 1, None, "2024-01-01", None, "A", "k"),
-        ("E002", "b", "ARM", "stock-abroad", "persons", None, 2, None, "2024-01-01", None, "A", "k"),
-    ])
+    two = _est(
+        [
+            (
+                "E001",
+                "a",
+                "ARM",
+                "stock-abroad",
+                "persons",
+                None,
+                1,
+                None,
+                "2024-01-01",
+                None,
+                "A",
+                "k",
+            ),
+            (
+                "E002",
+                "b",
+                "ARM",
+                "stock-abroad",
+                "persons",
+                None,
+                2,
+                None,
+                "2024-01-01",
+                None,
+                "A",
+                "k",
+            ),
+        ]
+    )
     with pytest.raises(scale.IncomparableError, match="ARM"):
         scale.reconcile(two, (0.1, 0.3))
-    world = _est([
-        ("E001", "a", "ARM", "stock-abroad", "persons", None, 1, None, "2024-01-01", None, "A", "k"),
-        ("E002", "b", "WLD", "stock-abroad", "persons", None, 2, None, "2024-01-01", None, "A", "k"),
-    ])
+    world = _est(
+        [
+            (
+                "E001",
+                "a",
+                "ARM",
+                "stock-abroad",
+                "persons",
+                None,
+                1,
+                None,
+                "2024-01-01",
+                None,
+                "A",
+                "k",
+            ),
+            (
+                "E002",
+                "b",
+                "WLD",
+                "stock-abroad",
+                "persons",
+                None,
+                2,
+                None,
+                "2024-01-01",
+                None,
+                "A",
+                "k",
+            ),
+        ]
+    )
     with pytest.raises(scale.IncomparableError, match="worldwide"):
         scale.reconcile(world, (0.1, 0.3))
 
 
 @pytest.mark.parametrize("rate", [(0.3, 0.1), (-0.1, 0.2), (0.1, 1.5)])
 def test_reconcile_refuses_bad_return_rate(rate):
-    one = _est([("E001", "a", "ARM", "stock-abroad", "persons", None, 1, None, "2024-01-01", None, "A", "k")])
+    one = _est(
+        [
+            (
+                "E001",
+                "a",
+                "ARM",
+                "stock-abroad",
+                "persons",
+                None,
+                1,
+                None,
+                "2024-01-01",
+                None,
+                "A",
+                "k",
+            )
+        ]
+    )
     with pytest.raises(ValueError, match="return_rate"):
         scale.reconcile(one, rate)
 
@@ -109,13 +319,80 @@ def test_reconcile_empty_input_is_zero():
 # ---------------------------------------------------------------- choosing sources
 
 
-FIGS = _est([
-    ("E001", "old", "ARM", "stock-abroad", "persons", None, 42_000, None, "2022-10-31", "2022-11-01", "C", "k"),
-    ("E002", "new", "ARM", "stock-abroad", "persons", None, 110_000, None, "2024-07-16", "2024-07-17", "B", "k"),
-    ("E003", "tie", "ARM", "stock-abroad", "persons", None, 100_000, None, "2024-07-16", "2024-07-17", "A", "k"),
-    ("E004", "x", "GEO", "border-crossings", "trips", None, 461_000, None, "2022-09-30", None, "B", "k"),
-    ("E005", "y", "GEO", "stock-abroad", "persons", None, 74_000, None, "2024-07-16", None, "B", "k"),
-])
+FIGS = _est(
+    [
+        (
+            "E001",
+            "old",
+            "ARM",
+            "stock-abroad",
+            "persons",
+            None,
+            42_000,
+            None,
+            "2022-10-31",
+            "2022-11-01",
+            "C",
+            "k",
+        ),
+        (
+            "E002",
+            "new",
+            "ARM",
+            "stock-abroad",
+            "persons",
+            None,
+            110_000,
+            None,
+            "2024-07-16",
+            "2024-07-17",
+            "B",
+            "k",
+        ),
+        (
+            "E003",
+            "tie",
+            "ARM",
+            "stock-abroad",
+            "persons",
+            None,
+            100_000,
+            None,
+            "2024-07-16",
+            "2024-07-17",
+            "A",
+            "k",
+        ),
+        (
+            "E004",
+            "x",
+            "GEO",
+            "border-crossings",
+            "trips",
+            None,
+            461_000,
+            None,
+            "2022-09-30",
+            None,
+            "B",
+            "k",
+        ),
+        (
+            "E005",
+            "y",
+            "GEO",
+            "stock-abroad",
+            "persons",
+            None,
+            74_000,
+            None,
+            "2024-07-16",
+            None,
+            "B",
+            "k",
+        ),
+    ]
+)
 
 
 def test_choose_sources_latest_then_best_grade_and_override():
@@ -129,10 +406,25 @@ def test_choose_sources_latest_then_best_grade_and_override():
 
 
 def test_host_figures_respects_as_of_and_hosts():
-    empty_press = pd.DataFrame(columns=["figure_id", "series", "producer", "concept", "period_start",
-                                        "period_end", "destination_iso3", "value", "unit",
-                                        "value_as_stated", "reporting_page_date", "citation_key",
-                                        "reported_by", "grade", "note"])
+    empty_press = pd.DataFrame(
+        columns=[
+            "figure_id",
+            "series",
+            "producer",
+            "concept",
+            "period_start",
+            "period_end",
+            "destination_iso3",
+            "value",
+            "unit",
+            "value_as_stated",
+            "reporting_page_date",
+            "citation_key",
+            "reported_by",
+            "grade",
+            "note",
+        ]
+    )
     figs = scale.host_figures(FIGS, empty_press, ["ARM"], "2023-12-31")
     assert list(figs["estimate_id"]) == ["E001"]
 
@@ -166,8 +458,15 @@ def test_equal_earth_is_symmetric_and_bounded():
 
 
 def test_bins():
-    assert scale_figures.value_bin(9_999) == 0 and scale_figures.value_bin(10_000) == 1 and scale_figures.value_bin(2e6) == 4
-    assert scale_figures.bin_labels()[0] == "under 10,000" and scale_figures.bin_labels()[-1] == "100,000 or more"
+    assert (
+        scale_figures.value_bin(9_999) == 0
+        and scale_figures.value_bin(10_000) == 1
+        and scale_figures.value_bin(2e6) == 4
+    )
+    assert (
+        scale_figures.bin_labels()[0] == "under 10,000"
+        and scale_figures.bin_labels()[-1] == "100,000 or more"
+    )
 
 
 # ---------------------------------------------------------------- real processed data
@@ -191,7 +490,10 @@ def test_asylum_claims_keep_persons_and_cases_apart():
     claims = scale.asylum_claims(apps, "2024-12-31")
     assert list(claims.columns) == ["year", "persons", "cases"]
     sel = apps[(apps["origin_iso3"] == "RUS") & (apps["app_type"] == "N") & (apps["year"] == 2023)]
-    assert claims.set_index("year").loc[2023, "persons"] == sel.loc[sel["app_pc"] == "P", "applied"].sum()
+    assert (
+        claims.set_index("year").loc[2023, "persons"]
+        == sel.loc[sel["app_pc"] == "P", "applied"].sum()
+    )
     assert claims["year"].max() == 2024
 
 
@@ -206,7 +508,9 @@ def test_invalid_return_rate_is_refused_before_running():
     with pytest.raises(ParamError, match="ISO3"):
         resolve_params(ROOT / "params.yml", ["scale.hosts=[ARM, georgia]"])
     with pytest.raises(ParamError, match="not in hosts"):
-        resolve_params(ROOT / "params.yml", ["scale.hosts=[ARM]", "scale.source_choice={GEO: E001}"])
+        resolve_params(
+            ROOT / "params.yml", ["scale.hosts=[ARM]", "scale.source_choice={GEO: E001}"]
+        )
 
 
 def test_notebook_defaults_equal_params_yml():
@@ -227,8 +531,13 @@ def _execute(tmp_path, overrides):
 
     params = resolve_params(ROOT / "params.yml", overrides)["scale"]
     nb = Path("chapters/02-scale.ipynb")
-    run = ChapterRun(key="scale", notebook=nb, output=tmp_path / "02-scale.ipynb", params=params,
-                     fingerprint=execute.chapter_fingerprint(ROOT / nb, params, "test"))
+    run = ChapterRun(
+        key="scale",
+        notebook=nb,
+        output=tmp_path / "02-scale.ipynb",
+        params=params,
+        fingerprint=execute.chapter_fingerprint(ROOT / nb, params, "test"),
+    )
     execute.execute_chapters([run], ROOT, force={"scale"}, log=lambda s: None)
     out = nbformat.read(run.output, as_version=4)
     markdown = "\n\n".join(c.source for c in out.cells if c.cell_type == "markdown")
@@ -238,8 +547,14 @@ def _execute(tmp_path, overrides):
 
 @pytest.mark.slow  # executes the chapter in a kernel
 def test_notebook_runs_with_non_default_parameters(tmp_path):
-    text = _execute(tmp_path, ["scale.as_of=2023-06-30", "scale.return_rate=[0.0, 0.5]",
-                               "scale.hosts=[ARM, GEO, KAZ, SRB]"])
+    text = _execute(
+        tmp_path,
+        [
+            "scale.as_of=2023-06-30",
+            "scale.return_rate=[0.0, 0.5]",
+            "scale.hosts=[ARM, GEO, KAZ, SRB]",
+        ],
+    )
     assert "up to 30 June 2023" in text
     assert "a return rate of 0% to 50%" in text
     assert "of the 4 countries a figure of people still abroad exists up to 30 June 2023" in text

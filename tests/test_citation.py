@@ -85,7 +85,6 @@ def book(built) -> Path:
     return built / "_book"
 
 
-
 def _citation_block(page: Path) -> tuple[str, str]:
     """(plain-text citation, BibTeX) of the citation block on a page."""
     soup = _soup(page)

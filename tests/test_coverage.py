@@ -39,11 +39,14 @@ def test_cutoff_is_read_from_the_edition_block_of_quarto_yml():
     assert coverage.edition_cutoff() == pd.Timestamp(config["edition"]["cutoff"])
 
 
-@pytest.mark.parametrize("text, message", [
-    ("project:\n  type: book\n", "no 'edition: cutoff:' block"),
-    ("edition:\n  cutoff: 30 November 2026\n", "is not a YYYY-MM-DD date"),
-    ("edition:\n  cutoff: '2026-13-45'\n", "is not a YYYY-MM-DD date"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("project:\n  type: book\n", "no 'edition: cutoff:' block"),
+        ("edition:\n  cutoff: 30 November 2026\n", "is not a YYYY-MM-DD date"),
+        ("edition:\n  cutoff: '2026-13-45'\n", "is not a YYYY-MM-DD date"),
+    ],
+)
 def test_missing_or_bad_cutoff_is_named(tmp_path, text, message):
     (tmp_path / "_quarto.yml").write_text(text, encoding="utf-8")
     with pytest.raises(DataError, match=message):
@@ -111,32 +114,45 @@ def test_no_processed_table_reaches_past_its_sources_date():
 
 def test_year_series_end_on_their_sources_date():
     """For the statistical series the register's date is the end of the data, not a guess."""
-    for table in ("unhcr_population_origin_year", "unhcr_applications", "uk_applications",
-                  "uk_initial_decisions", "uk_initial_decisions_totals", "press_figures"):
+    for table in (
+        "unhcr_population_origin_year",
+        "unhcr_applications",
+        "uk_applications",
+        "uk_initial_decisions",
+        "uk_initial_decisions_totals",
+        "press_figures",
+    ):
         assert coverage.latest_date(load(table)) == _until(_source_writing(table)["id"]), table
 
 
 def test_date_problems_names_a_table_that_reaches_past_its_source(monkeypatch):
-    register = [dict(REGISTER["ru-minjust-undesirable-organizations-2026-07-03"],
-                     period_end="2026-06-30")]
+    register = [
+        dict(REGISTER["ru-minjust-undesirable-organizations-2026-07-03"], period_end="2026-06-30")
+    ]
     monkeypatch.setattr(coverage, "_register", lambda: register)
     problems = coverage.date_problems()
-    assert any("undesirable_designations.csv: rows reach 2026-07-03, after the source's "
-               "period_end 2026-06-30" in p for p in problems)
-    assert any("undesirable_per_year.csv: period_end 2026-07-03 is not the source's 2026-06-30"
-               in p for p in problems)
+    assert any(
+        "undesirable_designations.csv: rows reach 2026-07-03, after the source's "
+        "period_end 2026-06-30" in p
+        for p in problems
+    )
+    assert any(
+        "undesirable_per_year.csv: period_end 2026-07-03 is not the source's 2026-06-30" in p
+        for p in problems
+    )
 
 
 def test_latest_date_of_year_quarter_and_partial_year_tables():
-    assert coverage.latest_date(pd.DataFrame({"year": [2023, 2024], "quarter": [4, 3]})) == \
-        pd.Timestamp("2024-09-30")
-    assert coverage.latest_date(pd.DataFrame({"year": [2024, 2024],
-                                              "months_covered": [9, 9]})) == \
-        pd.Timestamp("2024-09-30")
+    assert coverage.latest_date(
+        pd.DataFrame({"year": [2023, 2024], "quarter": [4, 3]})
+    ) == pd.Timestamp("2024-09-30")
+    assert coverage.latest_date(
+        pd.DataFrame({"year": [2024, 2024], "months_covered": [9, 9]})
+    ) == pd.Timestamp("2024-09-30")
     assert coverage.latest_date(pd.DataFrame({"year": [2025]})) == pd.Timestamp("2025-12-31")
-    assert coverage.latest_date(pd.DataFrame({"year": [2026],
-                                              "period_end": pd.to_datetime(["2026-07-10"])})) \
-        == pd.Timestamp("2026-07-10")
+    assert coverage.latest_date(
+        pd.DataFrame({"year": [2026], "period_end": pd.to_datetime(["2026-07-10"])})
+    ) == pd.Timestamp("2026-07-10")
 
 
 # ------------------------------------------------------------------ per chapter
@@ -153,7 +169,8 @@ def test_every_table_a_chapter_loads_is_in_its_coverage(chapter):
     loaded = _loaded_tables(notebook)
     assert loaded, notebook
     assert loaded <= set(coverage.CHAPTER_TABLES[chapter]), loaded - set(
-        coverage.CHAPTER_TABLES[chapter])
+        coverage.CHAPTER_TABLES[chapter]
+    )
 
 
 @pytest.mark.parametrize("chapter", list(coverage.CHAPTER_TABLES))
@@ -175,8 +192,9 @@ def test_chapter_coverage_reports_each_sources_own_date_and_citation(chapter):
 
 def test_history_coverage_has_both_register_snapshots_and_the_2026_counts():
     cov = coverage.chapter_coverage("history").set_index("id")
-    assert cov.loc["ru-minjust-foreign-agents-registry-2026-07-10", "until"] == \
-        _until("ru-minjust-foreign-agents-registry-2026-07-10")
+    assert cov.loc["ru-minjust-foreign-agents-registry-2026-07-10", "until"] == _until(
+        "ru-minjust-foreign-agents-registry-2026-07-10"
+    )
     assert "foreign_agents_events" in cov.loc["ru-minjust-foreign-agents-registry", "tables"]
     assert "ru-minjust-undesirable-organizations" not in cov.index  # superseded
 
@@ -211,9 +229,11 @@ def test_host_state_database_as_of_the_cutoff():
     for col in ("date_announced", "date_in_force"):
         assert (policies[col].dropna() <= cutoff).all(), col
     status = hs.status_as_of(policies, cutoff)
-    track = policies[(policies["jurisdiction"] == "DEU")
-                     & (policies["measure_type"] == "humanitarian-visa")
-                     & (policies["direction"] == "facilitating")]
+    track = policies[
+        (policies["jurisdiction"] == "DEU")
+        & (policies["measure_type"] == "humanitarian-visa")
+        & (policies["direction"] == "facilitating")
+    ]
     assert (status[track.index] == "ended").all()
     stance = hs.stance_as_of(policies, cutoff, ["DEU"]).set_index("jurisdiction")
     assert stance.loc["DEU", "stance"] != "facilitating"

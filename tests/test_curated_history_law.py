@@ -198,8 +198,12 @@ def test_legal_rows():
     assert any("C-238/19" in x and "ECLI:EU:C:2020:945" in x for x in refs)
 
 
-ID_COLUMNS = {"timeline.csv": "event_id", "legal.csv": "legal_id",
-              "estimates.csv": "estimate_id", "policies.csv": "policy_id"}
+ID_COLUMNS = {
+    "timeline.csv": "event_id",
+    "legal.csv": "legal_id",
+    "estimates.csv": "estimate_id",
+    "policies.csv": "policy_id",
+}
 
 
 def test_conflict_rows_point_at_existing_rows():
@@ -241,5 +245,6 @@ def test_bib_entries_have_required_fields():
         if re.search(r"^\s*url\s*=", e, flags=re.MULTILINE):
             assert re.search(r"urldate\s*=\s*\{\d{4}-\d{2}-\d{2}\}", e), key
         else:  # a printed work cited as itself (source policy, rule 3): its venue identifies it
-            assert re.search(r"^\s*(doi|publisher|journaltitle|institution)\s*=", e,
-                             flags=re.MULTILINE), key
+            assert re.search(
+                r"^\s*(doi|publisher|journaltitle|institution)\s*=", e, flags=re.MULTILINE
+            ), key

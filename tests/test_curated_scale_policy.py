@@ -179,8 +179,12 @@ def test_bibliography_keys_are_unique_and_well_formed():
             assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", e.fields.get("urldate", "")), e.key
         else:
             assert e.kind in ("book", "incollection", "article", "report"), e.key
-            assert e.fields.get("doi") or e.fields.get("publisher") or \
-                e.fields.get("journaltitle") or e.fields.get("institution"), e.key
+            assert (
+                e.fields.get("doi")
+                or e.fields.get("publisher")
+                or e.fields.get("journaltitle")
+                or e.fields.get("institution")
+            ), e.key
 
 
 def test_estimate_ids_codes_and_citations(estimates):
@@ -279,19 +283,33 @@ def test_edition_measures_of_2025_and_2026_are_recorded(policies):
     """Issue 17: Germany's simplified humanitarian track ended when the ministry suspended all
     procedures (the same day the restrictive row begins), and the measures of 2025-26 are in."""
     by_id = {r["policy_id"]: r for r in policies}
-    track = next(r for r in policies if r["jurisdiction"] == "DEU"
-                 and r["measure_type"] == "humanitarian-visa" and r["direction"] == "facilitating")
-    stop = next(r for r in policies if r["jurisdiction"] == "DEU"
-                and r["measure_type"] == "humanitarian-visa" and r["direction"] == "restrictive")
+    track = next(
+        r
+        for r in policies
+        if r["jurisdiction"] == "DEU"
+        and r["measure_type"] == "humanitarian-visa"
+        and r["direction"] == "facilitating"
+    )
+    stop = next(
+        r
+        for r in policies
+        if r["jurisdiction"] == "DEU"
+        and r["measure_type"] == "humanitarian-visa"
+        and r["direction"] == "restrictive"
+    )
     assert track["date_ended"] and track["date_ended"] == stop["date_in_force"]
     assert "tablemedia_2025_humanitaerevisa" in stop["citation_key"].split(";")
-    eu_2025 = [r for r in policies if r["jurisdiction"] == "EUU"
-               and (r["date_in_force"] or r["date_announced"]) >= "2025-11-01"]
+    eu_2025 = [
+        r
+        for r in policies
+        if r["jurisdiction"] == "EUU"
+        and (r["date_in_force"] or r["date_announced"]) >= "2025-11-01"
+    ]
     assert eu_2025 and all(r["measure_type"] == "visa-restriction" for r in eu_2025)
-    assert any(r["jurisdiction"] == "GEO" and r["date_in_force"].startswith("2025")
-               for r in by_id.values())
-    assert any(r["jurisdiction"] == "FIN" and "31 Dec 2026" in r["summary"]
-               for r in by_id.values())
+    assert any(
+        r["jurisdiction"] == "GEO" and r["date_in_force"].startswith("2025") for r in by_id.values()
+    )
+    assert any(r["jurisdiction"] == "FIN" and "31 Dec 2026" in r["summary"] for r in by_id.values())
 
 
 def test_policies_cover_what_the_report_promises(policies):

@@ -64,9 +64,11 @@ def test_foreign_agents_2026_counts_equal_provenance():
     total = _number(re.search(r"A JSON list of ([\d,]+) entries", text)[1])
     assert years["designations"].sum() == total
     assert years["designations_individuals"].sum() == _number(
-        re.search(r"([\d,]+) individuals", text)[1])
+        re.search(r"([\d,]+) individuals", text)[1]
+    )
     assert years["removals"].sum() == _number(
-        re.search(r"([\d,]+) entries carry a removal date", text)[1])
+        re.search(r"([\d,]+) entries carry a removal date", text)[1]
+    )
     removals = re.search(r"Removals: (\d+) in (\d{4}), (\d+) in (\d{4})", text)
     assert years.loc[int(removals[2]), "removals"] == int(removals[1])
     assert years.loc[int(removals[4]), "removals"] == int(removals[3])
@@ -111,8 +113,10 @@ def test_undesirable_2026_counts_equal_provenance():
 @needs_raw
 def test_undesirable_2026_holds_every_earlier_entry_with_its_date():
     """The superseded 2024-09-05 state: per date, the same number of inclusions."""
-    raw = pd.read_csv(RAW / "ru-minjust-undesirable-organizations" /
-                      "undesirable_organizations_2024-09-05.csv", dtype=str)
+    raw = pd.read_csv(
+        RAW / "ru-minjust-undesirable-organizations" / "undesirable_organizations_2024-09-05.csv",
+        dtype=str,
+    )
     old = raw.groupby("inclusion_date_iso").size()
     new = _read("undesirable_designations")
     new = new[new["date"] <= _period_end("ru-minjust-undesirable-organizations")]
@@ -124,8 +128,9 @@ def test_undesirable_2026_holds_every_earlier_entry_with_its_date():
 
 
 @needs_raw
-@pytest.mark.parametrize("table, source", [
-    ("foreign_agents_per_year", FA_2026), ("undesirable_per_year", UD_2026)])
+@pytest.mark.parametrize(
+    "table, source", [("foreign_agents_per_year", FA_2026), ("undesirable_per_year", UD_2026)]
+)
 def test_only_the_snapshots_year_is_partial_and_ends_on_its_register_date(table, source):
     years = _read(table).sort_values("year")
     end = _period_end(source)
@@ -144,22 +149,27 @@ def test_an_event_after_the_register_date_fails():
 
 
 def test_per_year_marks_a_cut_year_and_fills_gaps():
-    events = pd.DataFrame({"date": pd.to_datetime(["2013-06-27", "2015-02-01", "2015-03-01"]),
-                           "count": [1, 2, 3]})
+    events = pd.DataFrame(
+        {"date": pd.to_datetime(["2013-06-27", "2015-02-01", "2015-03-01"]), "count": [1, 2, 3]}
+    )
     years = _common.per_year(events, 2013, pd.Timestamp("2015-07-10"), "n")
     assert years["n"].tolist() == [1, 0, 5]
     assert years["partial_year"].tolist() == [False, False, True]
     assert years["period_end"].dt.strftime("%Y-%m-%d").tolist() == [
-        "2013-12-31", "2014-12-31", "2015-07-10"]
+        "2013-12-31",
+        "2014-12-31",
+        "2015-07-10",
+    ]
     # a snapshot on 31 December leaves no partial year
-    assert not _common.per_year(events, 2013, pd.Timestamp("2015-12-31"), "n")[
-        "partial_year"].any()
+    assert not _common.per_year(events, 2013, pd.Timestamp("2015-12-31"), "n")["partial_year"].any()
 
 
 def test_bad_date_in_a_json_snapshot_names_file_entry_and_field(tmp_path):
     path = tmp_path / "list.json"
-    path.write_text(json.dumps([{"name": "a", "dateIn": "01.02.2024"},
-                                {"name": "b", "dateIn": "2024-02-01"}]), encoding="utf-8")
+    path.write_text(
+        json.dumps([{"name": "a", "dateIn": "01.02.2024"}, {"name": "b", "dateIn": "2024-02-01"}]),
+        encoding="utf-8",
+    )
     with pytest.raises(DataError, match=r"list\.json: entry 2: field 'dateIn': not a dd\.mm\.yyyy"):
         _common.read_json_list(path, ["name", "dateIn"])
     path.write_text(json.dumps([{"name": "a"}]), encoding="utf-8")
@@ -168,9 +178,13 @@ def test_bad_date_in_a_json_snapshot_names_file_entry_and_field(tmp_path):
 
 
 def test_foreign_agents_2026_kinds_and_removals():
-    reg = pd.DataFrame({"is_person": [1, 0, 1],
-                        "dateIn": pd.to_datetime(["2025-01-02", "2025-01-02", "2026-03-01"]),
-                        "dateOut": pd.to_datetime([None, "2026-02-01", None])})
+    reg = pd.DataFrame(
+        {
+            "is_person": [1, 0, 1],
+            "dateIn": pd.to_datetime(["2025-01-02", "2025-01-02", "2026-03-01"]),
+            "dateOut": pd.to_datetime([None, "2026-02-01", None]),
+        }
+    )
     out = foreign_agents.counts_2026(reg, pd.Timestamp("2026-07-10"))
     years = out["foreign_agents_per_year"].set_index("year")
     assert years["designations"].to_dict() == {2025: 2, 2026: 1}
@@ -192,15 +206,19 @@ def test_undesirable_reads_the_country_from_the_name():
 @needs_raw
 def test_uk_totals_for_russia_equal_provenance():
     text = _provenance(UK_2025)
-    m = re.search(r"Russia: ([\d,]+) initial decisions (\d{4})–(\d{4}) \(([\d,]+) grants, "
-                  r"([\d,]+) refusals, ([\d,]+) withdrawn, ([\d,]+) administrative\), initial "
-                  r"grant rate ([\d.]+)%", text)
+    m = re.search(
+        r"Russia: ([\d,]+) initial decisions (\d{4})–(\d{4}) \(([\d,]+) grants, "
+        r"([\d,]+) refusals, ([\d,]+) withdrawn, ([\d,]+) administrative\), initial "
+        r"grant rate ([\d.]+)%",
+        text,
+    )
     assert m, "PROVENANCE.md sentence on Russia not found"
     row = _read("uk_initial_decisions_totals").set_index("nationality_iso3").loc["RUS"]
     assert row["decisions"] == _number(m[1])
     assert (row["period_start"].year, row["period_end"].year) == (int(m[2]), int(m[3]))
     assert [row[c] for c in ("grants", "refusals", "withdrawn", "administrative_outcomes")] == [
-        _number(m[i]) for i in (4, 5, 6, 7)]
+        _number(m[i]) for i in (4, 5, 6, 7)
+    ]
     assert round(row["grant_rate"] * 100, 1) == float(m[8])
     assert row["period_end"] == _period_end(UK_2025)
 
@@ -213,17 +231,29 @@ def test_uk_totals_cover_every_nationality_of_the_file():
     assert table["decisions"].sum() == sum(r["totalDecisions"] for r in doc["leagueTable"])
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"grants": 7}, "grants \\+ refusals != substantiveDecisions"),
-    ({"withdrawn": 2}, "substantive \\+ withdrawn \\+ administrative != totalDecisions"),
-    ({"grant_rate_pct_source": 61.0}, "grantRatePct is not grants"),
-    ({"refusals": -1, "substantive_decisions": 5}, "a count is missing or negative"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"grants": 7}, "grants \\+ refusals != substantiveDecisions"),
+        ({"withdrawn": 2}, "substantive \\+ withdrawn \\+ administrative != totalDecisions"),
+        ({"grant_rate_pct_source": 61.0}, "grantRatePct is not grants"),
+        ({"refusals": -1, "substantive_decisions": 5}, "a count is missing or negative"),
+    ],
+)
 def test_uk_totals_inconsistent_with_themselves_fail(change, message):
-    row = {"nationality": "Russia", "region": "Europe Other", "grants": 6, "refusals": 4,
-           "withdrawn": 1, "administrative_outcomes": 1, "substantive_decisions": 10,
-           "decisions": 12, "grant_rate_pct_source": 60.0,
-           "period_start": pd.Timestamp("2020-01-01"), "period_end": pd.Timestamp("2025-12-31")}
+    row = {
+        "nationality": "Russia",
+        "region": "Europe Other",
+        "grants": 6,
+        "refusals": 4,
+        "withdrawn": 1,
+        "administrative_outcomes": 1,
+        "substantive_decisions": 10,
+        "decisions": 12,
+        "grant_rate_pct_source": 60.0,
+        "period_start": pd.Timestamp("2020-01-01"),
+        "period_end": pd.Timestamp("2025-12-31"),
+    }
     countries = pd.DataFrame({"name": ["Russian Federation"], "iso_code": ["RUS"]})
     ok = uk_home_office.totals_2020_2025(pd.DataFrame([row]), countries)
     assert ok["grant_rate"].tolist() == [0.6]
@@ -232,7 +262,12 @@ def test_uk_totals_inconsistent_with_themselves_fail(change, message):
 
 
 def test_foreign_agents_2026_removal_after_the_snapshot_fails():
-    reg = pd.DataFrame({"is_person": [1], "dateIn": pd.to_datetime(["2025-01-02"]),
-                        "dateOut": pd.to_datetime(["2026-07-11"])})
+    reg = pd.DataFrame(
+        {
+            "is_person": [1],
+            "dateIn": pd.to_datetime(["2025-01-02"]),
+            "dateOut": pd.to_datetime(["2026-07-11"]),
+        }
+    )
     with pytest.raises(DataError, match=r"2026-07-11 is after the snapshot date 2026-07-10"):
         foreign_agents.counts_2026(reg, pd.Timestamp("2026-07-10"))

@@ -55,15 +55,19 @@ def _provenance_counts(text: str, heading: str) -> dict[int, int]:
 
 
 @needs_raw
-@pytest.mark.parametrize("source, table", [
-    ("ru-minjust-foreign-agents-registry", "foreign_agents_events"),
-    ("ru-minjust-undesirable-organizations", "undesirable_designations"),
-])
+@pytest.mark.parametrize(
+    "source, table",
+    [
+        ("ru-minjust-foreign-agents-registry", "foreign_agents_events"),
+        ("ru-minjust-undesirable-organizations", "undesirable_designations"),
+    ],
+)
 def test_yearly_designations_equal_provenance(source, table):
     """Counted up to the snapshot's own date (``period_end`` in the register): the undesirable
     list of 2024-09-05 is superseded by the 2026 state, which must hold its entries unchanged."""
-    stated = _provenance_counts((RAW / source / "PROVENANCE.md").read_text(encoding="utf-8"),
-                                "Inclusions per year")
+    stated = _provenance_counts(
+        (RAW / source / "PROVENANCE.md").read_text(encoding="utf-8"), "Inclusions per year"
+    )
     assert len(stated) >= 10
     until = next(s["period_end"] for s in load_register() if s["id"] == source)
     df = pd.read_csv(PROCESSED / f"{table}.csv", parse_dates=["date"])
@@ -76,8 +80,11 @@ def test_yearly_designations_equal_provenance(source, table):
 
 @needs_raw
 def test_processed_registers_hold_no_personal_identifiers():
-    raw = pd.read_csv(RAW / "ru-minjust-foreign-agents-registry" /
-                      "foreign_agents_registry_2025-08-15.csv", dtype=str, keep_default_na=False)
+    raw = pd.read_csv(
+        RAW / "ru-minjust-foreign-agents-registry" / "foreign_agents_registry_2025-08-15.csv",
+        dtype=str,
+        keep_default_na=False,
+    )
     identifiers = set()
     for col in ("name", "information_resources", "participants", "registration_number", "ogrn"):
         identifiers |= {v for v in raw[col] if len(v) > 3}
@@ -98,24 +105,53 @@ def test_processed_registers_hold_no_personal_identifiers():
 
 def _totals_frame(**change) -> pd.DataFrame:
     """One league-table row of the 2025-12 UK snapshot, as ``uk_home_office.load`` gives it."""
-    row = {"nationality": "Russia", "region": "Europe Other", "grants": 6, "refusals": 4,
-           "withdrawn": 1, "administrative_outcomes": 1, "substantive_decisions": 10,
-           "decisions": 12, "grant_rate_pct_source": 60.0,
-           "period_start": pd.Timestamp("2020-01-01"), "period_end": pd.Timestamp("2025-12-31")}
+    row = {
+        "nationality": "Russia",
+        "region": "Europe Other",
+        "grants": 6,
+        "refusals": 4,
+        "withdrawn": 1,
+        "administrative_outcomes": 1,
+        "substantive_decisions": 10,
+        "decisions": 12,
+        "grant_rate_pct_source": 60.0,
+        "period_start": pd.Timestamp("2020-01-01"),
+        "period_end": pd.Timestamp("2025-12-31"),
+    }
     return pd.DataFrame([row | change])
 
 
 def test_grant_rate_mismatch_with_source_is_reported():
     frames = {
-        "applications": pd.DataFrame({"Year": [2024], "Quarter": ["2024 Q1"],
-                                      "Nationality": ["Russia"], "Applicant type": ["Dependant"],
-                                      "Applications": [1]}),
-        "decisions": pd.DataFrame({"Year": [2024], "Quarter": ["2024 Q1"], "Nationality": ["Russia"],
-                                   "Case type": ["Asylum Case"], "Applicant type": ["Dependant"],
-                                   "Case outcome group": ["Refused"], "Decisions": [1]}),
-        "grant_rates": pd.DataFrame({"Year": [2024, 2024], "Nationality": ["Russia", "Ukraine"],
-                                     "Grant": [1, 3], "Refused": [1, 1],
-                                     "Initial grant rate": [0.5, 0.7]}),
+        "applications": pd.DataFrame(
+            {
+                "Year": [2024],
+                "Quarter": ["2024 Q1"],
+                "Nationality": ["Russia"],
+                "Applicant type": ["Dependant"],
+                "Applications": [1],
+            }
+        ),
+        "decisions": pd.DataFrame(
+            {
+                "Year": [2024],
+                "Quarter": ["2024 Q1"],
+                "Nationality": ["Russia"],
+                "Case type": ["Asylum Case"],
+                "Applicant type": ["Dependant"],
+                "Case outcome group": ["Refused"],
+                "Decisions": [1],
+            }
+        ),
+        "grant_rates": pd.DataFrame(
+            {
+                "Year": [2024, 2024],
+                "Nationality": ["Russia", "Ukraine"],
+                "Grant": [1, 3],
+                "Refused": [1, 1],
+                "Initial grant rate": [0.5, 0.7],
+            }
+        ),
         "countries": pd.DataFrame({"name": ["Ukraine"], "iso_code": ["UKR"]}),
         "totals": _totals_frame(),
     }

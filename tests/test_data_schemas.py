@@ -23,8 +23,11 @@ def sandbox(tmp_path, monkeypatch):
     curated = tmp_path / "curated"
     curated.mkdir()
     bib = tmp_path / "references.bib"
-    bib.write_text(paths.REFERENCES_BIB.read_text(encoding="utf-8")
-                   + "\n@online{known_2024_key,\n  title = {T},\n}\n", encoding="utf-8")
+    bib.write_text(
+        paths.REFERENCES_BIB.read_text(encoding="utf-8")
+        + "\n@online{known_2024_key,\n  title = {T},\n}\n",
+        encoding="utf-8",
+    )
     monkeypatch.setattr(paths, "PROCESSED", processed)
     monkeypatch.setattr(paths, "CURATED", curated)
     monkeypatch.setattr(paths, "REFERENCES_BIB", bib)
@@ -70,8 +73,11 @@ def test_non_numeric_cell_and_rate_above_one_are_caught(sandbox):
 def test_missing_column_is_named(sandbox):
     path = sandbox / "processed" / "press_figures.csv"
     pd.read_csv(path, dtype=str, keep_default_na=False).drop(columns="concept").to_csv(
-        path, index=False, lineterminator="\n")
-    with pytest.raises(data.DataError, match=r"press_figures\.csv: column 'concept': column missing"):
+        path, index=False, lineterminator="\n"
+    )
+    with pytest.raises(
+        data.DataError, match=r"press_figures\.csv: column 'concept': column missing"
+    ):
         data.load("press_figures")
 
 
@@ -82,16 +88,28 @@ def test_missing_processed_file_says_how_to_rebuild(sandbox):
 
 
 TIMELINE_ROW = {
-    "event_id": "T001", "date": "1922-09-29", "date_precision": "day", "end_date": "",
-    "wave": "revolution-white", "category": "expulsion", "title": "Philosophers' ships",
-    "description": "Intellectuals are deported abroad.", "as_published": "",
-    "citation_key": "known_2024_key", "grade": "A",
+    "event_id": "T001",
+    "date": "1922-09-29",
+    "date_precision": "day",
+    "end_date": "",
+    "wave": "revolution-white",
+    "category": "expulsion",
+    "title": "Philosophers' ships",
+    "description": "Intellectuals are deported abroad.",
+    "as_published": "",
+    "citation_key": "known_2024_key",
+    "grade": "A",
 }
 
 
 def test_unknown_citation_key_in_curated_table_is_named(sandbox):
-    rows = [TIMELINE_ROW, TIMELINE_ROW | {"event_id": "T002", "citation_key": "known_2024_key; nope_1999_x"}]
-    pd.DataFrame(rows).to_csv(sandbox / "curated" / "timeline.csv", index=False, lineterminator="\n")
+    rows = [
+        TIMELINE_ROW,
+        TIMELINE_ROW | {"event_id": "T002", "citation_key": "known_2024_key; nope_1999_x"},
+    ]
+    pd.DataFrame(rows).to_csv(
+        sandbox / "curated" / "timeline.csv", index=False, lineterminator="\n"
+    )
     problems = data.check_table("timeline")
     assert [(p.column, p.row) for p in problems] == [("citation_key", 3)]
     assert "nope_1999_x" in str(problems[0])
@@ -99,7 +117,9 @@ def test_unknown_citation_key_in_curated_table_is_named(sandbox):
 
 def test_curated_rules_dates_in_order_and_unique_ids(sandbox):
     rows = [TIMELINE_ROW | {"end_date": "1900-01-01"}, TIMELINE_ROW | {"wave": "medieval"}]
-    pd.DataFrame(rows).to_csv(sandbox / "curated" / "timeline.csv", index=False, lineterminator="\n")
+    pd.DataFrame(rows).to_csv(
+        sandbox / "curated" / "timeline.csv", index=False, lineterminator="\n"
+    )
     found = {(p.column, p.row) for p in data.check_table("timeline")}
     assert ("wave", 3) in found  # code not allowed
     assert ("event_id", 2) in found and ("event_id", 3) in found  # duplicate id
@@ -123,15 +143,17 @@ def test_stale_datapackage_hash_is_reported(sandbox, monkeypatch):
 def test_committed_datapackage_is_in_sync():
     committed = (ROOT / "data" / "datapackage.json").read_text(encoding="utf-8")
     assert committed == datapackage.text(), (
-        "data/datapackage.json is stale: run `python -m exile_report.datapackage`")
+        "data/datapackage.json is stale: run `python -m exile_report.datapackage`"
+    )
 
 
 def test_register_is_complete_and_cited():
     register = load_register()
     # every processed table is written by exactly one registered source
     outputs = [o for s in register for o in s["outputs"]]
-    assert sorted(outputs) == sorted(p.name for p in (ROOT / "data" / "processed").iterdir()
-                                     if p.is_file())
+    assert sorted(outputs) == sorted(
+        p.name for p in (ROOT / "data" / "processed").iterdir() if p.is_file()
+    )
     if RAW is not None:  # and every raw snapshot folder is registered
         assert {s["id"] for s in register} == {p.name for p in RAW.iterdir() if p.is_dir()}
     keys = schemas.bib_keys()

@@ -20,8 +20,13 @@ def _notebook(path: Path, *cells: str) -> Path:
 
 def _run(root: Path, nb: Path, params: dict) -> ChapterRun:
     fp = execute.chapter_fingerprint(nb, params, "inputs")
-    return ChapterRun(key="demo", notebook=nb.relative_to(root),
-                      output=root / "_build" / "executed" / nb.name, params=params, fingerprint=fp)
+    return ChapterRun(
+        key="demo",
+        notebook=nb.relative_to(root),
+        output=root / "_build" / "executed" / nb.name,
+        params=params,
+        fingerprint=fp,
+    )
 
 
 def test_executes_with_parameters_and_caches(tmp_path):
@@ -51,7 +56,9 @@ def test_executes_with_parameters_and_caches(tmp_path):
 
 
 def test_error_names_the_cell(tmp_path):
-    nb = _notebook(tmp_path / "bad.ipynb", "y = 1", "#| label: fig-broken\nraise ValueError('boom')")
+    nb = _notebook(
+        tmp_path / "bad.ipynb", "y = 1", "#| label: fig-broken\nraise ValueError('boom')"
+    )
     run = _run(tmp_path, nb, {"x": 1, "name": "a"})
     with pytest.raises(ExecutionError, match=r"chapter demo .*cell 3.*ValueError: boom"):
         execute.execute_chapters([run], tmp_path, log=lambda s: None)
@@ -60,8 +67,9 @@ def test_error_names_the_cell(tmp_path):
 
 
 def test_warning_fails_the_build(tmp_path):
-    nb = _notebook(tmp_path / "warn.ipynb",
-                   "#| label: fig-noisy\nimport warnings\nwarnings.warn('careful')")
+    nb = _notebook(
+        tmp_path / "warn.ipynb", "#| label: fig-noisy\nimport warnings\nwarnings.warn('careful')"
+    )
     run = _run(tmp_path, nb, {"x": 1, "name": "a"})
     with pytest.raises(ExecutionError, match=r"cell 2 \(fig-noisy\): wrote to stderr.*careful"):
         execute.execute_chapters([run], tmp_path, log=lambda s: None)
@@ -105,8 +113,10 @@ def test_kernels_started_ahead_serve_one_chapter_each_and_are_stopped(tmp_path):
     assert len(pool) == 2
     started = list(pool._free)
     # the first chapter gets a started kernel that already imported the chapters' first module
-    nb = _notebook(tmp_path / "demo.ipynb",
-                   "import sys\nprint('preloaded' if 'exile_report.notebook' in sys.modules else 'cold')")
+    nb = _notebook(
+        tmp_path / "demo.ipynb",
+        "import sys\nprint('preloaded' if 'exile_report.notebook' in sys.modules else 'cold')",
+    )
     run = _run(tmp_path, nb, {"x": 1, "name": "a"})
     execute.execute_chapters([run], tmp_path, kernels=pool, log=lambda _m: None)
     out = nbformat.read(run.output, as_version=4)
@@ -130,16 +140,19 @@ def test_a_chapter_that_fails_on_a_started_kernel_still_stops_it(tmp_path):
     assert not km.has_kernel
 
 
-@pytest.mark.parametrize(("kwargs", "executed", "expected"), [
-    ({}, 5, 0),                                      # plain rebuild: maybe nothing to do
-    ({}, 0, 2),                                      # cold: every chapter runs, two cores
-    ({"chapters": ["scale"]}, 5, 1),                 # forced chapter
-    ({"overrides": ["scale.as_of=2023-12-31", "scale.hosts=[ARM]"]}, 5, 1),
-    ({"overrides": ["scale.as_of=2023-12-31", "history.start_year=1900"]}, 5, 2),
-    ({"param_set": "since-1991"}, 5, 2),
-    ({"only": ["scale"]}, 0, 1),                     # cold, but only one chapter asked for
-    ({"chapters": ["scale", "history", "asylum-law"]}, 5, 2),  # never more than the cores
-])
+@pytest.mark.parametrize(
+    ("kwargs", "executed", "expected"),
+    [
+        ({}, 5, 0),  # plain rebuild: maybe nothing to do
+        ({}, 0, 2),  # cold: every chapter runs, two cores
+        ({"chapters": ["scale"]}, 5, 1),  # forced chapter
+        ({"overrides": ["scale.as_of=2023-12-31", "scale.hosts=[ARM]"]}, 5, 1),
+        ({"overrides": ["scale.as_of=2023-12-31", "history.start_year=1900"]}, 5, 2),
+        ({"param_set": "since-1991"}, 5, 2),
+        ({"only": ["scale"]}, 0, 1),  # cold, but only one chapter asked for
+        ({"chapters": ["scale", "history", "asylum-law"]}, 5, 2),  # never more than the cores
+    ],
+)
 def test_kernels_to_start(tmp_path, kwargs, executed, expected):
     folder = tmp_path / "_build" / "executed"
     folder.mkdir(parents=True)
@@ -161,8 +174,10 @@ def test_printed_text_split_by_the_kernel_is_one_output(tmp_path):
     # Flushing between two writes makes the kernel send two stream messages, as a timing-
     # dependent flush can do in the middle of one print; the executed notebook must not depend
     # on that timing.
-    nb = _notebook(tmp_path / "demo.ipynb",
-                   "import sys\nsys.stdout.write('one'); sys.stdout.flush()\nprint(' two')")
+    nb = _notebook(
+        tmp_path / "demo.ipynb",
+        "import sys\nsys.stdout.write('one'); sys.stdout.flush()\nprint(' two')",
+    )
     run = _run(tmp_path, nb, {})
     execute.execute_chapters([run], tmp_path, log=lambda _m: None)
     outputs = nbformat.read(run.output, as_version=4).cells[-1].outputs
@@ -180,5 +195,8 @@ def test_coalesce_streams_keeps_other_outputs_in_order():
     ]
     execute.coalesce_streams(cell)
     assert [(o["output_type"], o.get("name"), o.get("text")) for o in cell.outputs] == [
-        ("stream", "stdout", "ab\n"), ("display_data", None, None), ("stream", "stdout", "c"),
-        ("stream", "stderr", "e")]
+        ("stream", "stdout", "ab\n"),
+        ("display_data", None, None),
+        ("stream", "stdout", "c"),
+        ("stream", "stderr", "e"),
+    ]

@@ -71,9 +71,7 @@ def test_a_thematic_break_after_a_blank_line_is_not_a_heading(project):
 
 
 def test_the_closing_hashes_of_a_heading_are_not_part_of_its_title(project):
-    chapter = _with_method_text(
-        project, "## Closed heading ## {#sec-closed}\n\nSee @sec-closed.\n"
-    )
+    chapter = _with_method_text(project, "## Closed heading ## {#sec-closed}\n\nSee @sec-closed.\n")
     assert "Closed heading ##" not in chapter.markdown
     assert "[1.3]{.header-section-number} Closed heading {#sec-closed}" in chapter.markdown
 

@@ -18,15 +18,24 @@ def test_expressions_are_found_in_order_and_not_in_code_blocks():
 
 
 def test_prepare_and_substitute_round_trip_without_a_kernel():
-    nb = new_notebook(cells=[new_code_cell("x = 1"), new_markdown_cell("x is `{python} x`."),
-                             new_markdown_cell("plain")])
+    nb = new_notebook(
+        cells=[
+            new_code_cell("x = 1"),
+            new_markdown_cell("x is `{python} x`."),
+            new_markdown_cell("plain"),
+        ]
+    )
     assert inline.prepare(nb) == 1
     hidden = nb.cells[2]
     assert inline.TAG in hidden.metadata["tags"] and hidden["id"] == "inline-1"
     # what the kernel would display for the hidden cell
-    hidden["outputs"] = [{"output_type": "display_data", "metadata": {},
-                          "data": {inline.MIME: {"cell": 1, "values": ["1,000"],
-                                                 "evaluated": [["x", "1,000"]]}}}]
+    hidden["outputs"] = [
+        {
+            "output_type": "display_data",
+            "metadata": {},
+            "data": {inline.MIME: {"cell": 1, "values": ["1,000"], "evaluated": [["x", "1,000"]]}},
+        }
+    ]
     assert inline.substitute(nb) == [[1, "x", "1,000"]]
     assert [c.source for c in nb.cells] == ["x = 1", "x is 1,000.", "plain"]
 
@@ -41,23 +50,35 @@ def _run(tmp_path, cells, params=None):
     (tmp_path / "chapters").mkdir()
     path = tmp_path / "chapters" / "t.ipynb"
     nb = new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {"name": "exile-report", "language": "python",
-                                 "display_name": "Python 3 (exile-report)"}
+    nb.metadata["kernelspec"] = {
+        "name": "exile-report",
+        "language": "python",
+        "display_name": "Python 3 (exile-report)",
+    }
     nbformat.write(nb, path)
-    run = ChapterRun(key="t", notebook=path.relative_to(tmp_path),
-                     output=tmp_path / "_build" / "t.ipynb", params=params or {},
-                     fingerprint="f")
+    run = ChapterRun(
+        key="t",
+        notebook=path.relative_to(tmp_path),
+        output=tmp_path / "_build" / "t.ipynb",
+        params=params or {},
+        fingerprint="f",
+    )
     execute_one(run, tmp_path)
     return json.loads(run.output.read_text())
 
 
 def test_values_are_computed_in_the_kernel_at_the_point_of_the_markdown(tmp_path):
-    out = _run(tmp_path, [
-        new_code_cell("from exile_report import prose\nn = 12345"),
-        new_markdown_cell("We count `{python} prose.num(n)` people, `{python} prose.pct(0.25)`."),
-        new_code_cell("n = 1"),
-        new_markdown_cell("Then `{python} n`."),
-    ])
+    out = _run(
+        tmp_path,
+        [
+            new_code_cell("from exile_report import prose\nn = 12345"),
+            new_markdown_cell(
+                "We count `{python} prose.num(n)` people, `{python} prose.pct(0.25)`."
+            ),
+            new_code_cell("n = 1"),
+            new_markdown_cell("Then `{python} n`."),
+        ],
+    )
     md = ["".join(c["source"]) for c in out["cells"] if c["cell_type"] == "markdown"]
     assert md == ["We count 12,345 people, 25%.", "Then 1."]
     assert not any(inline.TAG in c["metadata"].get("tags", []) for c in out["cells"])
@@ -92,12 +113,16 @@ def test_condition_is_read_from_the_first_line_only():
 @pytest.mark.slow  # executes the chapter in a kernel
 def test_the_data_choose_the_paragraph_and_skipped_cells_are_not_evaluated(tmp_path):
     param = new_code_cell("n = 0", metadata={"tags": ["parameters"]})
-    out = _run(tmp_path, [
-        param,
-        new_markdown_cell("<!-- if: n > 0 -->\nThere are `{python} 10 // n` items."),
-        new_markdown_cell("<!-- if: n == 0 -->\nThere is nothing to count."),
-        new_markdown_cell("Always `{python} n + 1`."),
-    ], params={"n": 0})
+    out = _run(
+        tmp_path,
+        [
+            param,
+            new_markdown_cell("<!-- if: n > 0 -->\nThere are `{python} 10 // n` items."),
+            new_markdown_cell("<!-- if: n == 0 -->\nThere is nothing to count."),
+            new_markdown_cell("Always `{python} n + 1`."),
+        ],
+        params={"n": 0},
+    )
     md = ["".join(c["source"]) for c in out["cells"] if c["cell_type"] == "markdown"]
     # the first cell would divide by zero: it is dropped without evaluating its expressions
     assert md == ["There is nothing to count.", "Always 1."]
@@ -106,33 +131,55 @@ def test_the_data_choose_the_paragraph_and_skipped_cells_are_not_evaluated(tmp_p
 
 @pytest.mark.slow  # executes the chapter in a kernel
 def test_a_true_condition_keeps_the_cell_without_its_condition_line(tmp_path):
-    out = _run(tmp_path, [new_code_cell("n = 5"),
-                          new_markdown_cell("<!-- if: n > 0 -->\nThere are `{python} 10 // n`.")])
+    out = _run(
+        tmp_path,
+        [
+            new_code_cell("n = 5"),
+            new_markdown_cell("<!-- if: n > 0 -->\nThere are `{python} 10 // n`."),
+        ],
+    )
     md = ["".join(c["source"]) for c in out["cells"] if c["cell_type"] == "markdown"]
     assert md == ["There are 2."]
 
 
 def test_a_continuing_cell_joins_the_paragraph_before_it_only_when_kept():
-    assert inline.continues("<!-- continue if: x -->\nmore") and inline.condition(
-        "<!-- continue if: x > 1 -->\nmore") == "x > 1"
-    assert inline.continues("<!-- continue -->\nmore") and inline.condition("<!-- continue -->\n") is None
+    assert (
+        inline.continues("<!-- continue if: x -->\nmore")
+        and inline.condition("<!-- continue if: x > 1 -->\nmore") == "x > 1"
+    )
+    assert (
+        inline.continues("<!-- continue -->\nmore")
+        and inline.condition("<!-- continue -->\n") is None
+    )
     assert not inline.continues("<!-- if: x -->\nmore")
-    nb = new_notebook(cells=[
-        new_code_cell("n = 3"),
-        new_markdown_cell("There are `{python} n`."),
-        new_markdown_cell("<!-- continue if: n > 5 -->\nThat is many."),
-        new_markdown_cell("<!-- continue if: n < 5 -->\nThat is few (`{python} n`)."),
-        new_code_cell("pass"),
-        new_markdown_cell("<!-- continue -->\nA new paragraph: no Markdown cell right before."),
-    ])
+    nb = new_notebook(
+        cells=[
+            new_code_cell("n = 3"),
+            new_markdown_cell("There are `{python} n`."),
+            new_markdown_cell("<!-- continue if: n > 5 -->\nThat is many."),
+            new_markdown_cell("<!-- continue if: n < 5 -->\nThat is few (`{python} n`)."),
+            new_code_cell("pass"),
+            new_markdown_cell("<!-- continue -->\nA new paragraph: no Markdown cell right before."),
+        ]
+    )
     assert inline.prepare(nb) == 3  # the unconditional continuing cell needs no evaluation
     for cell in nb.cells:  # what the kernel would display for each hidden cell
         if inline.TAG in cell.metadata.get("tags", []):
             index = int(cell["id"].split("-")[1])
             keep = index != 2
-            cell["outputs"] = [{"output_type": "display_data", "metadata": {}, "data": {
-                inline.MIME: {"cell": index, "values": ["3"] if keep else [], "keep": keep}}}]
+            cell["outputs"] = [
+                {
+                    "output_type": "display_data",
+                    "metadata": {},
+                    "data": {
+                        inline.MIME: {"cell": index, "values": ["3"] if keep else [], "keep": keep}
+                    },
+                }
+            ]
     inline.substitute(nb)
     assert [c.source for c in nb.cells] == [
-        "n = 3", "There are 3. That is few (3).\n", "pass",
-        "A new paragraph: no Markdown cell right before."]
+        "n = 3",
+        "There are 3. That is few (3).\n",
+        "pass",
+        "A new paragraph: no Markdown cell right before.",
+    ]

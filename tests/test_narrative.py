@@ -56,18 +56,26 @@ def narrative_counts(notebook: Path) -> tuple[int, int]:
 @pytest.mark.parametrize("notebook", ["chapters/01-history.ipynb", "chapters/02-scale.ipynb"])
 def test_narrative_is_markdown(notebook):
     nb = nbformat.read(ROOT / notebook, as_version=4)
-    printing = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"
-                and ("#| output: asis" in c.source or re.search(r"\bprint\(\s*f?[\"']", c.source))]
+    printing = [
+        i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code"
+        and ("#| output: asis" in c.source or re.search(r"\bprint\(\s*f?[\"']", c.source))
+    ]
     assert not printing, f"{notebook}: code cells {printing} print prose"
     markdown, code = narrative_counts(ROOT / notebook)
     assert markdown / (markdown + code) >= 0.8, (markdown, code)
 
 
 def test_the_counter_sees_prose_printed_by_code(tmp_path):
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("Two words."),
-        nbformat.v4.new_code_cell("#| include: false\nx = f'A long sentence of {n} words here'"),
-    ])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("Two words."),
+            nbformat.v4.new_code_cell(
+                "#| include: false\nx = f'A long sentence of {n} words here'"
+            ),
+        ]
+    )
     path = tmp_path / "t.ipynb"
     nbformat.write(nb, path)
     assert narrative_counts(path) == (2, 6)  # the formatted value is not counted

@@ -39,7 +39,9 @@ def test_params_yml_declares_no_defaults_of_its_own(tmp_path):
     assert "defaults" not in yaml.safe_load(PARAMS.read_text())
     own = tmp_path / "params.yml"
     own.write_text("defaults:\n  history: {start_year: 1900}\n")
-    with pytest.raises(ParamError, match="'defaults' section is not read: each default is declared"):
+    with pytest.raises(
+        ParamError, match="'defaults' section is not read: each default is declared"
+    ):
         resolve_params(own)
 
 
@@ -81,12 +83,15 @@ def test_notebook_parameters_cell_matches_the_declared_defaults():
         assert found == declared[key], spec.notebook
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("history.start_year=1900", ("history", "start_year", 1900)),
-    ("scale.return_rate=[0.2, 0.4]", ("scale", "return_rate", [0.2, 0.4])),
-    ("scale.as_of=2023-06-30", ("scale", "as_of", "2023-06-30")),
-    ("asylum-law.origins=[RUS,BLR]", ("asylum-law", "origins", ["RUS", "BLR"])),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("history.start_year=1900", ("history", "start_year", 1900)),
+        ("scale.return_rate=[0.2, 0.4]", ("scale", "return_rate", [0.2, 0.4])),
+        ("scale.as_of=2023-06-30", ("scale", "as_of", "2023-06-30")),
+        ("asylum-law.origins=[RUS,BLR]", ("asylum-law", "origins", ["RUS", "BLR"])),
+    ],
+)
 def test_parse_override(text, expected):
     assert parse_override(text) == expected
 
@@ -104,25 +109,31 @@ def test_chapter_aliases():
         resolve_chapter("scal")
 
 
-@pytest.mark.parametrize("override,message", [
-    ("history.start_year=abc", r"history\.start_year: expected a whole number, got 'abc'"),
-    ("history.start_year=1500", r"history\.start_year: 1500 is below the minimum 1700"),
-    ("history.start_yer=1900", r"unknown parameter history\.start_yer \(did you mean 'start_year'"),
-    ("histroy.start_year=1900", r"unknown chapter 'histroy'"),
-    ("history.start_year=2000", None),
-    ("scale.return_rate=[0.5, 1.5]", r"scale\.return_rate: 1\.5 is above the maximum 1"),
-    ("scale.return_rate=[0.5]", r"expected a list of 2 values, got 1"),
-    ("scale.return_rate=0.5", r"expected a list of float"),
-    ("scale.as_of=2023-13-45", r"scale\.as_of: expected a date YYYY-MM-DD"),
-    ("scale.as_of=yesterday", r"scale\.as_of: expected a date YYYY-MM-DD, got 'yesterday'"),
-    ("history.categories=[law, wars]", r"'wars' is not allowed \(did you mean 'war'\?\)"),
-    ("history.categories=[]", r"the list must not be empty"),
-    ("asylum-law.origins=[XXX]", r"asylum-law\.origins: 'XXX' is not allowed"),
-    ("asylum-law.top_n=true", r"expected a whole number, got True"),
-    ("asylum-law.min_decisions=-1", r"below the minimum 0"),
-    ("history", r"expected CHAPTER\.NAME=VALUE"),
-    ("history.start_year=[1900", r"not valid YAML"),
-])
+@pytest.mark.parametrize(
+    "override,message",
+    [
+        ("history.start_year=abc", r"history\.start_year: expected a whole number, got 'abc'"),
+        ("history.start_year=1500", r"history\.start_year: 1500 is below the minimum 1700"),
+        (
+            "history.start_yer=1900",
+            r"unknown parameter history\.start_yer \(did you mean 'start_year'",
+        ),
+        ("histroy.start_year=1900", r"unknown chapter 'histroy'"),
+        ("history.start_year=2000", None),
+        ("scale.return_rate=[0.5, 1.5]", r"scale\.return_rate: 1\.5 is above the maximum 1"),
+        ("scale.return_rate=[0.5]", r"expected a list of 2 values, got 1"),
+        ("scale.return_rate=0.5", r"expected a list of float"),
+        ("scale.as_of=2023-13-45", r"scale\.as_of: expected a date YYYY-MM-DD"),
+        ("scale.as_of=yesterday", r"scale\.as_of: expected a date YYYY-MM-DD, got 'yesterday'"),
+        ("history.categories=[law, wars]", r"'wars' is not allowed \(did you mean 'war'\?\)"),
+        ("history.categories=[]", r"the list must not be empty"),
+        ("asylum-law.origins=[XXX]", r"asylum-law\.origins: 'XXX' is not allowed"),
+        ("asylum-law.top_n=true", r"expected a whole number, got True"),
+        ("asylum-law.min_decisions=-1", r"below the minimum 0"),
+        ("history", r"expected CHAPTER\.NAME=VALUE"),
+        ("history.start_year=[1900", r"not valid YAML"),
+    ],
+)
 def test_bad_overrides_are_refused(override, message):
     if message is None:
         resolve_params(PARAMS, [override])

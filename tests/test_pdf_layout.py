@@ -56,8 +56,11 @@ def test_other_pdfs_named_in_the_environment():
 
 
 def test_overprinted_words_are_found(tmp_path):
-    pdf = _pdf(tmp_path, BODY + "#place(dx: 2cm, dy: 1cm)[Printed over]\n"
-                               "#place(dx: 2.4cm, dy: 1cm)[the other words]\n")
+    pdf = _pdf(
+        tmp_path,
+        BODY + "#place(dx: 2cm, dy: 1cm)[Printed over]\n"
+        "#place(dx: 2.4cm, dy: 1cm)[the other words]\n",
+    )
     problems = layout_problems(pdf)
     assert any("overprints" in p and "Printed" in p for p in problems), problems
 
@@ -65,10 +68,13 @@ def test_overprinted_words_are_found(tmp_path):
 def test_a_table_with_columns_too_narrow_for_its_numbers_is_found(tmp_path):
     # what pandoc's own table writer did to Table 1.1: fixed shares of the width, too small for
     # the numbers, so that they ran into each other ("1,500,0001,500,000")
-    pdf = _pdf(tmp_path, BODY + "#table(columns: (60%, 6%, 6%, 28%), align: (left, right, right, left),\n"
-                                "  [Russian Jews immigrating to the United States], [1,500,000],"
-                                " [1,500,000], [(Boustan, n.d.)],\n"
-                                "  [Refugees from Russia], [600,000], [1,000,000], [(DV 2022)])\n")
+    pdf = _pdf(
+        tmp_path,
+        BODY + "#table(columns: (60%, 6%, 6%, 28%), align: (left, right, right, left),\n"
+        "  [Russian Jews immigrating to the United States], [1,500,000],"
+        " [1,500,000], [(Boustan, n.d.)],\n"
+        "  [Refugees from Russia], [600,000], [1,000,000], [(DV 2022)])\n",
+    )
     problems = layout_problems(pdf)
     assert any("1,500,000" in p for p in problems), problems
     assert any("1,000,000" in p for p in problems), problems
@@ -117,7 +123,7 @@ def _book_table(header: list[str], rows: list[list[str]], align: list[str]) -> s
         '#import "book.typ": book-table\n'
         f"#book-table(align: ({', '.join(align)},), header: ({cells(header)},),\n"
         f"  rows: ({', '.join(cells(r) for r in rows)},),\n"
-        f"  words: ({', '.join(words)},), caption: [Table 1.1: Estimates], label: \"tbl-x\")\n"
+        f'  words: ({", ".join(words)},), caption: [Table 1.1: Estimates], label: "tbl-x")\n'
     )
 
 
@@ -166,7 +172,11 @@ def test_long_addresses_wrap_in_tables_and_the_bibliography_and_copy_out_whole(t
         f"| E001 | <{address}> and more text in the same cell |\n\n: Table 1.1: Addresses {{#tbl-a}}\n"
     )
     book = Book(
-        title="T", subtitle="", authors=["A"], date="2026-01-01", version="1",
+        title="T",
+        subtitle="",
+        authors=["A"],
+        date="2026-01-01",
+        version="1",
         chapters=[Chapter("01-ch", "chapter", "1", "Chapter", "sec-ch", chapter, Path("ch.qmd"))],
         bibliography=[tmp_path / "refs.bib"],
     )

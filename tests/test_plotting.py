@@ -24,18 +24,27 @@ def test_save_figure_is_reproducible(_figures_elsewhere):
     for _ in range(2):
         fig, ax = new_figure()
         ax.bar(["a", "b"], [3, 4])
-        save_figure(fig, "fig-test-bars", data=pd.DataFrame({"x": [3, 4]}), source="Source: test",
-                    display=False)
-        outputs.append({e: (_figures_elsewhere / f"fig-test-bars.{e}").read_bytes()
-                        for e in ("png", "svg")})
+        save_figure(
+            fig,
+            "fig-test-bars",
+            data=pd.DataFrame({"x": [3, 4]}),
+            source="Source: test",
+            display=False,
+        )
+        outputs.append(
+            {e: (_figures_elsewhere / f"fig-test-bars.{e}").read_bytes() for e in ("png", "svg")}
+        )
     assert outputs[0] == outputs[1]
 
 
-@pytest.mark.parametrize("label,source,data,message", [
-    ("test", "x", pd.DataFrame({"a": [1]}), "must start with 'fig-'"),
-    ("fig-x", " ", pd.DataFrame({"a": [1]}), "needs a source line"),
-    ("fig-x", "x", pd.DataFrame(), "needs the data"),
-])
+@pytest.mark.parametrize(
+    "label,source,data,message",
+    [
+        ("test", "x", pd.DataFrame({"a": [1]}), "must start with 'fig-'"),
+        ("fig-x", " ", pd.DataFrame({"a": [1]}), "needs a source line"),
+        ("fig-x", "x", pd.DataFrame(), "needs the data"),
+    ],
+)
 def test_save_figure_refuses_incomplete_figures(label, source, data, message):
     fig, _ax = new_figure()
     with pytest.raises(ValueError, match=message):
@@ -48,11 +57,13 @@ def test_palette_is_okabe_ito():
 
 
 def test_markdown_table_formats_and_sizes_columns():
-    df = pd.DataFrame({
-        "Year": [2021, 2022],
-        "Estimator": ["A research group with a long name", "B"],
-        "People": [1234567.0, None],
-    })
+    df = pd.DataFrame(
+        {
+            "Year": [2021, 2022],
+            "Estimator": ["A research group with a long name", "B"],
+            "People": [1234567.0, None],
+        }
+    )
     lines = markdown_table(df).splitlines()
     assert lines[0] == "| Year | Estimator | People |"
     assert lines[2] == "| 2021 | A research group with a long name | 1,234,567 |"

@@ -55,8 +55,11 @@ def test_preview_serves_rebuilds_and_stops(preview, scratch_repo):
 
     # a Markdown-only edit: shown in the served page, the chapter is not executed
     nb = scratch_repo / "chapters" / "02-scale.ipynb"
-    text = replace_in_markdown(nb.read_text(encoding="utf-8"), "Five different quantities",
-                               "Five quite different quantities")
+    text = replace_in_markdown(
+        nb.read_text(encoding="utf-8"),
+        "Five different quantities",
+        "Five quite different quantities",
+    )
     _, state, html = preview.edit_and_reload(nb, text, "chapters/02-scale.html")
     assert state["error"] is None
     assert "Five quite different quantities" in html
@@ -69,14 +72,20 @@ def test_preview_serves_rebuilds_and_stops(preview, scratch_repo):
     original = params.read_text(encoding="utf-8")
     assert "{start_year: 1822}" in original
     _, state, html = preview.edit_and_reload(
-        params, original.replace("{start_year: 1822}", "{start_year: 1900}", 1), "chapters/01-history.html")
+        params,
+        original.replace("{start_year: 1822}", "{start_year: 1900}", 1),
+        "chapters/01-history.html",
+    )
     assert state["error"] is None and html.encode() != before
     executing = [line for line in preview.lines if "executing" in line]
     assert executing and all("history" in line for line in executing)
 
     # a change that does not build: the last good book stays served, the page shows the error
     _, state, html = preview.edit_and_reload(
-        params, original.replace("{start_year: 1822}", "{start_year: 1}", 1), "chapters/01-history.html")
+        params,
+        original.replace("{start_year: 1822}", "{start_year: 1}", 1),
+        "chapters/01-history.html",
+    )
     assert state["error"] and "start_year" in state["error"]
     assert "Five quite different quantities" in preview.get("chapters/02-scale.html").decode()
 

@@ -21,17 +21,25 @@ def _write(path, cells):
     nb = new_notebook(cells=cells)
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"c{i}"
-    nb.metadata["kernelspec"] = {"name": "exile-report", "language": "python",
-                                 "display_name": "Python 3 (exile-report)"}
+    nb.metadata["kernelspec"] = {
+        "name": "exile-report",
+        "language": "python",
+        "display_name": "Python 3 (exile-report)",
+    }
     nbformat.write(nb, path)
 
 
 def _run(root, params=None):
     nb = root / "chapters" / "t.ipynb"
     params = params or {}
-    run = ChapterRun(key="t", notebook=nb.relative_to(root), output=root / "_build" / "t.ipynb",
-                     params=params, fingerprint=chapter_fingerprint(nb, params, INPUTS),
-                     code_fingerprint=code_fingerprint(nb, params, INPUTS))
+    run = ChapterRun(
+        key="t",
+        notebook=nb.relative_to(root),
+        output=root / "_build" / "t.ipynb",
+        params=params,
+        fingerprint=chapter_fingerprint(nb, params, INPUTS),
+        code_fingerprint=code_fingerprint(nb, params, INPUTS),
+    )
     log = []
     execute_chapters([run], root, log=log.append)
     return run, log
@@ -41,8 +49,12 @@ CODE = ["n = 2 * 21", "m = n + 1"]
 
 
 def _cells(first_md, second_md):
-    return [new_code_cell(CODE[0]), new_markdown_cell(first_md), new_code_cell(CODE[1]),
-            new_markdown_cell(second_md)]
+    return [
+        new_code_cell(CODE[0]),
+        new_markdown_cell(first_md),
+        new_code_cell(CODE[1]),
+        new_markdown_cell(second_md),
+    ]
 
 
 def test_markdown_edit_is_placed_without_execution_and_equals_a_fresh_execution(tmp_path):
@@ -58,7 +70,9 @@ def test_markdown_edit_is_placed_without_execution_and_equals_a_fresh_execution(
     assert not run.executed and run.refreshed
     assert any("only Markdown changed" in line for line in log)
     refreshed = run.output.read_bytes()
-    text = [c.source for c in nbformat.reads(refreshed.decode(), 4).cells if c.cell_type == "markdown"]
+    text = [
+        c.source for c in nbformat.reads(refreshed.decode(), 4).cells if c.cell_type == "markdown"
+    ]
     assert text == ["Now n is 42, again.", "And m is 43."]
 
     # the same notebook executed from scratch gives the same bytes
@@ -87,8 +101,15 @@ def test_a_new_expression_or_a_code_edit_executes_again(tmp_path):
 
     # the expression moved before the code cell that defines m: it is evaluated there again
     # (and fails, naming the cell) instead of taking the value it had further down
-    _write(src, [new_code_cell(CODE[0]), new_markdown_cell("early: `{python} n + m`."),
-                 new_code_cell(CODE[1]), new_markdown_cell("n + m is `{python} n + m`.")])
+    _write(
+        src,
+        [
+            new_code_cell(CODE[0]),
+            new_markdown_cell("early: `{python} n + m`."),
+            new_code_cell(CODE[1]),
+            new_markdown_cell("n + m is `{python} n + m`."),
+        ],
+    )
     with pytest.raises(ExecutionError, match=r"Markdown cell 1: NameError"):
         _run(tmp_path)
 
@@ -113,13 +134,17 @@ def test_conditions_and_guards_are_replayed_from_the_kept_values(tmp_path):
     setup = new_code_cell("from exile_report.inline import when, end\nn = 42\nflag = False")
 
     def cells(tail):
-        return [setup,
-                new_markdown_cell("<!-- if: flag -->\nNever shown: `{python} undefined_name`."),
-                new_markdown_cell("<!-- if: not flag -->\nShown: `{python} n`."),
-                new_markdown_cell("<!-- continue if: n > 40 -->\nIndeed."),
-                new_markdown_cell("`{python} when(n > 40)`Big: `{python} n`.`{python} end()`"
-                                  "`{python} when(n < 0)` Never `{python} undefined_name`."
-                                  f"`{{python}} end()` {tail}")]
+        return [
+            setup,
+            new_markdown_cell("<!-- if: flag -->\nNever shown: `{python} undefined_name`."),
+            new_markdown_cell("<!-- if: not flag -->\nShown: `{python} n`."),
+            new_markdown_cell("<!-- continue if: n > 40 -->\nIndeed."),
+            new_markdown_cell(
+                "`{python} when(n > 40)`Big: `{python} n`.`{python} end()`"
+                "`{python} when(n < 0)` Never `{python} undefined_name`."
+                f"`{{python}} end()` {tail}"
+            ),
+        ]
 
     _write(src, cells("First."))
     run, _ = _run(tmp_path)
@@ -129,7 +154,9 @@ def test_conditions_and_guards_are_replayed_from_the_kept_values(tmp_path):
     run, _ = _run(tmp_path)
     assert run.refreshed and not run.executed
     refreshed = run.output.read_bytes()
-    md = [c.source for c in nbformat.reads(refreshed.decode(), 4).cells if c.cell_type == "markdown"]
+    md = [
+        c.source for c in nbformat.reads(refreshed.decode(), 4).cells if c.cell_type == "markdown"
+    ]
     assert md == ["Shown: 42. Indeed.\n", "Big: 42. Second."]
 
     run.output.unlink()

@@ -313,8 +313,10 @@ def test_escaped_shortcodes_includes_and_links_read_as_quarto_reads_them(project
         "Included: year {{< var people_total >}}, [the data](../figures/fig-line.csv).\n"
     )
     path = project / "chapters" / "01-method.qmd"
-    path.write_text(path.read_text() + "\nLiteral `{{{< var people_total >}}}` here.\n\n"
-                    "{{< include _snippet.qmd >}}\n\nSee [the bundle](../bundle.zip).\n")
+    path.write_text(
+        path.read_text() + "\nLiteral `{{{< var people_total >}}}` here.\n\n"
+        "{{< include _snippet.qmd >}}\n\nSee [the bundle](../bundle.zip).\n"
+    )
     md = chapter(load(project), "01-method").markdown
     assert "Literal `{{< var people_total >}}` here." in md
     assert "Included: year 1,234, [the data](figures/fig-line.csv)." in md

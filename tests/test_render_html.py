@@ -345,7 +345,6 @@ def test_unknown_engine_is_refused(tmp_path):
         render_book(BOOK, {}, tmp_path / "out", engine="latex")
 
 
-
 def test_front_end_checks_run_before_quarto(tmp_path, monkeypatch):
     bindir = tmp_path / "bin"
     bindir.mkdir()

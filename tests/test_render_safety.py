@@ -30,8 +30,13 @@ def _pandoc(markdown: str, to: str) -> str:
 
     from exile_report.provenance import pandoc_path
 
-    return subprocess.run([pandoc_path(), "-f", "markdown", "-t", to], input=markdown,
-                          capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        [pandoc_path(), "-f", "markdown", "-t", to],
+        input=markdown,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
 
 def _straight(text: str) -> str:
@@ -48,8 +53,12 @@ def test_escaped_text_renders_as_exactly_its_characters(text):
 def test_table_cells_are_text_and_citations_stay_citations():
     import pandas as pd
 
-    df = pd.DataFrame({"Claim": [ATTACKS[0], "50% returned [@onet_2024_ranepa650k]"],
-                       "Source": ["[@a_2020_b; @c_nd_d]", "[@fig-x]"]})
+    df = pd.DataFrame(
+        {
+            "Claim": [ATTACKS[0], "50% returned [@onet_2024_ranepa650k]"],
+            "Source": ["[@a_2020_b; @c_nd_d]", "[@fig-x]"],
+        }
+    )
     md = markdown_table(df)
     html = _pandoc(md, "html")
     assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
@@ -87,22 +96,29 @@ def test_pages_satisfy_their_content_security_policy_and_it_blocks_injection(bui
     book = built_repo / "_book"
     page_text = (book / "02-scale.html").read_text(encoding="utf-8")
     injected = book / "zz-injected.html"
-    injected.write_text(page_text.replace(
-        '<main id="content" class="content">',
-        '<main id="content" class="content"><script>console.log("ran")</script>'
-        '<img src="http://example.invalid/x.png">'), encoding="utf-8")
+    injected.write_text(
+        page_text.replace(
+            '<main id="content" class="content">',
+            '<main id="content" class="content"><script>console.log("ran")</script>'
+            '<img src="http://example.invalid/x.png">',
+        ),
+        encoding="utf-8",
+    )
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
             results = {}
-            for name in [*sorted(x.name for x in book.glob("*.html") if x != injected),
-                         injected.name]:
+            for name in [
+                *sorted(x.name for x in book.glob("*.html") if x != injected),
+                injected.name,
+            ]:
                 page = browser.new_page()
                 events: list[str] = []
                 page.on("console", lambda m, events=events: events.append(m.text))
                 page.add_init_script(
                     "document.addEventListener('securitypolicyviolation', e => "
-                    "console.log('CSP ' + e.violatedDirective + ' ' + e.blockedURI))")
+                    "console.log('CSP ' + e.violatedDirective + ' ' + e.blockedURI))"
+                )
                 page.goto((book / name).resolve().as_uri())
                 page.fill("#search-input", "asylum")
                 page.wait_for_timeout(200)

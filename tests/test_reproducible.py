@@ -16,7 +16,9 @@ def _digests(repo: Path) -> dict[str, str]:
     for folder in ("_book", "figures", "data/processed"):
         for path in sorted((repo / folder).rglob("*")):
             if path.is_file():
-                out[path.relative_to(repo).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+                out[path.relative_to(repo).as_posix()] = hashlib.sha256(
+                    path.read_bytes()
+                ).hexdigest()
     return out
 
 

@@ -34,8 +34,12 @@ def _csv(path):
 
 
 def entry(key, url="https://news.example/a", date="2024-01-02", note="", kind="online", extra=""):
-    fields = [f"url = {{{url}}}" if url else "", f"date = {{{date}}}" if date else "",
-              f"note = {{{note}}}" if note else "", extra]
+    fields = [
+        f"url = {{{url}}}" if url else "",
+        f"date = {{{date}}}" if date else "",
+        f"note = {{{note}}}" if note else "",
+        extra,
+    ]
     body = ",\n  ".join(f for f in fields if f)
     return f"@{kind}{{{key},\n  title = {{T}},\n  {body}\n}}\n"
 
@@ -83,8 +87,16 @@ def test_source_tiers_file_is_well_formed():
 
 def test_known_bad_domains_are_tier_x():
     tiers = load_tiers()
-    for host in ("en.metapedia.org", "4rchive.org", "vdoc.pub", "docslib.org", "urdupoint.com",
-                 "sawadee.wiki", "afripics.com", "stage.rima.media"):
+    for host in (
+        "en.metapedia.org",
+        "4rchive.org",
+        "vdoc.pub",
+        "docslib.org",
+        "urdupoint.com",
+        "sawadee.wiki",
+        "afripics.com",
+        "stage.rima.media",
+    ):
         assert tier_of(f"https://{host}/x", tiers) == "X", host
 
 
@@ -100,8 +112,11 @@ def test_press_figures_are_each_cited_to_their_own_page():
     for fid in ("F08", "F10", "F11"):
         assert "novayagazeta.eu" in by_id[fid]["reporting_page_url"]
     # FSB Q1 2022 rows are not on the Vedomosti page (which covers Q3 2022)
-    assert all("vedomosti" not in r["reporting_page_url"] for r in rows
-               if r["series"] == "fsb_q1_2022_departures")
+    assert all(
+        "vedomosti" not in r["reporting_page_url"]
+        for r in rows
+        if r["series"] == "fsb_q1_2022_departures"
+    )
 
 
 def test_errata_are_applied_to_the_press_figures():
@@ -130,8 +145,9 @@ def test_subdomain_takes_the_tier_of_its_parent():
 
 
 def test_one_address_under_two_keys_fails_even_when_spelled_differently():
-    text = entry("a_2024_one", url="https://www.news.example/a/") + \
-        entry("b_2024_two", url="http://news.example/amp/a")
+    text = entry("a_2024_one", url="https://www.news.example/a/") + entry(
+        "b_2024_two", url="http://news.example/amp/a"
+    )
     problems = bib_problems(text)
     assert any("one address under 2 keys" in p.message for p in problems)
     assert normalise_address("https://www.news.example/amp/a/") == "news.example/a"
@@ -156,11 +172,13 @@ def test_entry_without_any_identifier_fails():
 def test_figure_on_tier_c_alone_fails_unless_shown_as_unverified():
     tiers = {"c_key": "C", "b_key": "B", "x_key": "X"}
     cited = (("citation_key", "note"),)
-    rows = [{"citation_key": "c_key", "note": "A figure."},
-            {"citation_key": "c_key;b_key", "note": "A figure."},
-            {"citation_key": "c_key", "note": "Unverified: only a blog gives it."},
-            {"citation_key": "c_key", "note": "What the Russian state says (TASS)."},
-            {"citation_key": "x_key;b_key", "note": ""}]
+    rows = [
+        {"citation_key": "c_key", "note": "A figure."},
+        {"citation_key": "c_key;b_key", "note": "A figure."},
+        {"citation_key": "c_key", "note": "Unverified: only a blog gives it."},
+        {"citation_key": "c_key", "note": "What the Russian state says (TASS)."},
+        {"citation_key": "x_key;b_key", "note": ""},
+    ]
     problems, on_c, marked = row_problems(rows, cited, tiers, "t.csv")
     assert [p.row for p in problems] == [2, 6]
     assert (on_c, marked) == (3, 2)
@@ -170,8 +188,10 @@ def test_figure_on_tier_c_alone_fails_unless_shown_as_unverified():
 def test_conflict_claims_are_checked_against_their_own_text():
     tiers = {"c_key": "C", "b_key": "B"}
     cited = (("source_a", "claim_a"), ("source_b", "claim_b"))
-    rows = [{"source_a": "b_key", "claim_a": "x", "source_b": "c_key", "claim_b": "y (unverified)"},
-            {"source_a": "c_key", "claim_a": "x", "source_b": "b_key", "claim_b": "unverified"}]
+    rows = [
+        {"source_a": "b_key", "claim_a": "x", "source_b": "c_key", "claim_b": "y (unverified)"},
+        {"source_a": "c_key", "claim_a": "x", "source_b": "b_key", "claim_b": "unverified"},
+    ]
     problems, _, _ = row_problems(rows, cited, tiers, "k.csv")
     assert [(p.column, p.row) for p in problems] == [("source_a", 3)]
 
@@ -204,9 +224,16 @@ def test_press_figures_keep_their_own_citation_and_outlet_in_the_estimates_shape
     from exile_report.data import load
 
     press = load("press_figures")
-    est = scale.press_as_estimates(press, press.iloc[0:0].rename(columns={}).assign(
-        estimator=pd.Series(dtype="string"), citation_key=pd.Series(dtype="string"),
-        geography=pd.Series(dtype="string")))
+    est = scale.press_as_estimates(
+        press,
+        press.iloc[0:0]
+        .rename(columns={})
+        .assign(
+            estimator=pd.Series(dtype="string"),
+            citation_key=pd.Series(dtype="string"),
+            geography=pd.Series(dtype="string"),
+        ),
+    )
     by_id = est.set_index("estimate_id")
     assert by_id.loc["F08", "citation_key"] == "novayagazeta_2024_bell650k"  # Israel
     assert by_id.loc["F04", "citation_key"] == "moscowtimes_2024_bell650k"  # Armenia
@@ -222,9 +249,13 @@ def test_check_all_reports_a_tier_x_entry(tmp_path, monkeypatch):
     from exile_report import checks
 
     bib = tmp_path / "references.bib"
-    bib.write_text(paths.REFERENCES_BIB.read_text(encoding="utf-8")
-                   + entry("copy_2024_mirror", url="https://sawadee.wiki/x"), encoding="utf-8")
+    bib.write_text(
+        paths.REFERENCES_BIB.read_text(encoding="utf-8")
+        + entry("copy_2024_mirror", url="https://sawadee.wiki/x"),
+        encoding="utf-8",
+    )
     monkeypatch.setattr(paths, "REFERENCES_BIB", bib)
     problems = checks.source_policy_checks()
     assert [p.message for p in problems] == [
-        "copy_2024_mirror: tier X source (sawadee.wiki), never cited (rule 1)"]
+        "copy_2024_mirror: tier X source (sawadee.wiki), never cited (rule 1)"
+    ]

@@ -23,7 +23,8 @@ nb.metadata["kernelspec"] = {
 nb.metadata["language_info"] = {"name": "python"}
 nb.cells = [
     nbformat.v4.new_code_cell(
-        "# Parameters: the book's defaults (declared in exile_report.analysis); papermill overrides them.\n" + params_src,
+        "# Parameters: the book's defaults (declared in exile_report.analysis); papermill overrides them.\n"
+        + params_src,
         metadata={"tags": ["parameters"]},
     ),
     nbformat.v4.new_code_cell(

@@ -32,15 +32,21 @@ TARGETS = {
 def _build(clone: Path, *args: str) -> tuple[float, dict[str, float], str]:
     env = dict(os.environ, PYTHONPATH=str(clone / "src"))
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "exile_report.cli", "build", *args], cwd=clone,
-                          env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "exile_report.cli", "build", *args],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"bench: build {' '.join(args)} failed:\n{proc.stderr}")
     timings = {}
     for line in proc.stdout.splitlines():
         if line.startswith("timings:"):
-            for name, value in re.findall(r"([a-z ]+) ([\d.]+) s", line[len("timings:"):]):
+            for name, value in re.findall(r"([a-z ]+) ([\d.]+) s", line[len("timings:") :]):
                 timings[name.strip()] = float(value)
     return wall, timings, proc.stdout
 
@@ -98,20 +104,30 @@ def main() -> int:
         print(f"  {name:<42} {seconds:6.2f} s")
     print(f"  {'share of the cold build outside execution':<42} {100 * outside:6.1f} %")
     for name, runs in loop.items():
-        print(f"  {name:<42} {statistics.median(runs):6.2f} s  (runs: "
-              + ", ".join(f"{r:.2f}" for r in runs) + ")")
-    print("  all runs (s): cold " + ", ".join(f"{r[0]:.2f}" for r in colds)
-          + "; no-change " + ", ".join(f"{r[0]:.2f}" for r in agains)
-          + "; one-chapter " + ", ".join(f"{r[0]:.2f}" for r in ones)
-          + "; parameter changed " + ", ".join(f"{r[0]:.2f}" for r in changes))
+        print(
+            f"  {name:<42} {statistics.median(runs):6.2f} s  (runs: "
+            + ", ".join(f"{r:.2f}" for r in runs)
+            + ")"
+        )
+    print(
+        "  all runs (s): cold "
+        + ", ".join(f"{r[0]:.2f}" for r in colds)
+        + "; no-change "
+        + ", ".join(f"{r[0]:.2f}" for r in agains)
+        + "; one-chapter "
+        + ", ".join(f"{r[0]:.2f}" for r in ones)
+        + "; parameter changed "
+        + ", ".join(f"{r[0]:.2f}" for r in changes)
+    )
     failures = []
     if again >= TARGETS["no-change rebuild"]:
         failures.append(f"no-change rebuild {again:.2f} s >= {TARGETS['no-change rebuild']} s")
     if any("no notebook executed" not in r[2] for r in agains):
         failures.append("a no-change rebuild executed a notebook")
     if one >= cold / 3:
-        failures.append(f"one-chapter rebuild {one:.2f} s >= a third of the cold build "
-                        f"({cold / 3:.2f} s)")
+        failures.append(
+            f"one-chapter rebuild {one:.2f} s >= a third of the cold build ({cold / 3:.2f} s)"
+        )
     if t_cold.get("render", 0) >= TARGETS["render"]:
         failures.append(f"render {t_cold['render']:.2f} s >= {TARGETS['render']} s")
     for name, runs in loop.items():
@@ -122,7 +138,9 @@ def main() -> int:
         if isinstance(value, str):
             print(f"  {engine:<42} {value}")
         else:
-            print(f"  {engine:<42} {value['render']:6.2f} s / {value.get('render cpu', float('nan')):6.2f} s CPU")
+            print(
+                f"  {engine:<42} {value['render']:6.2f} s / {value.get('render cpu', float('nan')):6.2f} s CPU"
+            )
     for f in failures:
         print(f"  target missed: {f}")
     print("all targets met" if not failures else f"{len(failures)} target(s) missed")
@@ -135,8 +153,11 @@ def _preview_loop(clone: Path) -> dict[str, list[float]]:
     chapter)."""
     from .preview import PreviewProcess, replace_in_markdown
 
-    times: dict[str, list[float]] = {"preview: Markdown edit": [], "preview: parameter change": [],
-                                     "preview: code edit in one chapter": []}
+    times: dict[str, list[float]] = {
+        "preview: Markdown edit": [],
+        "preview: parameter change": [],
+        "preview: code edit in one chapter": [],
+    }
     params = clone / "params.yml"
     original = params.read_text(encoding="utf-8")
     # a named set equal to the defaults (nothing to execute), then edited as a writer would
@@ -145,7 +166,11 @@ def _preview_loop(clone: Path) -> dict[str, list[float]]:
     server = PreviewProcess(clone, "--set", "bench-loop")
     try:
         nb = clone / "chapters" / "02-scale.ipynb"
-        words = ["Five different quantities", "Five distinct quantities", "Five separate quantities"]
+        words = [
+            "Five different quantities",
+            "Five distinct quantities",
+            "Five separate quantities",
+        ]
         for old, new in zip(words, words[1:] + words[:1], strict=True):
             text = replace_in_markdown(nb.read_text(encoding="utf-8"), old, new)
             seconds, state, html = server.edit_and_reload(nb, text, "chapters/02-scale.html")
@@ -163,8 +188,10 @@ def _preview_loop(clone: Path) -> dict[str, list[float]]:
             code = [c for c in nb_json["cells"] if c["cell_type"] == "code"]
             code[-1]["source"] = "".join(code[-1]["source"]) + f"\n# bench edit {n}"
             seconds, state, _ = server.edit_and_reload(
-                history, json.dumps(nb_json, indent=1, ensure_ascii=False) + "\n",
-                "chapters/01-history.html")
+                history,
+                json.dumps(nb_json, indent=1, ensure_ascii=False) + "\n",
+                "chapters/01-history.html",
+            )
             _loop_check(state, True, "code edit")
             times["preview: code edit in one chapter"].append(seconds)
         history.write_text(source, encoding="utf-8")
@@ -175,7 +202,9 @@ def _preview_loop(clone: Path) -> dict[str, list[float]]:
 
 def _loop_check(state: dict, shown: bool, what: str) -> None:
     if state.get("error") or not shown:
-        raise SystemExit(f"bench: preview {what} did not show: {state.get('error') or 'page unchanged'}")
+        raise SystemExit(
+            f"bench: preview {what} did not show: {state.get('error') or 'page unchanged'}"
+        )
 
 
 def _engine_renders(clone: Path, *args: str) -> dict[str, dict | str]:

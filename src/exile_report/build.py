@@ -92,26 +92,48 @@ def plan(root: Path, params: dict[str, dict]) -> list[execute.ChapterRun]:
         nb = root / spec.notebook
         if not nb.is_file():
             raise BuildError(f"chapter {key}: notebook {spec.notebook} not found")
-        runs.append(execute.ChapterRun(
-            key=key, notebook=Path(spec.notebook),
-            output=root / BUILD / "executed" / nb.name, params=params[key],
-            fingerprint=execute.chapter_fingerprint(nb, params[key], inputs),
-            code_fingerprint=execute.code_fingerprint(nb, params[key], inputs),
-        ))
+        runs.append(
+            execute.ChapterRun(
+                key=key,
+                notebook=Path(spec.notebook),
+                output=root / BUILD / "executed" / nb.name,
+                params=params[key],
+                fingerprint=execute.chapter_fingerprint(nb, params[key], inputs),
+                code_fingerprint=execute.code_fingerprint(nb, params[key], inputs),
+            )
+        )
     return runs
 
 
-def build(root: Path, *, overrides: list[str] = (), param_set: str | None = None,
-          chapters: list[str] = (), jobs: int | None = None, render: bool = True,
-          only: list[str] = (), engine: str | None = None, log=print) -> BuildReport:
+def build(
+    root: Path,
+    *,
+    overrides: list[str] = (),
+    param_set: str | None = None,
+    chapters: list[str] = (),
+    jobs: int | None = None,
+    render: bool = True,
+    only: list[str] = (),
+    engine: str | None = None,
+    log=print,
+) -> BuildReport:
     """Build the whole book into ``_book/``; raise on the first problem, leaving ``_book/`` as it was.
 
     ``engine`` renders it: ``builtin`` or ``quarto`` (``None``: the documented default,
     :data:`exile_report.render.quarto.DEFAULT_ENGINE`).
     """
     with build_lock(root, log):
-        return _build(root, overrides=overrides, param_set=param_set, chapters=chapters,
-                      jobs=jobs, render=render, only=only, engine=engine, log=log)
+        return _build(
+            root,
+            overrides=overrides,
+            param_set=param_set,
+            chapters=chapters,
+            jobs=jobs,
+            render=render,
+            only=only,
+            engine=engine,
+            log=log,
+        )
 
 
 @contextmanager
@@ -127,8 +149,9 @@ def build_lock(root: Path, log=print):
         yield
 
 
-def _build(root: Path, *, overrides, param_set, chapters, jobs, render, only, engine,
-           log) -> BuildReport:
+def _build(
+    root: Path, *, overrides, param_set, chapters, jobs, render, only, engine, log
+) -> BuildReport:
     t0 = time.perf_counter()
     if jobs is not None and jobs < 1:
         raise BuildError(f"--jobs {jobs}: expected a whole number of 1 or more")
@@ -139,32 +162,72 @@ def _build(root: Path, *, overrides, param_set, chapters, jobs, render, only, en
     tmp.mkdir(parents=True, exist_ok=True)
     saved_tempdir, tempfile.tempdir = tempfile.tempdir, str(tmp)
     try:
-        return _build_with_kernels(root, t0, overrides=overrides, param_set=param_set,
-                                   chapters=chapters, jobs=jobs, render=render, only=only,
-                                   engine=engine, log=log)
+        return _build_with_kernels(
+            root,
+            t0,
+            overrides=overrides,
+            param_set=param_set,
+            chapters=chapters,
+            jobs=jobs,
+            render=render,
+            only=only,
+            engine=engine,
+            log=log,
+        )
     finally:
         tempfile.tempdir = saved_tempdir
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _build_with_kernels(root: Path, t0: float, *, overrides, param_set, chapters, jobs, render,
-                        only, engine, log) -> BuildReport:
+def _build_with_kernels(
+    root: Path, t0: float, *, overrides, param_set, chapters, jobs, render, only, engine, log
+) -> BuildReport:
     # Kernels for the chapters that will almost surely run start now, on a free core, while
     # this process resolves parameters and checks data (see execute.KernelPool).
     kernels = execute.KernelPool()
     try:
-        kernels.start(execute.kernels_to_start(root / BUILD / "executed", chapters=chapters,
-                                               overrides=overrides, param_set=param_set,
-                                               only=only, jobs=jobs), root)
-        return _build_steps(root, t0, kernels, overrides=overrides, param_set=param_set,
-                            chapters=chapters, jobs=jobs, render=render, only=only,
-                            engine=engine, log=log)
+        kernels.start(
+            execute.kernels_to_start(
+                root / BUILD / "executed",
+                chapters=chapters,
+                overrides=overrides,
+                param_set=param_set,
+                only=only,
+                jobs=jobs,
+            ),
+            root,
+        )
+        return _build_steps(
+            root,
+            t0,
+            kernels,
+            overrides=overrides,
+            param_set=param_set,
+            chapters=chapters,
+            jobs=jobs,
+            render=render,
+            only=only,
+            engine=engine,
+            log=log,
+        )
     finally:
         kernels.close()
 
 
-def _build_steps(root: Path, t0: float, kernels, *, overrides, param_set, chapters, jobs, render,
-                 only, engine, log) -> BuildReport:
+def _build_steps(
+    root: Path,
+    t0: float,
+    kernels,
+    *,
+    overrides,
+    param_set,
+    chapters,
+    jobs,
+    render,
+    only,
+    engine,
+    log,
+) -> BuildReport:
     report = BuildReport()
     params = resolve_params(root / "params.yml", list(overrides), param_set)
     force = {resolve_chapter(c) for c in chapters}
@@ -205,9 +268,11 @@ def _build_steps(root: Path, t0: float, kernels, *, overrides, param_set, chapte
 
         unexecuted = unexecuted_notebooks(root, runs)
         if unexecuted:
-            raise BuildError(f"_quarto.yml lists {', '.join(unexecuted)}, which no chapter "
-                             "declares (src/exile_report/params.py): it would be published "
-                             "unexecuted")
+            raise BuildError(
+                f"_quarto.yml lists {', '.join(unexecuted)}, which no chapter "
+                "declares (src/exile_report/params.py): it would be published "
+                "unexecuted"
+            )
         prov = of(root)
         date, commit = prov.date, prov.commit
         write_variables(root, params, date, commit)
@@ -221,8 +286,9 @@ def _build_steps(root: Path, t0: float, kernels, *, overrides, param_set, chapte
         staging = root / f"{BOOK}.new-{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
         try:
-            rendered = render_into(root, staging, runs, params, provenance=prov, engine=engine,
-                                   log=log)
+            rendered = render_into(
+                root, staging, runs, params, provenance=prov, engine=engine, log=log
+            )
             check_book(root, staging, rendered["render"])
             if rendered["render"]["seconds"].get("cpu") is not None:
                 report.timings["render cpu"] = rendered["render"]["seconds"]["cpu"]
@@ -262,5 +328,6 @@ def _check_data(root: Path, log) -> None:
     if problems:
         lines = "\n".join(f"  {p}" for p in problems[:20])
         more = f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else ""
-        raise BuildError(f"the data check failed; fix the data or run `exile-report data`:\n"
-                         f"{lines}{more}")
+        raise BuildError(
+            f"the data check failed; fix the data or run `exile-report data`:\n{lines}{more}"
+        )

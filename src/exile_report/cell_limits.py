@@ -79,22 +79,33 @@ def _register() -> None:
             used[1] += text.count("\n")
             used[2] += size + len(text)
             if used[0] > self._limit or used[1] > MAX_TEXT_LINES:
-                raise CellLimitError(cell_index, (
-                    f"printed more than {self._limit:,} characters or {MAX_TEXT_LINES:,} lines "
-                    "(the limit of one cell's text output; EXILE_CELL_OUTPUT raises it)"))
+                raise CellLimitError(
+                    cell_index,
+                    (
+                        f"printed more than {self._limit:,} characters or {MAX_TEXT_LINES:,} lines "
+                        "(the limit of one cell's text output; EXILE_CELL_OUTPUT raises it)"
+                    ),
+                )
             if used[2] > MAX_OUTPUT_BYTES:
                 raise CellLimitError(cell_index, f"output larger than {MAX_OUTPUT_BYTES:,} bytes")
             return out
 
-        async def _async_poll_for_reply(self, msg_id, cell, timeout, task_poll_output_msg,
-                                        task_poll_kernel_alive):
+        async def _async_poll_for_reply(
+            self, msg_id, cell, timeout, task_poll_output_msg, task_poll_kernel_alive
+        ):
             # A cell over its output budget stops the output task: stop waiting for the cell's
             # reply at once (the kernel may go on printing forever) and report the limit.
-            reply = asyncio.ensure_future(super()._async_poll_for_reply(
-                msg_id, cell, timeout, task_poll_output_msg, task_poll_kernel_alive))
+            reply = asyncio.ensure_future(
+                super()._async_poll_for_reply(
+                    msg_id, cell, timeout, task_poll_output_msg, task_poll_kernel_alive
+                )
+            )
             await asyncio.wait({reply, task_poll_output_msg}, return_when=asyncio.FIRST_COMPLETED)
-            if (not reply.done() and task_poll_output_msg.done()
-                    and isinstance(task_poll_output_msg.exception(), CellLimitError)):
+            if (
+                not reply.done()
+                and task_poll_output_msg.done()
+                and isinstance(task_poll_output_msg.exception(), CellLimitError)
+            ):
                 reply.cancel()
                 task_poll_kernel_alive.cancel()
                 raise task_poll_output_msg.exception()
@@ -104,24 +115,40 @@ def _register() -> None:
             try:
                 return await super().async_execute_cell(cell, cell_index, *args, **kwargs)
             except CellTimeoutError:
-                raise CellLimitError(cell_index, (
-                    f"still running after {self.timeout} s (the per-cell time limit; "
-                    "EXILE_CELL_TIMEOUT raises it)")) from None
+                raise CellLimitError(
+                    cell_index,
+                    (
+                        f"still running after {self.timeout} s (the per-cell time limit; "
+                        "EXILE_CELL_TIMEOUT raises it)"
+                    ),
+                ) from None
 
         # nbclient binds the synchronous wrapper to the base method: bind it to ours
         execute_cell = run_sync(async_execute_cell)
 
     class LimitedEngine(NBClientEngine):
         @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
-                                     stdout_file=None, stderr_file=None, start_timeout=60,
-                                     execution_timeout=None, **kwargs):
+        def execute_managed_notebook(
+            cls,
+            nb_man,
+            kernel_name,
+            log_output=False,
+            stdout_file=None,
+            stderr_file=None,
+            start_timeout=60,
+            execution_timeout=None,
+            **kwargs,
+        ):
             kwargs = remove_args(["input_path"], **kwargs)
             safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
             final_kwargs = merge_kwargs(
-                safe_kwargs, timeout=execution_timeout or cell_timeout(),
-                startup_timeout=start_timeout, kernel_name=kernel_name,
-                log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file,
+                safe_kwargs,
+                timeout=execution_timeout or cell_timeout(),
+                startup_timeout=start_timeout,
+                kernel_name=kernel_name,
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
             )
             return LimitedClient(nb_man, **final_kwargs).execute()
 

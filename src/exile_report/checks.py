@@ -27,8 +27,10 @@ def raw_checks() -> list[Problem]:
     raw = paths.raw_dir()
     if not raw.is_dir():
         return []
-    return [Problem(msg.split(": ", 1)[0], None, None, msg.split(": ", 1)[1])
-            for msg in raw_problems(raw)]
+    return [
+        Problem(msg.split(": ", 1)[0], None, None, msg.split(": ", 1)[1])
+        for msg in raw_problems(raw)
+    ]
 
 
 def datapackage_checks() -> list[Problem]:
@@ -44,24 +46,45 @@ def datapackage_checks() -> list[Problem]:
         resources = json.loads(dp.read_text(encoding="utf-8"))["resources"]
         paths_listed = [str(res["path"]) for res in resources]
     except (ValueError, KeyError, TypeError) as exc:
-        return [Problem(_rel(dp), None, None, f"malformed ({type(exc).__name__}: {exc}); "
-                        "regenerate with `python -m exile_report.datapackage`")]
+        return [
+            Problem(
+                _rel(dp),
+                None,
+                None,
+                f"malformed ({type(exc).__name__}: {exc}); "
+                "regenerate with `python -m exile_report.datapackage`",
+            )
+        ]
     for res, rel in zip(resources, paths_listed):
         path = paths.DATA / rel
         listed.add(path.resolve())
         if not path.is_file():
-            problems.append(Problem(_rel(path), None, None, "listed in datapackage.json but missing"))
+            problems.append(
+                Problem(_rel(path), None, None, "listed in datapackage.json but missing")
+            )
             continue
         actual = f"sha256:{sha256_file(path)}"
         if res.get("hash") != actual:
-            problems.append(Problem(_rel(path), None, None,
-                                    f"hash differs from datapackage.json: expected {res.get('hash')}, "
-                                    f"actual {actual}; regenerate with `python -m exile_report.datapackage`"))
+            problems.append(
+                Problem(
+                    _rel(path),
+                    None,
+                    None,
+                    f"hash differs from datapackage.json: expected {res.get('hash')}, "
+                    f"actual {actual}; regenerate with `python -m exile_report.datapackage`",
+                )
+            )
     for table in TABLES.values():
         if table.path.is_file() and table.path.resolve() not in listed:
-            problems.append(Problem(_rel(table.path), None, None,
-                                    "not described in datapackage.json; regenerate with "
-                                    "`python -m exile_report.datapackage`"))
+            problems.append(
+                Problem(
+                    _rel(table.path),
+                    None,
+                    None,
+                    "not described in datapackage.json; regenerate with "
+                    "`python -m exile_report.datapackage`",
+                )
+            )
     return problems
 
 
@@ -89,8 +112,14 @@ def cross_checks() -> list[Problem]:
         ev = pd.read_csv(events.path, dtype=str, keep_default_na=False)
         for i, code in enumerate(ev["legal_basis"]):
             if code not in known:
-                problems.append(Problem(_rel(events.path), "legal_basis", i + 2,
-                                        f"{code!r} not in foreign_agents_legal_bases"))
+                problems.append(
+                    Problem(
+                        _rel(events.path),
+                        "legal_basis",
+                        i + 2,
+                        f"{code!r} not in foreign_agents_legal_bases",
+                    )
+                )
     conflicts = TABLES["conflicts"]
     if conflicts.path.is_file():
         df = pd.read_csv(conflicts.path, dtype=str, keep_default_na=False)
@@ -101,8 +130,14 @@ def cross_checks() -> list[Problem]:
                 continue
             for rid in split_keys(rec.get("row_ids", "")):
                 if rid not in ids:
-                    problems.append(Problem(_rel(conflicts.path), "row_ids", i + 2,
-                                            f"{rid!r} is not an id in {target}.csv"))
+                    problems.append(
+                        Problem(
+                            _rel(conflicts.path),
+                            "row_ids",
+                            i + 2,
+                            f"{rid!r} is not an id in {target}.csv",
+                        )
+                    )
     return problems
 
 
@@ -111,22 +146,34 @@ def citation_checks() -> list[Problem]:
     known = bib_keys()
     problems = []
     if not bib_files():
-        return [Problem("references.bib", None, None, "no bibliography (references.bib or bib/*.bib)")]
+        return [
+            Problem("references.bib", None, None, "no bibliography (references.bib or bib/*.bib)")
+        ]
     from exile_report.sources import citation_keys, load_register
 
     for src in load_register():
         for key in citation_keys(src):
             if key not in known:
-                problems.append(Problem(_rel(paths.SOURCES_YML), "citation_key", None,
-                                        f"source {src['id']}: key {key!r} not in the bibliography"))
-    chapters = sorted((paths.ROOT / "chapters").glob("*.ipynb")) + sorted(
-        (paths.ROOT / "chapters").glob("*.qmd")) + sorted(paths.ROOT.glob("*.qmd"))
+                problems.append(
+                    Problem(
+                        _rel(paths.SOURCES_YML),
+                        "citation_key",
+                        None,
+                        f"source {src['id']}: key {key!r} not in the bibliography",
+                    )
+                )
+    chapters = (
+        sorted((paths.ROOT / "chapters").glob("*.ipynb"))
+        + sorted((paths.ROOT / "chapters").glob("*.qmd"))
+        + sorted(paths.ROOT.glob("*.qmd"))
+    )
     for path in chapters:
         for line_no, line in enumerate(_text_lines(path), start=1):
             for key in _CITED.findall(line):
                 if key not in known:
-                    problems.append(Problem(_rel(path), None, line_no,
-                                            f"cites @{key}, not in the bibliography"))
+                    problems.append(
+                        Problem(_rel(path), None, line_no, f"cites @{key}, not in the bibliography")
+                    )
     return problems
 
 
@@ -143,8 +190,9 @@ def _text_lines(path: Path) -> list[str]:
     """Markdown text of a notebook (markdown cells) or a .qmd file, line by line."""
     if path.suffix == ".ipynb":
         cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
-        text = "\n".join("".join(c.get("source", "")) for c in cells
-                         if c.get("cell_type") == "markdown")
+        text = "\n".join(
+            "".join(c.get("source", "")) for c in cells if c.get("cell_type") == "markdown"
+        )
         return text.splitlines()
     return path.read_text(encoding="utf-8").splitlines()
 
@@ -153,8 +201,14 @@ def check_all() -> list[Problem]:
     """All data problems: raw checksums, datapackage hashes, schemas, cross-table relations,
     citation keys, source policy. Empty list means the data are sound."""
     problems: list[Problem] = []
-    for step in (raw_checks, datapackage_checks, schema_checks, cross_checks, citation_checks,
-                 source_policy_checks):
+    for step in (
+        raw_checks,
+        datapackage_checks,
+        schema_checks,
+        cross_checks,
+        citation_checks,
+        source_policy_checks,
+    ):
         try:
             problems += step()
         except DataError as exc:

@@ -37,50 +37,114 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="exile-report",
         description="Build the reproducible report on political exile from Russia.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add_params(sp):
-        sp.add_argument("--param", "-p", action="append", default=[], metavar="CHAPTER.NAME=VALUE",
-                        help="override one parameter (repeatable); the value is read as YAML")
-        sp.add_argument("--set", dest="param_set", metavar="NAME",
-                        help="start from a named parameter set in params.yml")
-        sp.add_argument("--chapter", "-c", action="append", default=[], metavar="NAME",
-                        help="execute this chapter again even if it is up to date (repeatable)")
-        sp.add_argument("--jobs", "-j", type=_positive, default=None,
-                        help="chapters executed in parallel (default: number of cores)")
+        sp.add_argument(
+            "--param",
+            "-p",
+            action="append",
+            default=[],
+            metavar="CHAPTER.NAME=VALUE",
+            help="override one parameter (repeatable); the value is read as YAML",
+        )
+        sp.add_argument(
+            "--set",
+            dest="param_set",
+            metavar="NAME",
+            help="start from a named parameter set in params.yml",
+        )
+        sp.add_argument(
+            "--chapter",
+            "-c",
+            action="append",
+            default=[],
+            metavar="NAME",
+            help="execute this chapter again even if it is up to date (repeatable)",
+        )
+        sp.add_argument(
+            "--jobs",
+            "-j",
+            type=_positive,
+            default=None,
+            help="chapters executed in parallel (default: number of cores)",
+        )
 
     b = sub.add_parser("build", help="execute what changed and render HTML and PDF into _book/")
     add_params(b)
-    b.add_argument("--engine", choices=("builtin", "quarto"), default=None,
-                   help="render with the built-in engine (the default, also $EXILE_ENGINE) or "
-                        "with the Quarto CLI on PATH")
+    b.add_argument(
+        "--engine",
+        choices=("builtin", "quarto"),
+        default=None,
+        help="render with the built-in engine (the default, also $EXILE_ENGINE) or "
+        "with the Quarto CLI on PATH",
+    )
     e = sub.add_parser("execute", help="execute what changed into _build/, without rendering")
     add_params(e)
-    e.add_argument("--only", action="append", default=[], metavar="NAME",
-                   help="consider only this chapter (repeatable); the others are left alone")
-    v = sub.add_parser("preview", help="serve the HTML book on 127.0.0.1, rebuild on every change "
-                       "and reload the open page (the PDF is built when asked for)")
+    e.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="consider only this chapter (repeatable); the others are left alone",
+    )
+    v = sub.add_parser(
+        "preview",
+        help="serve the HTML book on 127.0.0.1, rebuild on every change "
+        "and reload the open page (the PDF is built when asked for)",
+    )
     v.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    v.add_argument("--port", type=int, default=4848,
-                   help="port to listen on (default 4848; 0 picks a free one)")
-    v.add_argument("--param", "-p", action="append", default=[], metavar="CHAPTER.NAME=VALUE",
-                   help="override one parameter (repeatable), as for build")
-    v.add_argument("--set", dest="param_set", metavar="NAME",
-                   help="build with a named parameter set of params.yml (edits to it are previewed)")
-    f = sub.add_parser("fetch", help="download the raw snapshots of data/sources.yml into "
-                       "$EXILE_RAW_DIR (default data/raw/) and verify their checksums")
-    f.add_argument("--from", dest="mirror", metavar="URL", default=None,
-                   help="base address of a copy of the raw folder (<URL>/<source id>/<file>); "
-                        "default $EXILE_RAW_URL")
+    v.add_argument(
+        "--port",
+        type=int,
+        default=4848,
+        help="port to listen on (default 4848; 0 picks a free one)",
+    )
+    v.add_argument(
+        "--param",
+        "-p",
+        action="append",
+        default=[],
+        metavar="CHAPTER.NAME=VALUE",
+        help="override one parameter (repeatable), as for build",
+    )
+    v.add_argument(
+        "--set",
+        dest="param_set",
+        metavar="NAME",
+        help="build with a named parameter set of params.yml (edits to it are previewed)",
+    )
+    f = sub.add_parser(
+        "fetch",
+        help="download the raw snapshots of data/sources.yml into "
+        "$EXILE_RAW_DIR (default data/raw/) and verify their checksums",
+    )
+    f.add_argument(
+        "--from",
+        dest="mirror",
+        metavar="URL",
+        default=None,
+        help="base address of a copy of the raw folder (<URL>/<source id>/<file>); "
+        "default $EXILE_RAW_URL",
+    )
     sub.add_parser("data", help="derive data/processed/ from the raw snapshots in $EXILE_RAW_DIR")
-    sub.add_parser("check", help="check every table against its schema, checksums, citations and "
-                                 "the source policy (prints the tier counts)")
-    pp = sub.add_parser("params", help="list every chapter parameter with its type, range and default")
-    pp.add_argument("--update-appendix", action="store_true",
-                    help="rewrite the table of parameters in chapters/A2-reproducing.qmd")
+    sub.add_parser(
+        "check",
+        help="check every table against its schema, checksums, citations and "
+        "the source policy (prints the tier counts)",
+    )
+    pp = sub.add_parser(
+        "params", help="list every chapter parameter with its type, range and default"
+    )
+    pp.add_argument(
+        "--update-appendix",
+        action="store_true",
+        help="rewrite the table of parameters in chapters/A2-reproducing.qmd",
+    )
     return p
 
 
@@ -98,8 +162,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _run(args)
     except KeyboardInterrupt:
-        print("error: interrupted; the last good book in _book/ was left untouched "
-              "(the next build cleans up)", file=sys.stderr)
+        print(
+            "error: interrupted; the last good book in _book/ was left untouched "
+            "(the next build cleans up)",
+            file=sys.stderr,
+        )
         return 130
     except Exception as exc:
         code = _known_error(exc)
@@ -124,8 +191,18 @@ def _known_error(exc: Exception) -> int | None:
 
     if isinstance(exc, (ParamError, ProvenanceError)):
         return 2
-    if isinstance(exc, (BuildError, ExecutionError, DataError, RenderError, IncompleteBookError,
-                        PreviewError, OSError)):
+    if isinstance(
+        exc,
+        (
+            BuildError,
+            ExecutionError,
+            DataError,
+            RenderError,
+            IncompleteBookError,
+            PreviewError,
+            OSError,
+        ),
+    ):
         return 1
     return None
 
@@ -145,25 +222,38 @@ def _run(args) -> int:
     if args.command in ("build", "execute"):
         from .build import build
 
-        report = build(ROOT, overrides=args.param, param_set=args.param_set,
-                       chapters=args.chapter, jobs=args.jobs, render=args.command == "build",
-                       only=getattr(args, "only", []), engine=getattr(args, "engine", None))
+        report = build(
+            ROOT,
+            overrides=args.param,
+            param_set=args.param_set,
+            chapters=args.chapter,
+            jobs=args.jobs,
+            render=args.command == "build",
+            only=getattr(args, "only", []),
+            engine=getattr(args, "engine", None),
+        )
         t = report.timings
-        print(f"executed: {', '.join(report.executed) or 'none'}; "
-              f"up to date: {', '.join(report.cached) or 'none'}")
+        print(
+            f"executed: {', '.join(report.executed) or 'none'}; "
+            f"up to date: {', '.join(report.cached) or 'none'}"
+        )
         print("timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in t.items()))
         if args.command == "build":
             print(f"engine: {report.engine}")
             pdfs = sorted((ROOT / "_book").glob("*.pdf"))
-            print(f"book: {ROOT / '_book' / 'index.html'}"
-                  + "".join(f" and {pdf}" for pdf in pdfs))
+            print(f"book: {ROOT / '_book' / 'index.html'}" + "".join(f" and {pdf}" for pdf in pdfs))
         return 0
     if args.command == "preview":
         from .preview import serve
 
-        return serve(ROOT, host=args.host, port=args.port, overrides=args.param,
-                     param_set=args.param_set,
-                     log=lambda message: print(message, flush=True))
+        return serve(
+            ROOT,
+            host=args.host,
+            port=args.port,
+            overrides=args.param,
+            param_set=args.param_set,
+            log=lambda message: print(message, flush=True),
+        )
     if args.command == "fetch":
         return _fetch(args.mirror)
     if args.command == "data":
@@ -201,9 +291,14 @@ def _run(args) -> int:
         if sets:
             print("named sets (exile-report build --set NAME), each changing the defaults by:")
             for name, layer in sets.items():
-                print(f"  {name}: " + "; ".join(
-                    f"{chapter}.{k}={yaml.safe_dump(v, default_flow_style=True, width=10000).strip().removesuffix('...').strip()}"
-                    for chapter, values in (layer or {}).items() for k, v in (values or {}).items()))
+                print(
+                    f"  {name}: "
+                    + "; ".join(
+                        f"{chapter}.{k}={yaml.safe_dump(v, default_flow_style=True, width=10000).strip().removesuffix('...').strip()}"
+                        for chapter, values in (layer or {}).items()
+                        for k, v in (values or {}).items()
+                    )
+                )
         return 0
     raise AssertionError(args.command)
 
@@ -221,8 +316,10 @@ def _fetch(mirror: str | None) -> int:
     except FetchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"{raw}: {len(report.downloaded)} downloaded, {len(report.present)} already there "
-          "with the right checksum")
+    print(
+        f"{raw}: {len(report.downloaded)} downloaded, {len(report.present)} already there "
+        "with the right checksum"
+    )
     return 0
 
 

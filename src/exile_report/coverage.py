@@ -26,17 +26,43 @@ from exile_report.data import DataError
 #: The tables each chapter (as named in ``params.yml``; ``index`` is the preface) draws on.
 #: A test checks that every table a chapter notebook loads is listed here.
 CHAPTER_TABLES: dict[str, tuple[str, ...]] = {
-    "index": ("foreign_agents_events", "foreign_agents_per_year", "undesirable_designations",
-              "unhcr_applications", "unhcr_population_origin_year", "policies"),
-    "history": ("timeline", "wave_estimates", "foreign_agents_events", "foreign_agents_per_year",
-                "undesirable_designations", "undesirable_per_year",
-                "unhcr_population_origin_year", "unhcr_population"),
-    "scale": ("estimates", "conflicts", "unhcr_applications", "eurostat_ru_citizens",
-              "press_figures", "countries_110m"),
+    "index": (
+        "foreign_agents_events",
+        "foreign_agents_per_year",
+        "undesirable_designations",
+        "unhcr_applications",
+        "unhcr_population_origin_year",
+        "policies",
+    ),
+    "history": (
+        "timeline",
+        "wave_estimates",
+        "foreign_agents_events",
+        "foreign_agents_per_year",
+        "undesirable_designations",
+        "undesirable_per_year",
+        "unhcr_population_origin_year",
+        "unhcr_population",
+    ),
+    "scale": (
+        "estimates",
+        "conflicts",
+        "unhcr_applications",
+        "eurostat_ru_citizens",
+        "press_figures",
+        "countries_110m",
+    ),
     "host-states": ("policies", "unhcr_applications", "eurostat_ru_citizens", "countries_110m"),
-    "asylum-law": ("unhcr_applications", "unhcr_decisions", "unhcr_population_origin_year",
-                   "uk_applications", "uk_initial_decisions", "uk_grant_rates",
-                   "uk_initial_decisions_totals", "legal"),
+    "asylum-law": (
+        "unhcr_applications",
+        "unhcr_decisions",
+        "unhcr_population_origin_year",
+        "uk_applications",
+        "uk_initial_decisions",
+        "uk_grant_rates",
+        "uk_initial_decisions_totals",
+        "legal",
+    ),
 }
 
 
@@ -134,8 +160,15 @@ def latest_date(df: pd.DataFrame) -> pd.Timestamp | None:
     """The last day a table's rows reach: its latest ``period_end``/``date``/dated column,
     else the end of its latest quarter or year (``year`` with ``quarter`` or
     ``months_covered``)."""
-    for col in ("period_end", "date", "end_date", "date_ended", "date_in_force",
-                "date_announced", "date_published"):
+    for col in (
+        "period_end",
+        "date",
+        "end_date",
+        "date_ended",
+        "date_in_force",
+        "date_announced",
+        "date_published",
+    ):
         if col in df and pd.api.types.is_datetime64_any_dtype(df[col]) and df[col].notna().any():
             return pd.Timestamp(df[col].max())
     if "year" in df and df["year"].notna().any():
@@ -153,8 +186,11 @@ def latest_date(df: pd.DataFrame) -> pd.Timestamp | None:
 
 def _curated_latest(df: pd.DataFrame) -> pd.Timestamp | None:
     """The latest date anywhere in a curated table's date columns."""
-    dates = [df[c].max() for c in df.columns
-             if pd.api.types.is_datetime64_any_dtype(df[c]) and df[c].notna().any()]
+    dates = [
+        df[c].max()
+        for c in df.columns
+        if pd.api.types.is_datetime64_any_dtype(df[c]) and df[c].notna().any()
+    ]
     return pd.Timestamp(max(dates)) if dates else None
 
 
@@ -176,23 +212,39 @@ def chapter_coverage(chapter: str) -> pd.DataFrame:
         if source is not None:
             if not source["period_end"]:
                 continue
-            row = rows.setdefault(source["id"], {
-                "kind": "source", "id": source["id"], "label": _label(source), "tables": [],
-                "until": pd.Timestamp(source["period_end"]),
-                "citation_keys": str(source["citation_key"])})
+            row = rows.setdefault(
+                source["id"],
+                {
+                    "kind": "source",
+                    "id": source["id"],
+                    "label": _label(source),
+                    "tables": [],
+                    "until": pd.Timestamp(source["period_end"]),
+                    "citation_keys": str(source["citation_key"]),
+                },
+            )
             row["tables"].append(table)
         elif table in TABLES and TABLES[table].folder == "curated":
-            rows[table] = {"kind": "curated", "id": table, "label": TABLES[table].description,
-                           "tables": [table], "until": _curated_latest(load(table)) or pd.NaT,
-                           "citation_keys": ""}
+            rows[table] = {
+                "kind": "curated",
+                "id": table,
+                "label": TABLES[table].description,
+                "tables": [table],
+                "until": _curated_latest(load(table)) or pd.NaT,
+                "citation_keys": "",
+            }
         else:
-            raise DataError(f"chapter {chapter}: table {table!r} has no source in "
-                            "data/sources.yml and is not a curated table")
-    out = pd.DataFrame(list(rows.values()),
-                       columns=["kind", "id", "label", "tables", "until", "citation_keys"])
+            raise DataError(
+                f"chapter {chapter}: table {table!r} has no source in "
+                "data/sources.yml and is not a curated table"
+            )
+    out = pd.DataFrame(
+        list(rows.values()), columns=["kind", "id", "label", "tables", "until", "citation_keys"]
+    )
     out["tables"] = out["tables"].map(";".join)
-    return out.sort_values(["kind", "until", "id"], ascending=[False, False, True],
-                           kind="mergesort").reset_index(drop=True)
+    return out.sort_values(
+        ["kind", "until", "id"], ascending=[False, False, True], kind="mergesort"
+    ).reset_index(drop=True)
 
 
 def coverage_markdown(chapter: str) -> str:
@@ -203,10 +255,15 @@ def coverage_markdown(chapter: str) -> str:
     for r in cov[cov["kind"] == "source"].itertuples():
         keys = "; ".join(f"@{k.strip()}" for k in r.citation_keys.split(";") if k.strip())
         parts.append(f"{r.label}, to {_fmt(r.until)} [{keys}]")
-    curated = [f"{r.label} (latest entry {_fmt(r.until)})"
-               for r in cov[cov["kind"] == "curated"].itertuples() if pd.notna(r.until)]
-    text = (f"This edition takes in what was known on {_fmt(edition_cutoff())}. "
-            f"The data of this chapter run to different dates: {'; '.join(parts)}.")
+    curated = [
+        f"{r.label} (latest entry {_fmt(r.until)})"
+        for r in cov[cov["kind"] == "curated"].itertuples()
+        if pd.notna(r.until)
+    ]
+    text = (
+        f"This edition takes in what was known on {_fmt(edition_cutoff())}. "
+        f"The data of this chapter run to different dates: {'; '.join(parts)}."
+    )
     if curated:
         text += f" Compiled by the report team: {'; '.join(curated)}."
     return text
@@ -227,11 +284,15 @@ def date_problems() -> list[str]:
             df = load(table)
             latest = latest_date(df)
             if latest is not None and latest > until:
-                problems.append(f"data/processed/{output}: rows reach {latest:%Y-%m-%d}, after "
-                                f"the source's period_end {until:%Y-%m-%d} (data/sources.yml)")
+                problems.append(
+                    f"data/processed/{output}: rows reach {latest:%Y-%m-%d}, after "
+                    f"the source's period_end {until:%Y-%m-%d} (data/sources.yml)"
+                )
             if "partial_year" in df and "period_end" in df:
                 last = df["period_end"].max()
                 if last != until:
-                    problems.append(f"data/processed/{output}: period_end {last:%Y-%m-%d} is "
-                                    f"not the source's {until:%Y-%m-%d} (data/sources.yml)")
+                    problems.append(
+                        f"data/processed/{output}: period_end {last:%Y-%m-%d} is "
+                        f"not the source's {until:%Y-%m-%d} (data/sources.yml)"
+                    )
     return problems

@@ -64,12 +64,14 @@ def _parse(path: Path, table) -> tuple[pd.DataFrame | None, list[Problem]]:
 
     file = _rel(path)
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
-                          encoding="utf-8")
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         return None, [Problem(file, None, None, f"cannot read as UTF-8 CSV: {exc}")]
-    problems = [Problem(file, c.name, None, "column missing")
-                for c in table.columns if c.name not in raw.columns]
+    problems = [
+        Problem(file, c.name, None, "column missing")
+        for c in table.columns
+        if c.name not in raw.columns
+    ]
     if problems:
         return None, problems
     out = pd.DataFrame(index=raw.index)
@@ -105,7 +107,9 @@ def _schema_problems(df: pd.DataFrame, table, file: str) -> list[Problem]:
 
     from exile_report.schemas import schema
 
-    rules = {c.name for c in schema(table.name).checks} | {c.error for c in schema(table.name).checks}
+    rules = {c.name for c in schema(table.name).checks} | {
+        c.error for c in schema(table.name).checks
+    }
     try:
         schema(table.name).validate(df, lazy=True)
         return []
@@ -153,8 +157,11 @@ def _load(name: str, mtime_ns: int, bib_keys: frozenset) -> pd.DataFrame:
 
     table = TABLES[name]
     df, problems = _parse(table.path, table)
-    if df is not None and not problems and (
-            validated_keys(paths.ROOT).get(name) != table_key(table.path, paths.ROOT)):
+    if (
+        df is not None
+        and not problems
+        and (validated_keys(paths.ROOT).get(name) != table_key(table.path, paths.ROOT))
+    ):
         # not these bytes under these schemas when the build last validated: validate now
         problems = _schema_problems(df, table, _rel(table.path))
     if problems:

@@ -13,8 +13,11 @@ from exile_report.fingerprint import sha256_file
 from exile_report.schemas import TABLES, Col, Table
 from exile_report.sources import load_register
 
-CURATED_LICENCE = {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
-                   "title": "Creative Commons Attribution 4.0 (the report's own compilation)"}
+CURATED_LICENCE = {
+    "name": "CC-BY-4.0",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+    "title": "Creative Commons Attribution 4.0 (the report's own compilation)",
+}
 
 
 def _field(col: Col) -> dict:
@@ -63,8 +66,12 @@ def _licences(source: dict | None) -> list[dict]:
 
 def _sources(source: dict | None) -> list[dict]:
     if source is None:
-        return [{"title": "Compiled by the report team from the sources cited in each row "
-                          "(column citation_key; see references.bib)"}]
+        return [
+            {
+                "title": "Compiled by the report team from the sources cited in each row "
+                "(column citation_key; see references.bib)"
+            }
+        ]
     return [{"title": f"{source['producer']}: {source['title']}", "path": source["url_main"]}]
 
 
@@ -96,12 +103,19 @@ def build() -> dict:
     geo = paths.PROCESSED / "countries_110m.geojson"
     if geo.is_file():
         source = _source_of(geo.name, register)
-        resources.append({
-            "name": "countries_110m_geojson", "path": str(geo.relative_to(paths.DATA)),
-            "title": "Natural Earth 1:110m country outlines (ISO3 fixed; Crimea inside RUS)",
-            "format": "geojson", "mediatype": "application/geo+json", "encoding": "utf-8",
-            **_file_meta(geo), "licenses": _licences(source), "sources": _sources(source),
-        })
+        resources.append(
+            {
+                "name": "countries_110m_geojson",
+                "path": str(geo.relative_to(paths.DATA)),
+                "title": "Natural Earth 1:110m country outlines (ISO3 fixed; Crimea inside RUS)",
+                "format": "geojson",
+                "mediatype": "application/geo+json",
+                "encoding": "utf-8",
+                **_file_meta(geo),
+                "licenses": _licences(source),
+                "sources": _sources(source),
+            }
+        )
     return {
         "name": "exile-report-data",
         "title": "Data of the reference report on political exile from Russia",
@@ -125,8 +139,9 @@ def write(path: Path | None = None) -> Path:
     from exile_report.data import DataError, check_table
     from exile_report.schemas import TABLES
 
-    problems = [p for name, table in TABLES.items() if table.path.is_file()
-                for p in check_table(name)]
+    problems = [
+        p for name, table in TABLES.items() if table.path.is_file() for p in check_table(name)
+    ]
     if problems:
         lines = "\n  ".join(str(p) for p in problems[:20])
         raise DataError(f"datapackage.json not written: the tables fail their schemas:\n  {lines}")

@@ -48,7 +48,7 @@ def markdown_cell(value: object) -> str:
         return text
     match = _TRAILING_CITATION.search(text)
     if match:
-        return f"{markdown_text(text[:match.start()])} {match.group(1)}"
+        return f"{markdown_text(text[: match.start()])} {match.group(1)}"
     return markdown_text(text)
 
 
@@ -59,8 +59,14 @@ def html_text(value: object) -> str:
 
 def typst_string(value: object) -> str:
     """``value`` as a typst string literal (``"…"``), which typst never reads as markup."""
-    text = (str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-            .replace("\r", "\\r").replace("\t", "\\t"))
+    text = (
+        str(value)
+        .replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+    )
     return f'"{text}"'
 
 

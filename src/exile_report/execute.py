@@ -37,7 +37,6 @@ PRELOAD_ARGS = ["--IPKernelApp.exec_lines=__import__('exile_report.notebook') an
 STDERR_ALLOW: tuple[str, ...] = ()
 
 
-
 class ExecutionError(RuntimeError):
     """A chapter failed to execute, or emitted an error or warning; the message names the cell."""
 
@@ -97,8 +96,7 @@ def ensure_kernel() -> str:
     except NoSuchKernel:
         from ipykernel.kernelspec import install
 
-        install(kernel_name=KERNEL_NAME, display_name="Python 3 (exile-report)",
-                prefix=sys.prefix)
+        install(kernel_name=KERNEL_NAME, display_name="Python 3 (exile-report)", prefix=sys.prefix)
     return KERNEL_NAME
 
 
@@ -165,8 +163,12 @@ def coalesce_streams(cell) -> None:
     merged = []
     for out in cell.get("outputs", []):
         prev = merged[-1] if merged else None
-        if (prev is not None and out.get("output_type") == "stream"
-                and prev.get("output_type") == "stream" and prev.get("name") == out.get("name")):
+        if (
+            prev is not None
+            and out.get("output_type") == "stream"
+            and prev.get("output_type") == "stream"
+            and prev.get("name") == out.get("name")
+        ):
             prev["text"] = _text(prev.get("text", "")) + _text(out.get("text", ""))
             continue
         merged.append(out)
@@ -182,8 +184,16 @@ def _sanitize(nb, run: ChapterRun, root: Path) -> None:
     """Drop what makes executed notebooks differ between identical builds (times, paths, the
     timing-dependent splitting of printed text)."""
     pm = nb.metadata.get("papermill", {})
-    for key in ("start_time", "end_time", "duration", "exception", "input_path", "output_path",
-                "environment_variables", "version"):
+    for key in (
+        "start_time",
+        "end_time",
+        "duration",
+        "exception",
+        "input_path",
+        "output_path",
+        "environment_variables",
+        "version",
+    ):
         pm.pop(key, None)
     for cell in nb.cells:
         coalesce_streams(cell)
@@ -200,7 +210,9 @@ def _sanitize(nb, run: ChapterRun, root: Path) -> None:
             meta = out.get("metadata", {}).get("exile_report", {})
             files += list(meta.get("files", {}).values())
     nb.metadata["exile_report"] = {
-        "fingerprint": run.fingerprint, "chapter": run.key, "parameters": run.params,
+        "fingerprint": run.fingerprint,
+        "chapter": run.key,
+        "parameters": run.params,
         # the files the chapter wrote, with their hashes: a cached chapter whose figure files
         # were since overwritten or deleted is executed again
         "files": {f: _sha256(root / f) for f in sorted(set(files)) if (root / f).is_file()},
@@ -263,10 +275,18 @@ def _execute_in_loop(run: ChapterRun, root: Path, tmp: Path, start: float, km) -
         source = nbformat.read(root / run.notebook, as_version=4)
         inline.prepare(source)  # hidden cells that evaluate the Markdown's inline expressions
         nb = pm.execute_notebook(
-            source, str(tmp), parameters=copy.deepcopy(run.params),
-            kernel_name=KERNEL_NAME, cwd=str(root), progress_bar=False, log_output=False,
-            report_mode=False, request_save_on_cell_execute=False, language="python",
-            km=km, extra_arguments=KERNEL_ARGS,
+            source,
+            str(tmp),
+            parameters=copy.deepcopy(run.params),
+            kernel_name=KERNEL_NAME,
+            cwd=str(root),
+            progress_bar=False,
+            log_output=False,
+            report_mode=False,
+            request_save_on_cell_execute=False,
+            language="python",
+            km=km,
+            extra_arguments=KERNEL_ARGS,
             # Every output has been received when the last cell is done, so the kernel is
             # stopped at once instead of asked to shut down (which costs about half a second).
             shutdown_kernel="immediate",
@@ -274,8 +294,9 @@ def _execute_in_loop(run: ChapterRun, root: Path, tmp: Path, start: float, km) -
         )
     except CellLimitError as exc:
         tmp.unlink(missing_ok=True)
-        raise ExecutionError(f"chapter {run.key} ({run.notebook}), cell {exc.cell_index}: {exc}") \
-            from None
+        raise ExecutionError(
+            f"chapter {run.key} ({run.notebook}), cell {exc.cell_index}: {exc}"
+        ) from None
     except pm.PapermillExecutionError as exc:
         tmp.unlink(missing_ok=True)
         raise ExecutionError(
@@ -284,8 +305,9 @@ def _execute_in_loop(run: ChapterRun, root: Path, tmp: Path, start: float, km) -
         ) from None
     except Exception as exc:  # noqa: BLE001 - kernel died, notebook unreadable, ...
         tmp.unlink(missing_ok=True)
-        raise ExecutionError(f"chapter {run.key} ({run.notebook}): {type(exc).__name__}: {exc}") \
-            from None
+        raise ExecutionError(
+            f"chapter {run.key} ({run.notebook}): {type(exc).__name__}: {exc}"
+        ) from None
     run.seconds = time.perf_counter() - start
     try:
         check_outputs(nb, run.key)
@@ -302,9 +324,15 @@ def _execute_in_loop(run: ChapterRun, root: Path, tmp: Path, start: float, km) -
     return run
 
 
-def execute_chapters(runs: list[ChapterRun], root: Path, *, force: set[str] = frozenset(),
-                     jobs: int | None = None, kernels: KernelPool | None = None,
-                     log=print) -> list[ChapterRun]:
+def execute_chapters(
+    runs: list[ChapterRun],
+    root: Path,
+    *,
+    force: set[str] = frozenset(),
+    jobs: int | None = None,
+    kernels: KernelPool | None = None,
+    log=print,
+) -> list[ChapterRun]:
     """Execute the chapters that need it, in parallel where cores allow.
 
     Chapters take kernels from ``kernels`` (started ahead by the build) while it has any left.
@@ -315,7 +343,9 @@ def execute_chapters(runs: list[ChapterRun], root: Path, *, force: set[str] = fr
     for r in list(todo):
         if r.key not in force and refresh_markdown(r, root):
             todo.remove(r)
-            log(f"  {r.key}: only Markdown changed: placed into the executed notebook, not executed")
+            log(
+                f"  {r.key}: only Markdown changed: placed into the executed notebook, not executed"
+            )
     for r in runs:
         if r not in todo and not r.refreshed:
             log(f"  {r.key}: up to date, not executed")
@@ -367,8 +397,9 @@ class KernelPool:
         for _ in range(n):
             km = kernel_manager()
             try:
-                asyncio.run(km.start_kernel(extra_arguments=KERNEL_ARGS + PRELOAD_ARGS,
-                                            cwd=str(cwd)))
+                asyncio.run(
+                    km.start_kernel(extra_arguments=KERNEL_ARGS + PRELOAD_ARGS, cwd=str(cwd))
+                )
             except Exception:  # noqa: BLE001 - only an optimisation: chapters start their own
                 break
             with self._lock:
@@ -400,8 +431,11 @@ def kernel_manager():
 
     runtime = Path(jupyter_runtime_dir())
     runtime.mkdir(parents=True, exist_ok=True)
-    return AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc",
-                              ip=str(runtime / f"exile-report-{uuid.uuid4().hex[:12]}"))
+    return AsyncKernelManager(
+        kernel_name=KERNEL_NAME,
+        transport="ipc",
+        ip=str(runtime / f"exile-report-{uuid.uuid4().hex[:12]}"),
+    )
 
 
 def _stop_kernel(km, loop: asyncio.AbstractEventLoop | None = None) -> None:
@@ -415,8 +449,9 @@ def _stop_kernel(km, loop: asyncio.AbstractEventLoop | None = None) -> None:
         pass
 
 
-def kernels_to_start(executed: Path, *, chapters=(), overrides=(), param_set=None, only=(),
-                     jobs: int | None = None) -> int:
+def kernels_to_start(
+    executed: Path, *, chapters=(), overrides=(), param_set=None, only=(), jobs: int | None = None
+) -> int:
     """How many kernels to start ahead, judged before parameters and fingerprints are known.
 
     Only where a chapter will almost surely execute: chapters forced with ``--chapter``, a

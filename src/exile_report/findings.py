@@ -34,8 +34,9 @@ def asylum_findings() -> dict:
     """New asylum applications by Russian citizens (persons, all years of the data, as chapter 2
     counts them) and UNHCR's end-year stock of Russian origin (as chapter 1 counts it)."""
     apps = load("unhcr_applications")
-    claims = scale.asylum_claims(apps, f"{int(apps['year'].max())}-12-31",
-                                 start_year=int(apps["year"].min()))
+    claims = scale.asylum_claims(
+        apps, f"{int(apps['year'].max())}-12-31", start_year=int(apps["year"].min())
+    )
     by_year = claims.set_index("year")["persons"].dropna()
     peak_year = int(by_year.idxmax())
     stock = history.unhcr_series(load("unhcr_population_origin_year"), 0, 9999).set_index("year")

@@ -17,8 +17,15 @@ from pathlib import Path
 _CHUNK = 1 << 20
 
 #: Package code that cannot change what a notebook computes; editing it does not re-execute.
-CODE_EXCLUDE = ("render", "cli.py", "build.py", "bench.py", "execute.py", "preview.py",
-                "refresh.py")
+CODE_EXCLUDE = (
+    "render",
+    "cli.py",
+    "build.py",
+    "bench.py",
+    "execute.py",
+    "preview.py",
+    "refresh.py",
+)
 #: Files at the repository root every chapter depends on besides data and code.
 ROOT_INPUTS = ("requirements.lock",)
 #: Files under data/ every chapter (and the data bundle) depends on besides the tables.
@@ -71,8 +78,9 @@ def inputs_fingerprint(root: Path) -> str:
     # the edition's cut-off (``_quarto.yml``, block ``edition``) is read by every chapter
     from .coverage import edition_block_text
 
-    return hashlib.sha256((sha256_files(set(files), root) + edition_block_text(root)).encode()
-                          ).hexdigest()
+    return hashlib.sha256(
+        (sha256_files(set(files), root) + edition_block_text(root)).encode()
+    ).hexdigest()
 
 
 def validator_fingerprint(root: Path) -> str:

@@ -55,7 +55,8 @@ PATTERN = re.compile(r"`\{python\}[ \t]+([^`\n]+?)[ \t]*`")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 #: A Markdown cell's optional first line: the condition under which the cell is in the book.
 CONDITION = re.compile(
-    r"\A[ \t]*<!--[ \t]*(continue)?[ \t]*(?:if:[ \t]*(.+?))?[ \t]*-->[ \t]*(?:\n|\Z)")
+    r"\A[ \t]*<!--[ \t]*(continue)?[ \t]*(?:if:[ \t]*(.+?))?[ \t]*-->[ \t]*(?:\n|\Z)"
+)
 #: Values of ``when(False)`` and ``end()``: they mark the text left out, and never reach a reader.
 OMIT, END = "\x00exile-report:omit\x00", "\x00exile-report:end\x00"
 _OMITTED = re.compile(re.escape(OMIT) + r".*?(?:" + re.escape(END) + r"|\Z)", re.DOTALL)
@@ -135,8 +136,10 @@ def prepare(nb) -> int:
         if not exprs and cond is None:
             continue
         n += 1
-        code = (f"__import__('exile_report.inline', fromlist=['evaluate']).evaluate("
-                f"globals(), {exprs!r}, {index}" + (f", {cond!r})" if cond is not None else ")"))
+        code = (
+            f"__import__('exile_report.inline', fromlist=['evaluate']).evaluate("
+            f"globals(), {exprs!r}, {index}" + (f", {cond!r})" if cond is not None else ")")
+        )
         new = new_code_cell(code, metadata={"tags": [TAG]})
         new["id"] = f"inline-{index}"  # fixed ids: identical builds give identical notebooks
         cells.append(new)
@@ -180,13 +183,15 @@ def evaluate(namespace: dict, exprs: list[str], cell_index: int, cond: str | Non
             value = eval(expr, namespace)  # the chapter's own code, like any cell
         except Exception as exc:  # noqa: BLE001 - reported with the expression and the cell
             raise InlineError(
-                f"{what} `{expr}` in Markdown cell {cell_index}: "
-                f"{type(exc).__name__}: {exc}") from None
+                f"{what} `{expr}` in Markdown cell {cell_index}: {type(exc).__name__}: {exc}"
+            ) from None
         return str(bool(value)) if what == "condition" else str(value)
 
     keep, values, evaluated = _resolve(exprs, cond, value_of)
-    display({MIME: {"cell": cell_index, "keep": keep, "values": values, "evaluated": evaluated}},
-            raw=True)
+    display(
+        {MIME: {"cell": cell_index, "keep": keep, "values": values, "evaluated": evaluated}},
+        raw=True,
+    )
 
 
 def _final_text(markdown: str, keep: bool, values: list[str]) -> str:
@@ -197,8 +202,9 @@ def _final_text(markdown: str, keep: bool, values: list[str]) -> str:
         return ""
     markdown = CONDITION.sub("", markdown, count=1)
     text = _OMITTED.sub(_GONE, _replace(markdown, values)).replace(END, "")
-    lines = [line for line in text.split("\n")
-             if _GONE not in line or line.replace(_GONE, "").strip()]
+    lines = [
+        line for line in text.split("\n") if _GONE not in line or line.replace(_GONE, "").strip()
+    ]
     text = "\n".join(lines).replace(_GONE, "")
     return text if text.strip() else ""
 
@@ -226,8 +232,9 @@ def substitute(nb) -> list[list]:
         kept.append(cell)
     # Indices in the hidden cells refer to the notebook before they were inserted and before
     # papermill injected its parameters cell: the notebook without both.
-    original = [c for c in kept
-                if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
+    original = [
+        c for c in kept if "injected-parameters" not in c.get("metadata", {}).get("tags", [])
+    ]
     records: list[list] = []
     emptied: set[int] = set()
     joining: set[int] = set()

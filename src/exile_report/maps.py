@@ -17,7 +17,13 @@ def equal_earth(lon, lat):
     theta = np.arcsin(m * np.sin(phi))
     t2 = theta * theta
     t6 = t2 * t2 * t2
-    x = 2 * math.sqrt(3) * lam * np.cos(theta) / (3 * (9 * a4 * t6 * t2 + 7 * a3 * t6 + 3 * a2 * t2 + a1))
+    x = (
+        2
+        * math.sqrt(3)
+        * lam
+        * np.cos(theta)
+        / (3 * (9 * a4 * t6 * t2 + 7 * a3 * t6 + 3 * a2 * t2 + a1))
+    )
     y = theta * (a1 + a2 * t2 + t6 * (a3 + a4 * t2))
     return x, y
 

@@ -35,8 +35,11 @@ _CODE = re.compile(r"[A-Z]{3}")
 CODE_LISTS: dict[tuple[str, str], tuple[str, frozenset[str], str]] = {
     ("scale", "hosts"): ("ISO 3166-1 alpha-3 country codes", ISO3, "items"),
     ("scale", "source_choice"): ("ISO 3166-1 alpha-3 country codes", ISO3, "keys"),
-    ("host-states", "jurisdictions"): ("ISO 3166-1 alpha-3 codes (or EUU for the EU)",
-                                       JURISDICTIONS, "items"),
+    ("host-states", "jurisdictions"): (
+        "ISO 3166-1 alpha-3 codes (or EUU for the EU)",
+        JURISDICTIONS,
+        "items",
+    ),
     ("asylum-law", "origins"): ("ISO 3166-1 alpha-3 country codes", ISO3, "items"),
 }
 
@@ -85,8 +88,9 @@ def check_value(chapter: str, name: str, value) -> None:
     for text in texts:
         if len(text) > MAX_TEXT or not text.isprintable():
             shown = repr(text) if len(text) <= 40 else repr(text[:37]) + "..."
-            raise LimitError(f"{where}: {shown} is not one printable line of at most "
-                             f"{MAX_TEXT} characters")
+            raise LimitError(
+                f"{where}: {shown} is not one printable line of at most {MAX_TEXT} characters"
+            )
     spec = CODE_LISTS.get((chapter, name))
     if spec is None:
         return

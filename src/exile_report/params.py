@@ -86,8 +86,12 @@ class Param:
             inner = self.kind[5:-1]
             if not isinstance(value, (list, tuple)):
                 # papermill's -p passes every value as text; its -y reads YAML
-                hint = (f" (running the notebook with papermill? -p passes text; pass a list "
-                        f"with -y \"{self.name}: [...]\")" if isinstance(value, str) else "")
+                hint = (
+                    f" (running the notebook with papermill? -p passes text; pass a list "
+                    f'with -y "{self.name}: [...]")'
+                    if isinstance(value, str)
+                    else ""
+                )
                 raise ParamError(f"{where}: expected a list of {inner}, got {_show(value)}{hint}")
             if self.non_empty and len(value) == 0:
                 raise ParamError(f"{where}: the list must not be empty")
@@ -188,14 +192,17 @@ def resolve_chapter(name: str, specs: dict[str, ChapterSpec] | None = None) -> s
     for key, spec in specs.items():
         if name == key or name in spec.aliases:
             return key
-    raise ParamError(f"unknown chapter {name!r}{_suggest(name, list(specs))}; "
-                     f"chapters: {', '.join(specs)}")
+    raise ParamError(
+        f"unknown chapter {name!r}{_suggest(name, list(specs))}; chapters: {', '.join(specs)}"
+    )
 
 
 def parse_override(text: str) -> tuple[str, str, Any]:
     """``chapter.name=value`` -> (chapter, name, value); the value is read as a YAML scalar or list."""
     if "=" not in text or "." not in text.split("=", 1)[0]:
-        raise ParamError(f"--param {text!r}: expected CHAPTER.NAME=VALUE, e.g. history.start_year=1900")
+        raise ParamError(
+            f"--param {text!r}: expected CHAPTER.NAME=VALUE, e.g. history.start_year=1900"
+        )
     lhs, raw = text.split("=", 1)
     chapter, name = lhs.split(".", 1)
     try:
@@ -232,15 +239,21 @@ def read_params_file(path: Path) -> dict:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ParamError(f"{path}:{where}: malformed YAML: {getattr(exc, 'problem', exc)}") from None
+        raise ParamError(
+            f"{path}:{where}: malformed YAML: {getattr(exc, 'problem', exc)}"
+        ) from None
     if doc is None:
         doc = {}
     if not isinstance(doc, dict):
-        raise ParamError(f"{path}: expected a mapping with a 'sets' section of named parameter sets")
+        raise ParamError(
+            f"{path}: expected a mapping with a 'sets' section of named parameter sets"
+        )
     if "defaults" in doc:
-        raise ParamError(f"{path}: a 'defaults' section is not read: each default is declared with "
-                         "its chapter's parameters (see `exile-report params`); put other values "
-                         "in a named set under 'sets'")
+        raise ParamError(
+            f"{path}: a 'defaults' section is not read: each default is declared with "
+            "its chapter's parameters (see `exile-report params`); put other values "
+            "in a named set under 'sets'"
+        )
     unknown = set(doc) - {"sets"}
     if unknown:
         raise ParamError(f"{path}: unknown top-level key(s): {', '.join(sorted(unknown))}")
@@ -267,8 +280,10 @@ def resolve_params(
     if param_set is not None:
         sets = doc["sets"] or {}
         if param_set not in sets:
-            raise ParamError(f"unknown parameter set {param_set!r}{_suggest(param_set, list(sets))};"
-                             f" sets in {params_file.name}: {', '.join(sets) or 'none'}")
+            raise ParamError(
+                f"unknown parameter set {param_set!r}{_suggest(param_set, list(sets))};"
+                f" sets in {params_file.name}: {', '.join(sets) or 'none'}"
+            )
         layers.append((f"set {param_set}", sets[param_set]))
     cli: dict[str, dict] = {}
     for text in overrides:
@@ -323,8 +338,9 @@ def markdown_table(specs: dict[str, ChapterSpec] | None = None) -> str:
     rows = ["| Chapter | Parameter | Value |", "|:--|:--|:--|"]
     for key, spec in specs.items():
         for p in spec.params:
-            rows.append(f"| {chapter_title(spec)} | `{p.name}` | "
-                        f"{{{{< var params.{key}.{p.name} >}}}} |")
+            rows.append(
+                f"| {chapter_title(spec)} | `{p.name}` | {{{{< var params.{key}.{p.name} >}}}} |"
+            )
     rows += ["", ": Parameters of this edition {#tbl-params-used}"]
     return "\n".join(rows) + "\n"
 
@@ -342,8 +358,12 @@ def describe(specs: dict[str, ChapterSpec] | None = None) -> str:
                 rng.append(f"range {p.minimum:g}..{p.maximum:g}")
             if p.choices:
                 rng.append("one of " + ", ".join(map(str, p.choices)))
-            default = yaml.safe_dump(p.default, default_flow_style=True,
-                                     width=10000).strip().removesuffix("...").strip()
+            default = (
+                yaml.safe_dump(p.default, default_flow_style=True, width=10000)
+                .strip()
+                .removesuffix("...")
+                .strip()
+            )
             lines.append(f"  {p.name} ({p.kind}) = {default}")
             lines.append(f"      {p.help}" + (f" [{'; '.join(rng)}]" if rng else ""))
     return "\n".join(lines)
@@ -361,8 +381,9 @@ def with_table(document: str, table: str | None = None) -> str:
     the generated table; ParamError when the markers are missing."""
     start, end = document.find(TABLE_START), document.find(TABLE_END)
     if start < 0 or end < start:
-        raise ParamError(f"the appendix has no generated-table markers ({TABLE_START!r} ... "
-                         f"{TABLE_END!r})")
+        raise ParamError(
+            f"the appendix has no generated-table markers ({TABLE_START!r} ... {TABLE_END!r})"
+        )
     head = document[: start + len(TABLE_START)]
     return f"{head}\n\n{table or markdown_table()}\n{document[end:]}"
 

@@ -35,7 +35,9 @@ OKABE_ITO = {
     "yellow": "#F0E442",
     "black": "#000000",
 }
-PALETTE = [OKABE_ITO[k] for k in ("blue", "orange", "green", "vermillion", "sky", "purple", "black")]
+PALETTE = [
+    OKABE_ITO[k] for k in ("blue", "orange", "green", "vermillion", "sky", "purple", "black")
+]
 GREY = "#6b6b6b"
 LIGHT_GREY = "#d9d9d9"
 
@@ -107,8 +109,14 @@ def mark_dates(ax, keys=("invasion", "mobilisation"), *, label: bool = True, as_
         ax.axvline(x, color=GREY, linewidth=0.8, linestyle="--", zorder=0)
         if label:
             ax.annotate(
-                text, xy=(x, 1), xycoords=("data", "axes fraction"), xytext=(3, -2 - 11 * i),
-                textcoords="offset points", fontsize=7.5, color=GREY, va="top",
+                text,
+                xy=(x, 1),
+                xycoords=("data", "axes fraction"),
+                xytext=(3, -2 - 11 * i),
+                textcoords="offset points",
+                fontsize=7.5,
+                color=GREY,
+                va="top",
             )
 
 
@@ -141,8 +149,9 @@ def svg_to_png(svg_path: Path, *, width_in: float, dpi: int = DPI) -> bytes:
         "#set page(width: auto, height: auto, margin: 0pt, fill: white)\n"
         f'#image("{path}", width: {width_in:.4f}in)\n'
     )
-    return typst.compile(source.encode("utf-8"), root="/", format="png", ppi=dpi,
-                         ignore_system_fonts=True)
+    return typst.compile(
+        source.encode("utf-8"), root="/", format="png", ppi=dpi, ignore_system_fonts=True
+    )
 
 
 def save_figure(fig, label: str, *, data: pd.DataFrame, source: str, display: bool = True) -> None:
@@ -218,15 +227,22 @@ def figure_meta_markdown(source: str | None, files: dict[str, Path]) -> str:
     if source:
         lines.append(f"[{source}]{{.figure-source}}")
         lines.append("")
-    links = " · ".join(f"[{DOWNLOAD_NAMES[k]}](../figures/{Path(v).name})"
-                       for k, v in files.items())
+    links = " · ".join(
+        f"[{DOWNLOAD_NAMES[k]}](../figures/{Path(v).name})" for k, v in files.items()
+    )
     lines.append(f'[{links}]{{.figure-downloads .content-visible when-format="html"}}')
     lines.append(":::")
     return "\n".join(lines) + "\n"
 
 
-def show_table(df: pd.DataFrame, label: str, *, source: str | None = None, floatfmt: str = ",.0f",
-               display: bool = True) -> None:
+def show_table(
+    df: pd.DataFrame,
+    label: str,
+    *,
+    source: str | None = None,
+    floatfmt: str = ",.0f",
+    display: bool = True,
+) -> None:
     """Show a table as a Markdown pipe table (works in HTML and PDF) and write its CSV.
 
     ``label`` must match the cell's ``#| label:`` (``tbl-…``). Numbers are formatted with
@@ -243,8 +259,11 @@ def show_table(df: pd.DataFrame, label: str, *, source: str | None = None, float
     if display:
         from IPython.display import display as ipy_display
 
-        ipy_display({"text/markdown": md, "text/plain": md}, raw=True,
-                    metadata={"exile_report": {"label": label}})
+        ipy_display(
+            {"text/markdown": md, "text/plain": md},
+            raw=True,
+            metadata={"exile_report": {"label": label}},
+        )
         meta = figure_meta_markdown(source, {"csv": csv_path})
         ipy_display({"text/markdown": meta, "text/plain": meta}, raw=True)
 
@@ -270,8 +289,9 @@ def markdown_table(df: pd.DataFrame, floatfmt: str = ",.0f") -> str:
     under each header, so a column of long text gets more room than a column of years.
     """
     cols = list(df.columns)
-    numeric = [pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
-               for c in cols]
+    numeric = [
+        pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]) for c in cols
+    ]
     # years and identifiers are written without a thousands separator
     plain = [any(w in str(c).lower() for w in ("year", "id", "code")) for c in cols]
     rows = []
@@ -295,8 +315,13 @@ def markdown_table(df: pd.DataFrame, floatfmt: str = ",.0f") -> str:
         widths.append(max(3, min(40, max(typical, longest_word))))
     # Cells are data, never markup: escaped for Markdown (a citation written by ``cite`` stays one).
     header = "| " + " | ".join(markdown_text(c) for c in cols) + " |"
-    rule = "|" + "|".join(("-" * (w - 1) + ":") if n else (":" + "-" * (w - 1))
-                          for w, n in zip(widths, numeric)) + "|"
+    rule = (
+        "|"
+        + "|".join(
+            ("-" * (w - 1) + ":") if n else (":" + "-" * (w - 1)) for w, n in zip(widths, numeric)
+        )
+        + "|"
+    )
     body = ["| " + " | ".join(markdown_cell(c) for c in cells) + " |" for cells in rows]
     # (a table whose lines all fit in 72 characters keeps its natural widths in pandoc)
     return "\n".join([header, rule, *body])

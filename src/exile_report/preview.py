@@ -41,14 +41,27 @@ POLL_SECONDS = 0.1
 WAIT_SECONDS = 20  # a page's request for the next version is answered after this at the latest
 
 #: What the book is built from, relative to the project root (folders are searched recursively).
-WATCHED = ("chapters", "index.qmd", "_quarto.yml", "params.yml", "references.bib", "data",
-           "src/exile_report")
+WATCHED = (
+    "chapters",
+    "index.qmd",
+    "_quarto.yml",
+    "params.yml",
+    "references.bib",
+    "data",
+    "src/exile_report",
+)
 #: Package code that runs in this process (the build and the renderer): a change restarts it.
 #: The rest of the package runs in the kernels, which are started afresh.
-IN_PROCESS = ("src/exile_report/render", "src/exile_report/build.py",
-              "src/exile_report/publish.py", "src/exile_report/preview.py",
-              "src/exile_report/execute.py", "src/exile_report/refresh.py",
-              "src/exile_report/inline.py", "src/exile_report/cli.py")
+IN_PROCESS = (
+    "src/exile_report/render",
+    "src/exile_report/build.py",
+    "src/exile_report/publish.py",
+    "src/exile_report/preview.py",
+    "src/exile_report/execute.py",
+    "src/exile_report/refresh.py",
+    "src/exile_report/inline.py",
+    "src/exile_report/cli.py",
+)
 _SKIP_PARTS = {"__pycache__", ".ipynb_checkpoints"}
 
 RELOAD_JS = r"""(function () {
@@ -125,8 +138,9 @@ def needs_restart(paths: list[str]) -> bool:
 class Preview:
     """The rebuilt site and its version; one rebuild at a time."""
 
-    def __init__(self, root: Path, log=print, overrides: list[str] = (),
-                 param_set: str | None = None) -> None:
+    def __init__(
+        self, root: Path, log=print, overrides: list[str] = (), param_set: str | None = None
+    ) -> None:
         self.root = root
         self.overrides, self.param_set = list(overrides), param_set
         self.dir = root / PREVIEW
@@ -156,8 +170,8 @@ class Preview:
 
         On failure the last good site stays served and the error is shown on the open page."""
         from .build import BuildError, _check_data, build_lock, plan, recover
-        from .provenance import ProvenanceError, of
         from .params import ParamError, resolve_params
+        from .provenance import ProvenanceError, of
         from .publish import render_into, write_variables
         from .render.model import RenderError
 
@@ -174,10 +188,24 @@ class Preview:
                 version = self.version + 1
                 staging = self.dir / f"site-{os.getpid()}-{version}"
                 shutil.rmtree(staging, ignore_errors=True)
-                render_into(self.root, staging, runs, params, provenance=prov, engine="builtin",
-                            log=lambda _m: None, pdf=False)
-            except (BuildError, ParamError, RenderError, ProvenanceError, execute.ExecutionError,
-                    OSError) as exc:
+                render_into(
+                    self.root,
+                    staging,
+                    runs,
+                    params,
+                    provenance=prov,
+                    engine="builtin",
+                    log=lambda _m: None,
+                    pdf=False,
+                )
+            except (
+                BuildError,
+                ParamError,
+                RenderError,
+                ProvenanceError,
+                execute.ExecutionError,
+                OSError,
+            ) as exc:
                 self._publish(self.version, error=_one_line(exc))
                 self.log(f"preview: the change did not build: {_one_line(exc)}")
                 return time.perf_counter() - t0
@@ -222,8 +250,15 @@ class Preview:
             version = self.version
             work = self.dir / f"pdf-{os.getpid()}"
             shutil.rmtree(work, ignore_errors=True)
-            render_into(self.root, work, self.runs, self.params, provenance=of(self.root), engine="builtin",
-                        log=lambda _m: None)
+            render_into(
+                self.root,
+                work,
+                self.runs,
+                self.params,
+                provenance=of(self.root),
+                engine="builtin",
+                log=lambda _m: None,
+            )
             os.replace(work / PDF_NAME, target)
             shutil.rmtree(work, ignore_errors=True)
             self._pdf_version = version
@@ -263,8 +298,11 @@ class Handler(SimpleHTTPRequestHandler):
             try:
                 path = self.preview.pdf()
             except Exception as exc:  # noqa: BLE001 - shown to the writer, the server goes on
-                return self._send(f"the PDF did not build: {_one_line(exc)}\n".encode(),
-                                  "text/plain; charset=utf-8", HTTPStatus.INTERNAL_SERVER_ERROR)
+                return self._send(
+                    f"the PDF did not build: {_one_line(exc)}\n".encode(),
+                    "text/plain; charset=utf-8",
+                    HTTPStatus.INTERNAL_SERVER_ERROR,
+                )
             return self._send(path.read_bytes(), "application/pdf")
         # the site folder of this request: ``current`` may be re-pointed by a rebuild meanwhile
         self.directory = os.path.realpath(self.preview.site)
@@ -274,8 +312,9 @@ class Handler(SimpleHTTPRequestHandler):
             if file.is_file():
                 html = file.read_text(encoding="utf-8")
                 tag = '<script src="/__preview/reload.js"></script>'
-                html = html.replace("</body>", tag + "</body>", 1) if "</body>" in html \
-                    else html + tag
+                html = (
+                    html.replace("</body>", tag + "</body>", 1) if "</body>" in html else html + tag
+                )
                 return self._send(html.encode(), "text/html; charset=utf-8")
         return super().do_GET()
 
@@ -287,8 +326,15 @@ class Handler(SimpleHTTPRequestHandler):
         self.wfile.write(body)
 
 
-def serve(root: Path, *, host: str = "127.0.0.1", port: int = 4848, log=print,
-          overrides: list[str] = (), param_set: str | None = None) -> int:
+def serve(
+    root: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 4848,
+    log=print,
+    overrides: list[str] = (),
+    param_set: str | None = None,
+) -> int:
     """Serve and rebuild until interrupted; returns the exit status (0 on Ctrl-C or SIGTERM)."""
     import signal
 
@@ -305,8 +351,10 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 4848, log=print,
         raise PreviewError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     server.daemon_threads = True
     url = f"http://{host}:{server.server_address[1]}/"
-    log(f"preview: serving {url} (built in {seconds:.1f} s; the PDF is built when {url}{PDF_NAME} "
-        "is opened; Ctrl-C stops)")
+    log(
+        f"preview: serving {url} (built in {seconds:.1f} s; the PDF is built when {url}{PDF_NAME} "
+        "is opened; Ctrl-C stops)"
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
 
@@ -331,8 +379,9 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 4848, log=print,
                 again = ["--host", host, "--port", str(server.server_address[1])]
                 again += [a for o in overrides for a in ("--param", o)]
                 again += ["--set", param_set] if param_set else []
-                os.execv(sys.executable,
-                         [sys.executable, "-m", "exile_report.cli", "preview", *again])
+                os.execv(
+                    sys.executable, [sys.executable, "-m", "exile_report.cli", "preview", *again]
+                )
             log(f"preview: {', '.join(paths[:3])}{' …' if len(paths) > 3 else ''} changed")
             if any(p.startswith("src/") for p in paths):
                 preview.kernels.close()  # a kernel started ahead imported the old package code
@@ -360,16 +409,22 @@ def _shutdown(server, preview: Preview) -> None:
 class PreviewProcess:
     """``exile-report preview --port 0`` on a project folder, in a subprocess."""
 
-    def __init__(self, root: Path, *args: str, env: dict | None = None,
-                 timeout: float = 300) -> None:
+    def __init__(
+        self, root: Path, *args: str, env: dict | None = None, timeout: float = 300
+    ) -> None:
         import subprocess
 
         self.root = Path(root)
         full_env = dict(os.environ, PYTHONPATH=str(self.root / "src"), **(env or {}))
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "exile_report.cli", "preview", "--port", "0", *args],
-            cwd=self.root, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True, bufsize=1)
+            cwd=self.root,
+            env=full_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+        )
         self.lines: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()

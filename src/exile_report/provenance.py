@@ -34,24 +34,30 @@ class Provenance:
         """Colophon lines that qualify the edition's claims (empty for a clean commit)."""
         notes = {}
         if self.commit == NO_COMMIT:
-            notes["Source tree"] = ("not a git checkout: the source commit is unknown and the "
-                                    "edition cannot be traced to one")
+            notes["Source tree"] = (
+                "not a git checkout: the source commit is unknown and the "
+                "edition cannot be traced to one"
+            )
         elif self.dirty:
-            notes["Source tree"] = ("modified: built with uncommitted changes, so the commit alone "
-                                    "does not rebuild this edition")
+            notes["Source tree"] = (
+                "modified: built with uncommitted changes, so the commit alone "
+                "does not rebuild this edition"
+            )
         return notes
 
     def date_source(self) -> str:
         """Where the edition date comes from, as the colophon says it."""
-        return {"SOURCE_DATE_EPOCH": "set by SOURCE_DATE_EPOCH",
-                "commit": "date of the source commit"}.get(
-            self.date_from, "the day of the build: no source commit and no SOURCE_DATE_EPOCH")
+        return {
+            "SOURCE_DATE_EPOCH": "set by SOURCE_DATE_EPOCH",
+            "commit": "date of the source commit",
+        }.get(self.date_from, "the day of the build: no source commit and no SOURCE_DATE_EPOCH")
 
 
 def _git(root: Path, *args: str) -> str | None:
     try:
-        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True,
-                              check=True).stdout.strip()
+        return subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
 
@@ -62,8 +68,10 @@ def epoch_date() -> str | None:
     if epoch is None or epoch == "":
         return None
     if not epoch.isdigit() or len(epoch) > 12:
-        raise ProvenanceError(f"SOURCE_DATE_EPOCH={epoch!r}: expected whole seconds since "
-                              "1970-01-01 UTC, e.g. 1767225600")
+        raise ProvenanceError(
+            f"SOURCE_DATE_EPOCH={epoch!r}: expected whole seconds since "
+            "1970-01-01 UTC, e.g. 1767225600"
+        )
     return time.strftime("%Y-%m-%d", time.gmtime(int(epoch)))
 
 
@@ -97,5 +105,7 @@ def pandoc_path() -> str:
         return str(pinned)
     from exile_report.render.model import RenderError
 
-    raise RenderError(f"pandoc: the pinned binary {pinned} is missing; reinstall the "
-                      "environment with `make venv` (pypandoc-binary from requirements.lock)")
+    raise RenderError(
+        f"pandoc: the pinned binary {pinned} is missing; reinstall the "
+        "environment with `make venv` (pypandoc-binary from requirements.lock)"
+    )

@@ -30,8 +30,12 @@ def _as_text(value) -> str:
 
 
 def edition(date: str, commit: str) -> dict:
-    return {"version": __version__, "date": date, "year": date[:4] if date[:4].isdigit() else date,
-            "commit": commit}
+    return {
+        "version": __version__,
+        "date": date,
+        "year": date[:4] if date[:4].isdigit() else date,
+        "commit": commit,
+    }
 
 
 def write_variables(root: Path, params: dict[str, dict], date: str, commit: str) -> dict:
@@ -43,8 +47,9 @@ def write_variables(root: Path, params: dict[str, dict], date: str, commit: str)
         "params": {ch: {k: _as_text(v) for k, v in vals.items()} for ch, vals in params.items()},
         "findings": compute(),
     }
-    text = ("# Written by the build (exile_report.publish); do not edit.\n"
-            + yaml.safe_dump(variables, sort_keys=True, allow_unicode=True, width=1000))
+    text = "# Written by the build (exile_report.publish); do not edit.\n" + yaml.safe_dump(
+        variables, sort_keys=True, allow_unicode=True, width=1000
+    )
     path = root / VARIABLES
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         path.write_text(text, encoding="utf-8")
@@ -71,8 +76,10 @@ def bundle_members(root: Path) -> list[str]:
         resources = json.loads(descriptor.read_text(encoding="utf-8"))["resources"]
         listed = [str(r["path"]) for r in resources]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise DataError(f"{descriptor}: cannot read the list of tables "
-                        f"({type(exc).__name__}: {exc}); run `exile-report data`") from None
+        raise DataError(
+            f"{descriptor}: cannot read the list of tables "
+            f"({type(exc).__name__}: {exc}); run `exile-report data`"
+        ) from None
     for rel in listed:
         if rel.startswith("/") or ".." in Path(rel).parts:
             raise DataError(f"{descriptor}: resource path {rel!r} leaves data/")
@@ -88,12 +95,16 @@ def write_data_bundle(root: Path, out: Path) -> Path:
     members = bundle_members(root)
     missing = [rel for rel in members if not (data / rel).is_file()]
     if missing:
-        raise DataError(f"data bundle not written: missing {', '.join('data/' + m for m in missing)}")
+        raise DataError(
+            f"data bundle not written: missing {', '.join('data/' + m for m in missing)}"
+        )
     readme = _bundle_readme(root)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for name, content in [("HOW-TO-CITE.md", readme.encode("utf-8")),
-                              *((rel, (data / rel).read_bytes()) for rel in members)]:
+        for name, content in [
+            ("HOW-TO-CITE.md", readme.encode("utf-8")),
+            *((rel, (data / rel).read_bytes()) for rel in members),
+        ]:
             info = zipfile.ZipInfo(f"{_BUNDLE_DIR}/{Path(name).as_posix()}", _ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = _MEMBER_MODE
@@ -114,7 +125,7 @@ def _bundle_readme(root: Path) -> str:
         "",
         "## How to cite",
         "",
-        "Cite the report (see its appendix \"How to cite\") *and* the original source of the numbers",
+        'Cite the report (see its appendix "How to cite") *and* the original source of the numbers',
         "you use. Each source's licence is listed below and in `sources.yml`.",
         "",
         "## Sources and licences",
@@ -127,9 +138,11 @@ def _bundle_readme(root: Path) -> str:
     for src in entries or []:
         lic = src.get("licence") or src.get("license") or {}
         lic_name = lic.get("name") if isinstance(lic, dict) else lic
-        lines.append(f"- **{src.get('title', src.get('id'))}** ({src.get('producer', '')}): "
-                     f"{lic_name}; accessed {src.get('date_accessed', '')}; "
-                     f"cite as `{src.get('citation_key', '')}`.")
+        lines.append(
+            f"- **{src.get('title', src.get('id'))}** ({src.get('producer', '')}): "
+            f"{lic_name}; accessed {src.get('date_accessed', '')}; "
+            f"cite as `{src.get('citation_key', '')}`."
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -142,8 +155,11 @@ def book_fingerprint(root: Path, runs) -> str:
     files = [root / "_quarto.yml", root / VARIABLES, root / "index.qmd"]
     files += sorted((root / "chapters").glob("*.qmd"))
     files += sorted(root.glob("*.bib"))
-    files += sorted(p for p in (root / "src" / "exile_report" / "render").rglob("*")
-                    if "__pycache__" not in p.parts)
+    files += sorted(
+        p
+        for p in (root / "src" / "exile_report" / "render").rglob("*")
+        if "__pycache__" not in p.parts
+    )
     files += [root / "src" / "exile_report" / "publish.py"]
     return sha256_files({p for p in files if p.is_file()}, root, extra=runs_text.encode())
 
@@ -167,14 +183,26 @@ def book_meta(params: dict[str, dict], provenance) -> dict:
             # the date says where it comes from: a build is dated by its source, not the clock
             "Edition date": f"{date} ({provenance.date_source()})",
             **{f"Provenance: {k.lower()}": v for k, v in provenance.notes().items()},
-            **{f"Parameters, {ch}": "; ".join(f"{k} = {_as_text(v)}" for k, v in vals.items())
-               for ch, vals in params.items() if vals},
+            **{
+                f"Parameters, {ch}": "; ".join(f"{k} = {_as_text(v)}" for k, v in vals.items())
+                for ch, vals in params.items()
+                if vals
+            },
         },
     }
 
 
-def render_into(root: Path, staging: Path, runs, params: dict[str, dict], *, provenance,
-                engine: str | None = None, log=print, pdf: bool = True) -> dict:
+def render_into(
+    root: Path,
+    staging: Path,
+    runs,
+    params: dict[str, dict],
+    *,
+    provenance,
+    engine: str | None = None,
+    log=print,
+    pdf: bool = True,
+) -> dict:
     """Render the book from the executed chapters into ``staging`` (a fresh folder); without
     ``pdf``, the HTML book alone (the preview)."""
     from .render import render_book
@@ -263,5 +291,6 @@ def check_book(root: Path, staging: Path, result: dict) -> None:
     if missing:
         raise IncompleteBookError(
             f"the {engine} render gave an incomplete book, not published: "
-            f"missing {'; '.join(missing[:10])}" + (f" (+{len(missing) - 10} more)"
-                                                   if len(missing) > 10 else ""))
+            f"missing {'; '.join(missing[:10])}"
+            + (f" (+{len(missing) - 10} more)" if len(missing) > 10 else "")
+        )

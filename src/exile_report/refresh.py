@@ -56,8 +56,9 @@ def _text(cell) -> str:
 def _merge(source_cells: list, executed_cells: list, values: list) -> list | None:
     """The executed code cells in order, with the source's Markdown and raw cells between them."""
     known = {(int(c), str(e)): str(v) for c, e, v in values}
-    injected = [c for c in executed_cells
-                if "injected-parameters" in c.get("metadata", {}).get("tags", [])]
+    injected = [
+        c for c in executed_cells if "injected-parameters" in c.get("metadata", {}).get("tags", [])
+    ]
     code = [c for c in executed_cells if c.get("cell_type") == "code" and c not in injected]
     out, code_before, joining = [], 0, set()
     for cell in source_cells:

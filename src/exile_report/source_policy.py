@@ -68,8 +68,11 @@ class Entry:
             return "https://doi.org/" + self.fields["doi"]
         if self.fields.get("isbn"):
             return "isbn:" + re.sub(r"[^0-9X]", "", self.fields["isbn"].upper())
-        venue = self.fields.get("journaltitle") or self.fields.get("publisher") or \
-            self.fields.get("institution")
+        venue = (
+            self.fields.get("journaltitle")
+            or self.fields.get("publisher")
+            or self.fields.get("institution")
+        )
         if venue:  # a printed work cited as itself (rule 3): its venue decides its tier
             return f"{PUBLICATION}{venue}|{self.fields.get('title', self.key)}"
         return None
@@ -91,7 +94,7 @@ def parse_bib(text: str) -> list[Entry]:
         while i < len(text) and depth:
             depth += {"{": 1, "}": -1}.get(text[i], 0)
             i += 1
-        body = text[body_start:i - 1]
+        body = text[body_start : i - 1]
         fields, j = {}, 0
         for fm in re.finditer(r"(\w+)\s*=\s*\{", body):
             if fm.start() < j:
@@ -100,7 +103,7 @@ def parse_bib(text: str) -> list[Entry]:
             while k < len(body) and depth:
                 depth += {"{": 1, "}": -1}.get(body[k], 0)
                 k += 1
-            fields[fm.group(1).lower()] = _strip_braces(body[fm.end():k - 1])
+            fields[fm.group(1).lower()] = _strip_braces(body[fm.end() : k - 1])
             j = k
         entries.append(Entry(m.group(2), m.group(1).lower(), fields))
     return entries
@@ -113,7 +116,11 @@ def normalise_address(address: str) -> str:
         return address
     parts = urlsplit(address.strip())
     host = (parts.hostname or "").lower().rstrip(".")
-    host = host.removeprefix("www.").removeprefix("m.") if host.count(".") > 1 else host.removeprefix("www.")
+    host = (
+        host.removeprefix("www.").removeprefix("m.")
+        if host.count(".") > 1
+        else host.removeprefix("www.")
+    )
     path = re.sub(r"/amp(?=/|$)", "", parts.path).rstrip("/")
     query = f"?{parts.query}" if parts.query else ""
     return f"{host}{path}{query}"
@@ -160,31 +167,58 @@ def entry_tiers(entries: list[Entry], tiers: dict[str, tuple[str, str]]) -> dict
     return {e.key: tier_of(e.address, tiers) for e in entries}
 
 
-def bibliography_problems(entries: list[Entry], tiers: dict[str, tuple[str, str]],
-                          where: str = "references.bib") -> list[Problem]:
+def bibliography_problems(
+    entries: list[Entry], tiers: dict[str, tuple[str, str]], where: str = "references.bib"
+) -> list[Problem]:
     """Rules 1, 5, 6 and 8 on the bibliography itself."""
     problems = []
     by_address: dict[str, list[str]] = {}
     for e in entries:
         addr = e.address
         if not addr:
-            problems.append(Problem(where, None, None, f"{e.key}: no address or identifier (url, doi, isbn)"))
+            problems.append(
+                Problem(where, None, None, f"{e.key}: no address or identifier (url, doi, isbn)")
+            )
             continue
         by_address.setdefault(normalise_address(addr), []).append(e.key)
         tier = tier_of(addr, tiers)
         if tier is None:
-            problems.append(Problem(where, None, None, f"{e.key}: domain {domain_of(addr)!r} has no "
-                                    "tier in data/source_tiers.csv"))
+            problems.append(
+                Problem(
+                    where,
+                    None,
+                    None,
+                    f"{e.key}: domain {domain_of(addr)!r} has no tier in data/source_tiers.csv",
+                )
+            )
         elif tier == "X":
-            problems.append(Problem(where, None, None,
-                                    f"{e.key}: tier X source ({domain_of(addr)}), never cited (rule 1)"))
+            problems.append(
+                Problem(
+                    where,
+                    None,
+                    None,
+                    f"{e.key}: tier X source ({domain_of(addr)}), never cited (rule 1)",
+                )
+            )
         if not e.dated and not UNDATED.search(e.fields.get("note", "")):
-            problems.append(Problem(where, None, None, f"{e.key}: no date, and the note does not say "
-                                    "the page has none (rule 6)"))
+            problems.append(
+                Problem(
+                    where,
+                    None,
+                    None,
+                    f"{e.key}: no date, and the note does not say the page has none (rule 6)",
+                )
+            )
     for addr, keys in sorted(by_address.items()):
         if len(keys) > 1:
-            problems.append(Problem(where, None, None, f"{', '.join(keys)}: one address under "
-                                    f"{len(keys)} keys: {addr} (rule 5)"))
+            problems.append(
+                Problem(
+                    where,
+                    None,
+                    None,
+                    f"{', '.join(keys)}: one address under {len(keys)} keys: {addr} (rule 5)",
+                )
+            )
     return problems
 
 
@@ -192,8 +226,12 @@ def _split(value: str) -> list[str]:
     return [k.strip() for k in str(value or "").split(";") if k.strip()]
 
 
-def row_problems(rows: list[dict], cited: tuple[tuple[str, str], ...],
-                 tiers_by_key: dict[str, str | None], where: str) -> tuple[list[Problem], int, int]:
+def row_problems(
+    rows: list[dict],
+    cited: tuple[tuple[str, str], ...],
+    tiers_by_key: dict[str, str | None],
+    where: str,
+) -> tuple[list[Problem], int, int]:
     """Rules 1, 2 and 7 on one table: no claim cites tier X, and every cited claim has an A or B
     source or its reader text says it is unverified. ``cited`` pairs each column of citation keys
     with the text column that states the claim. Returns (problems, claims on tier C alone, of
@@ -213,9 +251,15 @@ def row_problems(rows: list[dict], cited: tuple[tuple[str, str], ...],
             if UNVERIFIED.search(row.get(text_col, "") or ""):
                 marked += 1
                 continue
-            problems.append(Problem(where, col, i + 2,
-                                    f"{' ; '.join(keys)}: rests on tier C alone, and column "
-                                    f"{text_col} does not say it is unverified (rules 2 and 7)"))
+            problems.append(
+                Problem(
+                    where,
+                    col,
+                    i + 2,
+                    f"{' ; '.join(keys)}: rests on tier C alone, and column "
+                    f"{text_col} does not say it is unverified (rules 2 and 7)",
+                )
+            )
     return problems, on_c, marked
 
 
@@ -240,13 +284,15 @@ class Report:
     def summary(self) -> str:
         counts = ", ".join(f"{t} {self.tiers.get(t, 0)}" for t in TIERS)
         unknown = self.tiers.get(None, 0)
-        return (f"sources: {self.entries} entries, tier {counts}"
-                + (f", no tier {unknown}" if unknown else "")
-                + f"; {self.undated} undated ({self.undated_unexplained} without saying why); "
-                f"{self.duplicate_addresses} "
-                f"address(es) under two keys; figures, dates or quotations on tier C alone: "
-                f"{self.rows_on_c - self.rows_on_c_marked} (and {self.rows_on_c_marked} shown to "
-                "the reader as unverified)")
+        return (
+            f"sources: {self.entries} entries, tier {counts}"
+            + (f", no tier {unknown}" if unknown else "")
+            + f"; {self.undated} undated ({self.undated_unexplained} without saying why); "
+            f"{self.duplicate_addresses} "
+            f"address(es) under two keys; figures, dates or quotations on tier C alone: "
+            f"{self.rows_on_c - self.rows_on_c_marked} (and {self.rows_on_c_marked} shown to "
+            "the reader as unverified)"
+        )
 
 
 def check(bib: Path | None = None, tiers_csv: Path = TIERS_CSV) -> Report:
@@ -265,19 +311,30 @@ def check(bib: Path | None = None, tiers_csv: Path = TIERS_CSV) -> Report:
         rows = _read_rows(path)
         missing = [c for pair in cited for c in pair if rows and c not in rows[0]]
         if missing:
-            problems.append(Problem(_rel(path), missing[0], None,
-                                    "column missing: every figure must be cited to its page"))
+            problems.append(
+                Problem(
+                    _rel(path),
+                    missing[0],
+                    None,
+                    "column missing: every figure must be cited to its page",
+                )
+            )
             continue
         p, n, m = row_problems(rows, cited, by_key, _rel(path))
         problems += p
         on_c += n
         marked += m
     addresses = Counter(normalise_address(e.address) for e in entries if e.address)
-    return Report(problems, Counter(by_key.values()), len(entries),
-                  sum(not e.dated for e in entries),
-                  sum(not e.dated and not UNDATED.search(e.fields.get("note", "")) for e in entries),
-                  sum(1 for v in addresses.values() if v > 1),
-                  on_c, marked)
+    return Report(
+        problems,
+        Counter(by_key.values()),
+        len(entries),
+        sum(not e.dated for e in entries),
+        sum(not e.dated and not UNDATED.search(e.fields.get("note", "")) for e in entries),
+        sum(1 for v in addresses.values() if v > 1),
+        on_c,
+        marked,
+    )
 
 
 __all__ = ["Entry", "Report", "check", "load_tiers", "normalise_address", "parse_bib", "tier_of"]

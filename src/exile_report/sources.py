@@ -18,8 +18,20 @@ from exile_report.escape import URL_RE, markdown_text, markdown_url
 from exile_report.prose import cite
 
 REQUIRED = [
-    "id", "producer", "title", "url_main", "url_download", "date_published", "date_accessed",
-    "licence", "citation_key", "module", "used_for", "caveats", "files", "outputs",
+    "id",
+    "producer",
+    "title",
+    "url_main",
+    "url_download",
+    "date_published",
+    "date_accessed",
+    "licence",
+    "citation_key",
+    "module",
+    "used_for",
+    "caveats",
+    "files",
+    "outputs",
 ]
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SHA = re.compile(r"^[0-9a-f]{64}$")
@@ -42,16 +54,20 @@ def validate_register(sources: list[dict], where: str = "data/sources.yml") -> l
         seen.add(sid)
         newer = s.get("superseded_by")
         if newer and (newer == sid or newer not in {t.get("id") for t in sources}):
-            raise DataError(f"{where}: source {sid}: superseded_by {newer!r} is not another "
-                            "source of the register")
+            raise DataError(
+                f"{where}: source {sid}: superseded_by {newer!r} is not another "
+                "source of the register"
+            )
         for field in ("date_published", "date_accessed"):
             if not _DATE.match(str(s[field])):
                 raise DataError(f"{where}: source {sid}: field {field!r} is not YYYY-MM-DD")
         # period_end: the last day the data cover; present for every source, null only for a
         # source that is not a dated series
         if "period_end" not in s:
-            raise DataError(f"{where}: source {sid}: field 'period_end' missing "
-                            "(YYYY-MM-DD, or null for a source that is not a dated series)")
+            raise DataError(
+                f"{where}: source {sid}: field 'period_end' missing "
+                "(YYYY-MM-DD, or null for a source that is not a dated series)"
+            )
         if s["period_end"] is not None and not _DATE.match(str(s["period_end"])):
             raise DataError(f"{where}: source {sid}: field 'period_end' is not YYYY-MM-DD")
         if not isinstance(s["licence"], dict) or not s["licence"].get("name"):
@@ -94,16 +110,19 @@ def _source_section(s: dict) -> str:
     name = markdown_text(lic["name"])
     url = str(lic.get("url") or "").strip()
     licence = f"[{name}]({url})" if URL_RE.fullmatch(url) else name
-    outputs = ", ".join(f"`{o}`" if _FILE.fullmatch(str(o)) else markdown_text(o)
-                        for o in s["outputs"])
+    outputs = ", ".join(
+        f"`{o}`" if _FILE.fullmatch(str(o)) else markdown_text(o) for o in s["outputs"]
+    )
     if not outputs and s.get("superseded_by"):
         outputs = f"none (superseded by the snapshot `{markdown_text(s['superseded_by'])}`)"
     lines = [
         f"### {markdown_text(s['title'])} {{.unnumbered}}",
         "",
         f"- **Producer:** {markdown_text(s['producer'])} {cite(citation_keys(s))}",
-        (f"- **Where:** {markdown_url(s['url_main'])}; snapshot used: "
-         f"{markdown_url(s['url_download'])}"),
+        (
+            f"- **Where:** {markdown_url(s['url_main'])}; snapshot used: "
+            f"{markdown_url(s['url_download'])}"
+        ),
         f"- **Published:** {s['date_published']}; **accessed:** {s['date_accessed']}"
         + (f"; **data to:** {s['period_end']}" if s.get("period_end") else ""),
         f"- **Licence:** {licence}",
@@ -145,11 +164,15 @@ def conflicts_table() -> str:
     if not path.is_file():
         return ""
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    rows = ["| Id | Topic | Claim A | Claim B | Likely reason | Treatment |",
-            "| --- | --- | --- | --- | --- | --- |"]
+    rows = [
+        "| Id | Topic | Claim A | Claim B | Likely reason | Treatment |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for r in df.to_dict("records"):
         a = f"{_cell(r.get('claim_a'))} {cite(str(r.get('source_a', '')))}"
         b = f"{_cell(r.get('claim_b'))} {cite(str(r.get('source_b', '')))}"
-        rows.append(f"| {_cell(r.get('conflict_id'))} | {_cell(r.get('topic'))} | {a} | {b} | "
-                    f"{_cell(r.get('likely_reason'))} | {_cell(r.get('treatment'))} |")
+        rows.append(
+            f"| {_cell(r.get('conflict_id'))} | {_cell(r.get('topic'))} | {a} | {b} | "
+            f"{_cell(r.get('likely_reason'))} | {_cell(r.get('treatment'))} |"
+        )
     return "\n".join(rows)

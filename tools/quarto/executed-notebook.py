@@ -16,15 +16,20 @@ from pathlib import Path
 
 source = json.loads(sys.stdin.read())
 here = Path.cwd()
-names = [p.name for p in sorted(here.glob("*.ipynb"))
-         if json.loads(p.read_text(encoding="utf-8")) == source]
+names = [
+    p.name
+    for p in sorted(here.glob("*.ipynb"))
+    if json.loads(p.read_text(encoding="utf-8")) == source
+]
 if len(names) != 1:
     sys.exit(f"error: {here}: the notebook Quarto passed matches {len(names)} chapter notebooks")
 root = next(p for p in (here, *here.parents) if (p / "_quarto.yml").is_file())
 executed = root / "_build" / "executed" / names[0]
 if not executed.is_file():
-    sys.exit(f"error: {executed} not found: run `make report` (or `quarto render`, whose "
-             "pre-render step executes the chapters) first")
+    sys.exit(
+        f"error: {executed} not found: run `make report` (or `quarto render`, whose "
+        "pre-render step executes the chapters) first"
+    )
 META = "::: {.figure-meta}"
 
 
@@ -33,11 +38,15 @@ def text(value) -> str:
 
 
 def hidden(cell) -> bool:
-    options = [line[3:].replace(" ", "") for line in text(cell.get("source")).splitlines()
-               if line.startswith("#| ")]
+    options = [
+        line[3:].replace(" ", "")
+        for line in text(cell.get("source")).splitlines()
+        if line.startswith("#| ")
+    ]
     tags = set((cell.get("metadata") or {}).get("tags") or [])
     return bool({"include:false", "output:false"} & set(options)) or bool(
-        {"remove-output", "remove-cell", "parameters", "injected-parameters"} & tags)
+        {"remove-output", "remove-cell", "parameters", "injected-parameters"} & tags
+    )
 
 
 notebook = json.loads(executed.read_text(encoding="utf-8"))

@@ -22,5 +22,6 @@ if not (root / ".venv" / ".installed").is_file():
 if not python.is_file():
     sys.exit(f"error: {python} not found (run `make venv`)")
 entry = "import sys; from exile_report.render.quarto import main; sys.exit(main(sys.argv[1:]))"
-sys.exit(subprocess.run([str(python), "-c", entry, *sys.argv[1:]],
-                        cwd=root, check=False).returncode)
+sys.exit(
+    subprocess.run([str(python), "-c", entry, *sys.argv[1:]], cwd=root, check=False).returncode
+)

@@ -36,22 +36,46 @@ WAR_YEAR = 2022
 #: What each rate divides by what; printed in captions and tables.
 RATE_FORMULAS = {
     "refugee_rate": "refugee status ÷ substantive decisions (refugee status + complementary "
-                    "protection + rejected)",
+    "protection + rejected)",
     "protection_rate": "(refugee status + complementary protection) ÷ substantive decisions",
     "closed_share": "otherwise closed ÷ all decisions reported",
 }
 
 PARAMETERS = [
-    Param("start_year", "int", "First year of the statistics.", minimum=2000, maximum=2030,
-          default=2000),
-    Param("end_year", "int", "Last year of the statistics.", minimum=2000, maximum=2030,
-          default=2025),
-    Param("top_n", "int", "Number of destination countries to show.", minimum=1, maximum=40,
-          default=10),
-    Param("origins", "list[str]", "Origins to compare (ISO3); the first is the chapter's focus.",
-          choices=ORIGINS, default=list(ORIGINS)),
-    Param("min_decisions", "int", "Minimum first-instance decisions for a rate to be shown.",
-          minimum=0, maximum=100000, default=50),
+    Param(
+        "start_year",
+        "int",
+        "First year of the statistics.",
+        minimum=2000,
+        maximum=2030,
+        default=2000,
+    ),
+    Param(
+        "end_year", "int", "Last year of the statistics.", minimum=2000, maximum=2030, default=2025
+    ),
+    Param(
+        "top_n",
+        "int",
+        "Number of destination countries to show.",
+        minimum=1,
+        maximum=40,
+        default=10,
+    ),
+    Param(
+        "origins",
+        "list[str]",
+        "Origins to compare (ISO3); the first is the chapter's focus.",
+        choices=ORIGINS,
+        default=list(ORIGINS),
+    ),
+    Param(
+        "min_decisions",
+        "int",
+        "Minimum first-instance decisions for a rate to be shown.",
+        minimum=0,
+        maximum=100000,
+        default=50,
+    ),
 ]
 
 
@@ -82,10 +106,11 @@ def add_rates(decisions: pd.DataFrame, min_decisions: int = 0) -> pd.DataFrame:
     from the sum of its parts).
     """
     out = decisions.copy()
-    out["substantive"] = (out["dec_recognized"] + out["dec_other"] + out["dec_rejected"])
+    out["substantive"] = out["dec_recognized"] + out["dec_other"] + out["dec_rejected"]
     out["refugee_rate"] = _ratio(out["dec_recognized"], out["substantive"], min_decisions)
-    out["protection_rate"] = _ratio(out["dec_recognized"] + out["dec_other"], out["substantive"],
-                                    min_decisions)
+    out["protection_rate"] = _ratio(
+        out["dec_recognized"] + out["dec_other"], out["substantive"], min_decisions
+    )
     out["closed_share"] = _ratio(out["dec_closed"], out["dec_total"], min_decisions)
     return out
 
@@ -100,8 +125,9 @@ def sum_decisions(decisions: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     adding a family case to a person would make the total meaningless.
     """
     if "dec_pc" not in by and decisions["dec_pc"].nunique() > 1:
-        raise ValueError("decisions mix persons (P) and cases (C); group by 'dec_pc' to keep "
-                         "them apart")
+        raise ValueError(
+            "decisions mix persons (P) and cases (C); group by 'dec_pc' to keep them apart"
+        )
     if decisions.empty:
         return pd.DataFrame(columns=[*by, *DECISION_COLUMNS])
     return decisions.groupby(by, as_index=False, dropna=False)[DECISION_COLUMNS].sum()
@@ -110,8 +136,11 @@ def sum_decisions(decisions: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 def first_instance(decisions: pd.DataFrame, origin: str, start: int, end: int) -> pd.DataFrame:
     """First-instance (``FI``) decision rows for one origin within the year range."""
     d = decisions
-    return d[(d["origin_iso3"] == origin) & (d["dec_level"] == FIRST_INSTANCE)
-             & d["year"].between(start, end)]
+    return d[
+        (d["origin_iso3"] == origin)
+        & (d["dec_level"] == FIRST_INSTANCE)
+        & d["year"].between(start, end)
+    ]
 
 
 def decision_period(start: int, end: int) -> tuple[int, int]:
@@ -121,8 +150,9 @@ def decision_period(start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def decisions_by_destination(decisions: pd.DataFrame, origin: str, start: int, end: int,
-                             min_decisions: int) -> pd.DataFrame:
+def decisions_by_destination(
+    decisions: pd.DataFrame, origin: str, start: int, end: int, min_decisions: int
+) -> pd.DataFrame:
     """First-instance decisions per destination and unit (P/C) over the years, with rates.
 
     Sorted by all decisions, largest first. A destination reporting both persons and cases
@@ -133,16 +163,25 @@ def decisions_by_destination(decisions: pd.DataFrame, origin: str, start: int, e
     if out.empty:
         return add_rates(out.astype({c: "Int64" for c in DECISION_COLUMNS}), min_decisions)
     out = add_rates(out, min_decisions)
-    return out.sort_values(["dec_total", "asylum_iso3"], ascending=[False, True],
-                           ignore_index=True)
+    return out.sort_values(["dec_total", "asylum_iso3"], ascending=[False, True], ignore_index=True)
 
 
-def yearly_rates(decisions: pd.DataFrame, origins: list[str], start: int, end: int,
-                 min_decisions: int, unit: str = "P") -> pd.DataFrame:
+def yearly_rates(
+    decisions: pd.DataFrame,
+    origins: list[str],
+    start: int,
+    end: int,
+    min_decisions: int,
+    unit: str = "P",
+) -> pd.DataFrame:
     """First-instance decisions and rates per year and origin, for one unit (persons by default)."""
     d = decisions
-    fi = d[d["origin_iso3"].isin(origins) & (d["dec_level"] == FIRST_INSTANCE)
-           & d["year"].between(start, end) & (d["dec_pc"] == unit)]
+    fi = d[
+        d["origin_iso3"].isin(origins)
+        & (d["dec_level"] == FIRST_INSTANCE)
+        & d["year"].between(start, end)
+        & (d["dec_pc"] == unit)
+    ]
     out = sum_decisions(fi, ["origin_iso3", "year"])
     return add_rates(out, min_decisions).sort_values(["origin_iso3", "year"], ignore_index=True)
 
@@ -173,8 +212,9 @@ def yearly_applications(apps: pd.DataFrame, origin: str, start: int, end: int) -
     return out
 
 
-def applications_by_origin(apps: pd.DataFrame, origins: list[str], start: int,
-                           end: int) -> pd.DataFrame:
+def applications_by_origin(
+    apps: pd.DataFrame, origins: list[str], start: int, end: int
+) -> pd.DataFrame:
     """Long table: year, origin, new applications by persons and by cases (types N and V apart)."""
     frames = []
     for origin in origins:
@@ -184,8 +224,9 @@ def applications_by_origin(apps: pd.DataFrame, origins: list[str], start: int,
     return pd.concat(frames, ignore_index=True)
 
 
-def top_destinations(apps: pd.DataFrame, origin: str, start: int, end: int,
-                     top_n: int) -> pd.DataFrame:
+def top_destinations(
+    apps: pd.DataFrame, origin: str, start: int, end: int, top_n: int
+) -> pd.DataFrame:
     """The ``top_n`` countries of asylum per year by applications lodged by persons.
 
     Counts new claims (``N``) and, for 2000-2005, claims of unsplit type (``V``); no
@@ -193,8 +234,12 @@ def top_destinations(apps: pd.DataFrame, origin: str, start: int, end: int,
     Columns: year, rank, asylum_iso3, asylum_name, applied, share (of the year's total of the
     same rows, all destinations).
     """
-    a = apps[(apps["origin_iso3"] == origin) & apps["year"].between(start, end)
-             & apps["app_type"].isin([NEW, UNSPLIT]) & (apps["app_pc"] == "P")]
+    a = apps[
+        (apps["origin_iso3"] == origin)
+        & apps["year"].between(start, end)
+        & apps["app_type"].isin([NEW, UNSPLIT])
+        & (apps["app_pc"] == "P")
+    ]
     cols = ["year", "rank", "asylum_iso3", "asylum_name", "applied", "share"]
     if a.empty:
         return pd.DataFrame(columns=cols)
@@ -209,20 +254,23 @@ def top_destinations(apps: pd.DataFrame, origin: str, start: int, end: int,
 # --------------------------------------------------------------------------- stocks
 
 
-def end_year_stock(pop_origin_year: pd.DataFrame, origins: list[str], start: int,
-                   end: int) -> pd.DataFrame:
+def end_year_stock(
+    pop_origin_year: pd.DataFrame, origins: list[str], start: int, end: int
+) -> pd.DataFrame:
     """End-year refugees and asylum-seekers (pending claims) per origin, persons."""
     p = pop_origin_year
     out = p[p["origin_iso3"].isin(origins) & p["year"].between(start, end)]
     return out[["year", "origin_iso3", "refugees", "asylum_seekers"]].sort_values(
-        ["origin_iso3", "year"], ignore_index=True)
+        ["origin_iso3", "year"], ignore_index=True
+    )
 
 
 # --------------------------------------------------------------------------- United Kingdom
 
 
-def uk_yearly_applications(uk_apps: pd.DataFrame, origins: list[str], start: int,
-                           end: int) -> pd.DataFrame:
+def uk_yearly_applications(
+    uk_apps: pd.DataFrame, origins: list[str], start: int, end: int
+) -> pd.DataFrame:
     """UK asylum applications per year and nationality: main applicants and dependants apart.
 
     ``months_covered`` is three times the number of quarters in the data for that year (the
@@ -232,8 +280,12 @@ def uk_yearly_applications(uk_apps: pd.DataFrame, origins: list[str], start: int
     cols = ["year", "nationality_iso3", "main_applicants", "dependants", "months_covered"]
     if u.empty:
         return pd.DataFrame(columns=cols)
-    wide = u.pivot_table(index=["year", "nationality_iso3"], columns="applicant_type",
-                         values="applications", aggfunc="sum").reset_index()
+    wide = u.pivot_table(
+        index=["year", "nationality_iso3"],
+        columns="applicant_type",
+        values="applications",
+        aggfunc="sum",
+    ).reset_index()
     wide = wide.rename(columns={"main-applicant": "main_applicants", "dependant": "dependants"})
     for c in ("main_applicants", "dependants"):
         if c not in wide:
@@ -245,8 +297,9 @@ def uk_yearly_applications(uk_apps: pd.DataFrame, origins: list[str], start: int
     return wide[cols].sort_values(["nationality_iso3", "year"], ignore_index=True)
 
 
-def uk_grant_rates(rates: pd.DataFrame, origins: list[str], start: int, end: int,
-                   min_decisions: int) -> pd.DataFrame:
+def uk_grant_rates(
+    rates: pd.DataFrame, origins: list[str], start: int, end: int, min_decisions: int
+) -> pd.DataFrame:
     """Initial grant rate per year and nationality: grants ÷ (grants + refusals), recomputed.
 
     Hidden (missing) when grants + refusals is below ``min_decisions``.
@@ -257,17 +310,33 @@ def uk_grant_rates(rates: pd.DataFrame, origins: list[str], start: int, end: int
     return out.sort_values(["nationality_iso3", "year"], ignore_index=True)
 
 
-def uk_outcomes(decisions: pd.DataFrame, origin: str, start: int, end: int,
-                applicant_type: str = "main-applicant") -> pd.DataFrame:
+def uk_outcomes(
+    decisions: pd.DataFrame,
+    origin: str,
+    start: int,
+    end: int,
+    applicant_type: str = "main-applicant",
+) -> pd.DataFrame:
     """UK initial decisions per year by outcome group for one nationality (wide), one applicant type."""
-    d = decisions[(decisions["nationality_iso3"] == origin) & decisions["year"].between(start, end)
-                  & (decisions["applicant_type"] == applicant_type)]
-    groups = ["grant-of-protection", "grant-of-other-leave", "refused", "withdrawn",
-              "administrative-outcome"]
+    d = decisions[
+        (decisions["nationality_iso3"] == origin)
+        & decisions["year"].between(start, end)
+        & (decisions["applicant_type"] == applicant_type)
+    ]
+    groups = [
+        "grant-of-protection",
+        "grant-of-other-leave",
+        "refused",
+        "withdrawn",
+        "administrative-outcome",
+    ]
     if d.empty:
         return pd.DataFrame(columns=["year", *groups, "months_covered"])
-    wide = d.pivot_table(index="year", columns="outcome_group", values="decisions",
-                         aggfunc="sum").reindex(columns=groups).reset_index()
+    wide = (
+        d.pivot_table(index="year", columns="outcome_group", values="decisions", aggfunc="sum")
+        .reindex(columns=groups)
+        .reset_index()
+    )
     wide.columns.name = None
     for g in groups:
         wide[g] = wide[g].fillna(0).astype("Int64")
@@ -284,13 +353,41 @@ def uk_outcomes(decisions: pd.DataFrame, origin: str, start: int, end: int,
 RULES_ORDER = ("convention", "eu-directive", "eu-regulation", "judgment", "guidance")
 #: Jurisdictions of the practice table in the order the chapter discusses them; others follow
 #: alphabetically, Russia's own laws (the source of the fear) last.
-PRACTICE_ORDER = ("DEU", "FRA", "USA", "GBR", "NLD", "BEL", "ITA", "CZE", "EST", "LVA", "LTU",
-                  "KAZ", "KGZ", "ARM", "UZB")
+PRACTICE_ORDER = (
+    "DEU",
+    "FRA",
+    "USA",
+    "GBR",
+    "NLD",
+    "BEL",
+    "ITA",
+    "CZE",
+    "EST",
+    "LVA",
+    "LTU",
+    "KAZ",
+    "KGZ",
+    "ARM",
+    "UZB",
+)
 JURISDICTION_NAMES = {
-    "INT": "International", "EUU": "European Union", "DEU": "Germany", "FRA": "France",
-    "USA": "United States", "GBR": "United Kingdom", "NLD": "Netherlands", "BEL": "Belgium",
-    "ITA": "Italy", "CZE": "Czechia", "EST": "Estonia", "LVA": "Latvia", "LTU": "Lithuania",
-    "KAZ": "Kazakhstan", "KGZ": "Kyrgyzstan", "ARM": "Armenia", "UZB": "Uzbekistan",
+    "INT": "International",
+    "EUU": "European Union",
+    "DEU": "Germany",
+    "FRA": "France",
+    "USA": "United States",
+    "GBR": "United Kingdom",
+    "NLD": "Netherlands",
+    "BEL": "Belgium",
+    "ITA": "Italy",
+    "CZE": "Czechia",
+    "EST": "Estonia",
+    "LVA": "Latvia",
+    "LTU": "Lithuania",
+    "KAZ": "Kazakhstan",
+    "KGZ": "Kyrgyzstan",
+    "ARM": "Armenia",
+    "UZB": "Uzbekistan",
     "RUS": "Russia",
 }
 
@@ -310,13 +407,15 @@ def legal_rules(legal: pd.DataFrame) -> pd.DataFrame:
     t["_k"] = t["kind"].map(order).fillna(len(order))
     t["_d"] = pd.to_datetime(t["date"], errors="coerce")
     t = t.sort_values(["_s", "_k", "_d", "legal_id"], na_position="last")
-    return pd.DataFrame({
-        "Instrument or decision": t["title"].astype(str),
-        "Reference": t["reference"].astype("string"),
-        "Date": _iso_date(t["date"]),
-        "What it provides": t["provision"].astype(str),
-        "Source": [cite(k) for k in t["citation_key"]],
-    }).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "Instrument or decision": t["title"].astype(str),
+            "Reference": t["reference"].astype("string"),
+            "Date": _iso_date(t["date"]),
+            "What it provides": t["provision"].astype(str),
+            "Source": [cite(k) for k in t["citation_key"]],
+        }
+    ).reset_index(drop=True)
 
 
 def legal_practice(legal: pd.DataFrame) -> pd.DataFrame:
@@ -326,12 +425,14 @@ def legal_practice(legal: pd.DataFrame) -> pd.DataFrame:
     each row (reference, provision, relevance) goes to the CSV through :func:`legal_practice_full`.
     """
     t = _practice_sorted(legal)
-    return pd.DataFrame({
-        "Jurisdiction": t["jurisdiction"].map(lambda j: JURISDICTION_NAMES.get(j, j)),
-        "Practice or decision": t["title"].astype(str),
-        "Date": _iso_date(t["date"]),
-        "Source": [cite(k) for k in t["citation_key"]],
-    }).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "Jurisdiction": t["jurisdiction"].map(lambda j: JURISDICTION_NAMES.get(j, j)),
+            "Practice or decision": t["title"].astype(str),
+            "Date": _iso_date(t["date"]),
+            "Source": [cite(k) for k in t["citation_key"]],
+        }
+    ).reset_index(drop=True)
 
 
 def _practice_sorted(legal: pd.DataFrame) -> pd.DataFrame:
@@ -362,8 +463,9 @@ def find_legal(legal: pd.DataFrame, text: str, column: str = "reference") -> pd.
 
     Raises ``LookupError`` naming what is missing, so prose never loses its citation silently.
     """
-    hits = legal[legal[column].astype("string").str.contains(text, case=False, regex=False,
-                                                             na=False)]
+    hits = legal[
+        legal[column].astype("string").str.contains(text, case=False, regex=False, na=False)
+    ]
     if hits.empty:
         raise LookupError(f"legal.csv has no row whose {column} contains {text!r}")
     return hits.iloc[0]
@@ -403,20 +505,25 @@ def destination_label(decisions: pd.DataFrame) -> pd.Series:
     return decisions["asylum_name"].map(short_name) + cases
 
 
-def decisions_by_level(decisions: pd.DataFrame, origin: str, asylum_iso3: str, start: int,
-                       end: int, min_decisions: int) -> pd.DataFrame:
+def decisions_by_level(
+    decisions: pd.DataFrame, origin: str, asylum_iso3: str, start: int, end: int, min_decisions: int
+) -> pd.DataFrame:
     """All decisions for one origin in one destination over the years, per level and unit.
 
     Used for the United States, which reports no ``FI`` level: its decisions appear under other
     level codes, kept apart here rather than relabelled as first instance.
     """
-    d = decisions[(decisions["origin_iso3"] == origin) & (decisions["asylum_iso3"] == asylum_iso3)
-                  & decisions["year"].between(start, end)]
+    d = decisions[
+        (decisions["origin_iso3"] == origin)
+        & (decisions["asylum_iso3"] == asylum_iso3)
+        & decisions["year"].between(start, end)
+    ]
     out = sum_decisions(d, ["dec_level", "dec_pc"])
     if out.empty:
         return add_rates(out.astype({c: "Int64" for c in DECISION_COLUMNS}), min_decisions)
-    return add_rates(out, min_decisions).sort_values("dec_total", ascending=False,
-                                                     ignore_index=True)
+    return add_rates(out, min_decisions).sort_values(
+        "dec_total", ascending=False, ignore_index=True
+    )
 
 
 # --------------------------------------------------------------------------- totals

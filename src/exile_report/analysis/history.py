@@ -16,15 +16,33 @@ import pandas as pd
 from ..params import Param
 from ..prose import INVASION, cite, date
 
-CATEGORIES = ("law", "repression", "expulsion", "emigration-wave", "exile-institution",
-              "designation", "war")
+CATEGORIES = (
+    "law",
+    "repression",
+    "expulsion",
+    "emigration-wave",
+    "exile-institution",
+    "designation",
+    "war",
+)
 
 PARAMETERS = [
-    Param("start_year", "int", "First year shown on the timeline and the long series.",
-          minimum=1700, maximum=2030, default=1822),
+    Param(
+        "start_year",
+        "int",
+        "First year shown on the timeline and the long series.",
+        minimum=1700,
+        maximum=2030,
+        default=1822,
+    ),
     Param("end_year", "int", "Last year shown.", minimum=1700, maximum=2030, default=2025),
-    Param("categories", "list[str]", "Timeline event categories to show.", choices=CATEGORIES,
-          default=list(CATEGORIES)),
+    Param(
+        "categories",
+        "list[str]",
+        "Timeline event categories to show.",
+        choices=CATEGORIES,
+        default=list(CATEGORIES),
+    ),
 ]
 
 
@@ -69,8 +87,10 @@ AGENT_TYPES = {
 #: Snapshot dates of the two registers: ``FOREIGN_AGENTS_SNAPSHOT`` and ``UNDESIRABLE_SNAPSHOT``
 #: are the last day covered by the source of ``foreign_agents_events`` and of
 #: ``undesirable_designations``, read (on first use) from the source register, data/sources.yml.
-_SNAPSHOT_TABLES = {"FOREIGN_AGENTS_SNAPSHOT": "foreign_agents_events",
-                    "UNDESIRABLE_SNAPSHOT": "undesirable_designations"}
+_SNAPSHOT_TABLES = {
+    "FOREIGN_AGENTS_SNAPSHOT": "foreign_agents_events",
+    "UNDESIRABLE_SNAPSHOT": "undesirable_designations",
+}
 
 
 def __getattr__(name: str):
@@ -79,6 +99,8 @@ def __getattr__(name: str):
 
         return table_until(_SNAPSHOT_TABLES[name])
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 #: The first year the foreign-agents law existed; register charts never start earlier.
 REGISTER_FIRST_YEAR = 2012
 
@@ -93,8 +115,9 @@ def year_fraction(ts: pd.Timestamp) -> float:
 # ------------------------------------------------------------------------------------ timeline
 
 
-def select_events(timeline: pd.DataFrame, start_year: int, end_year: int,
-                  categories) -> pd.DataFrame:
+def select_events(
+    timeline: pd.DataFrame, start_year: int, end_year: int, categories
+) -> pd.DataFrame:
     """Timeline events of the chosen categories that fall in [start_year, end_year].
 
     An event with an ``end_date`` is kept when its span overlaps the years. Sorted by date, with a
@@ -119,8 +142,11 @@ def wave_spans(events: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=["wave", "wave_label", "start", "end", "events"])
     ends = events["end_date"].fillna(events["date"]) if "end_date" in events else events["date"]
     df = events.assign(_end=ends)
-    spans = df.groupby("wave", sort=False).agg(start=("date", "min"), end=("_end", "max"),
-                                               events=("event_id", "count")).reset_index()
+    spans = (
+        df.groupby("wave", sort=False)
+        .agg(start=("date", "min"), end=("_end", "max"), events=("event_id", "count"))
+        .reset_index()
+    )
     spans["order"] = spans["wave"].map({w: i for i, w in enumerate(WAVES)})
     spans = spans.sort_values("order").drop(columns="order").reset_index(drop=True)
     spans.insert(1, "wave_label", spans["wave"].map(WAVES))
@@ -131,8 +157,7 @@ def events_per_wave(events: pd.DataFrame) -> pd.DataFrame:
     """Number of events per wave and category (the figure's data, in a countable form)."""
     if events.empty:
         return pd.DataFrame(columns=["wave", "category", "events"])
-    return (events.groupby(["wave", "category"], sort=False).size().rename("events")
-            .reset_index())
+    return events.groupby(["wave", "category"], sort=False).size().rename("events").reset_index()
 
 
 def citations(df: pd.DataFrame, column: str = "citation_key") -> str:
@@ -192,8 +217,13 @@ def spread(est: pd.DataFrame) -> dict | None:
     if est.empty:
         return None
     lo, hi = float(est["low_shown"].min()), float(est["high_shown"].max())
-    return {"low": lo, "high": hi, "ratio": hi / lo if lo else float("nan"), "n": len(est),
-            "cite": citations(est)}
+    return {
+        "low": lo,
+        "high": hi,
+        "ratio": hi / lo if lo else float("nan"),
+        "n": len(est),
+        "cite": citations(est),
+    }
 
 
 def _short(text: str, n: int = 52) -> str:
@@ -205,13 +235,15 @@ def wave_estimates_table(est: pd.DataFrame) -> pd.DataFrame:
     source. Five columns so that the long descriptions of what is counted fit the PDF page;
     periods and grades are in the figure's CSV."""
     waves = est["wave_label"].astype(str)
-    return pd.DataFrame({
-        "Wave": waves.where(waves != waves.shift(), "").to_numpy(),
-        "What is counted": est["concept"].to_numpy(),
-        "Low": est["low_shown"].to_numpy(),
-        "High": est["high_shown"].to_numpy(),
-        "Source": [cite(v) for v in est["citation_key"]],
-    })
+    return pd.DataFrame(
+        {
+            "Wave": waves.where(waves != waves.shift(), "").to_numpy(),
+            "What is counted": est["concept"].to_numpy(),
+            "Low": est["low_shown"].to_numpy(),
+            "High": est["high_shown"].to_numpy(),
+            "Source": [cite(v) for v in est["citation_key"]],
+        }
+    )
 
 
 # ----------------------------------------------------------------- registers (the machinery)
@@ -233,9 +265,14 @@ def register_by_year(fa: pd.DataFrame, years: list[int]) -> pd.DataFrame:
     df = fa.assign(year=fa["date"].dt.year, count=fa["count"].astype("int64"))
     des = df[df["event"] == "designation"]
     types = [t for t in AGENT_TYPES if t in set(des["agent_type"])]
-    wide = (des.pivot_table(index="year", columns="agent_type", values="count", aggfunc="sum",
-                            fill_value=0)
-            .reindex(index=years, columns=types, fill_value=0).fillna(0).astype("int64"))
+    wide = (
+        des.pivot_table(
+            index="year", columns="agent_type", values="count", aggfunc="sum", fill_value=0
+        )
+        .reindex(index=years, columns=types, fill_value=0)
+        .fillna(0)
+        .astype("int64")
+    )
     wide.columns.name = None
     wide["designations"] = wide[types].sum(axis=1) if types else 0
     rem = df[df["event"] == "removal"].groupby("year")["count"].sum()
@@ -277,30 +314,37 @@ def register_by_type(fa: pd.DataFrame, cutoff: pd.Timestamp = INVASION) -> pd.Da
     after = des[des["date"] >= cutoff].groupby("agent_type")["count"].sum()
     removed = rem.groupby("agent_type")["count"].sum()
     types = [t for t in AGENT_TYPES if t in total.index]
-    out = pd.DataFrame({
-        "Type": [AGENT_TYPES[t] for t in types],
-        "Entries": total.reindex(types).astype("int64").to_numpy(),
-        "Since invasion": after.reindex(types, fill_value=0).astype("int64").to_numpy(),
-        "Removed": removed.reindex(types, fill_value=0).astype("int64").to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            "Type": [AGENT_TYPES[t] for t in types],
+            "Entries": total.reindex(types).astype("int64").to_numpy(),
+            "Since invasion": after.reindex(types, fill_value=0).astype("int64").to_numpy(),
+            "Removed": removed.reindex(types, fill_value=0).astype("int64").to_numpy(),
+        }
+    )
     out["Share since invasion"] = out["Since invasion"] / out["Entries"]
     out["Still listed"] = out["Entries"] - out["Removed"]
     out = out.sort_values("Entries", ascending=False).reset_index(drop=True)
-    totals = {"Type": "All types", "Entries": int(out["Entries"].sum()),
-              "Since invasion": int(out["Since invasion"].sum()),
-              "Removed": int(out["Removed"].sum()),
-              "Still listed": int(out["Still listed"].sum())}
+    totals = {
+        "Type": "All types",
+        "Entries": int(out["Entries"].sum()),
+        "Since invasion": int(out["Since invasion"].sum()),
+        "Removed": int(out["Removed"].sum()),
+        "Still listed": int(out["Still listed"].sum()),
+    }
     totals["Share since invasion"] = totals["Since invasion"] / totals["Entries"]
     out = pd.concat([out, pd.DataFrame([totals])], ignore_index=True)
-    return out[["Type", "Entries", "Since invasion", "Share since invasion", "Removed",
-                "Still listed"]]
+    return out[
+        ["Type", "Entries", "Since invasion", "Share since invasion", "Removed", "Still listed"]
+    ]
 
 
 def undesirable_by_year(ud: pd.DataFrame, years: list[int]) -> pd.DataFrame:
     """Inclusions in the list of "undesirable" organisations per year (zeros where none)."""
     per = ud.assign(year=ud["date"].dt.year).groupby("year")["count"].sum()
-    return pd.DataFrame({"year": years,
-                         "designations": per.reindex(years, fill_value=0).astype("int64").to_numpy()})
+    return pd.DataFrame(
+        {"year": years, "designations": per.reindex(years, fill_value=0).astype("int64").to_numpy()}
+    )
 
 
 def undesirable_summary(ud: pd.DataFrame, cutoff: pd.Timestamp = INVASION) -> dict:
@@ -326,16 +370,19 @@ def undesirable_summary(ud: pd.DataFrame, cutoff: pd.Timestamp = INVASION) -> di
 MACHINERY_PATTERN = r"foreign.agent|undesirable|fakes|censorship"
 
 
-def legal_steps(timeline: pd.DataFrame, years: list[int],
-                until: pd.Timestamp | None = None) -> pd.DataFrame:
+def legal_steps(
+    timeline: pd.DataFrame, years: list[int], until: pd.Timestamp | None = None
+) -> pd.DataFrame:
     """The laws of the timeline that built the registers' machinery, dated within ``years``
     (and not after ``until``, the last date the register data cover), to mark on the charts."""
     if not years:
         return timeline.iloc[0:0]
     text = timeline["title"].fillna("") + " " + timeline["description"].fillna("")
-    laws = timeline[(timeline["category"] == "law")
-                    & text.str.contains(MACHINERY_PATTERN, case=False, regex=True)
-                    & timeline["date"].dt.year.between(years[0], years[-1])]
+    laws = timeline[
+        (timeline["category"] == "law")
+        & text.str.contains(MACHINERY_PATTERN, case=False, regex=True)
+        & timeline["date"].dt.year.between(years[0], years[-1])
+    ]
     if until is not None:
         laws = laws[laws["date"] <= until]
     return laws.sort_values("date").reset_index(drop=True)
@@ -344,8 +391,9 @@ def legal_steps(timeline: pd.DataFrame, years: list[int],
 # ------------------------------------------------------------------------------------- UNHCR
 
 
-def unhcr_series(pop: pd.DataFrame, start_year: int, end_year: int,
-                 origin: str = "RUS") -> pd.DataFrame:
+def unhcr_series(
+    pop: pd.DataFrame, start_year: int, end_year: int, origin: str = "RUS"
+) -> pd.DataFrame:
     """End-year stocks of refugees and asylum-seekers of one origin, for the years the data has.
 
     ``total`` adds refugees and asylum-seekers: both are people (a stock at 31 December), one
@@ -365,8 +413,9 @@ def missing_years(series: pd.DataFrame) -> list[int]:
     if series.empty:
         return []
     have = set(series["year"])
-    return [y for y in range(int(series["year"].min()), int(series["year"].max()) + 1)
-            if y not in have]
+    return [
+        y for y in range(int(series["year"].min()), int(series["year"].max()) + 1) if y not in have
+    ]
 
 
 def change(series: pd.DataFrame, year_a: int, year_b: int, column: str = "total") -> dict | None:
@@ -398,8 +447,13 @@ def event(timeline: pd.DataFrame, event_id: str) -> Event:
     if rows.empty:
         raise KeyError(f"timeline has no event {event_id}")
     r = rows.iloc[0]
-    return Event(date=date(r["date"], r["date_precision"]), year=int(r["date"].year),
-                 title=str(r["title"]), cite=cite(r["citation_key"]), wave=str(r["wave"]))
+    return Event(
+        date=date(r["date"], r["date_precision"]),
+        year=int(r["date"].year),
+        title=str(r["title"]),
+        cite=cite(r["citation_key"]),
+        wave=str(r["wave"]),
+    )
 
 
 class Events:
@@ -428,5 +482,8 @@ def top_host(population: pd.DataFrame, year: int, origin: str = "RUS") -> dict:
     if total.sum() == 0:
         return {"name": None, "total": 0, "share": float("nan")}
     i = total.astype("int64").idxmax()
-    return {"name": str(df.loc[i, "asylum_name"]), "total": int(total[i]),
-            "share": float(total[i] / total.sum())}
+    return {
+        "name": str(df.loc[i, "asylum_name"]),
+        "total": int(total[i]),
+        "share": float(total[i] / total.sum()),
+    }

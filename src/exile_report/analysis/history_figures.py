@@ -27,8 +27,15 @@ CATEGORY_STYLE = {
     "designation": ("#56B4E9", "P"),
 }
 #: Which events get a text label first when space is short (the rest keep their marker).
-LABEL_PRIORITY = ("expulsion", "war", "emigration-wave", "law", "repression", "designation",
-                  "exile-institution")
+LABEL_PRIORITY = (
+    "expulsion",
+    "war",
+    "emigration-wave",
+    "law",
+    "repression",
+    "designation",
+    "exile-institution",
+)
 TIMELINE_SPLITS = (1991, 2022)
 _BAND = "#ececec"
 _INK = "#333333"
@@ -58,15 +65,22 @@ def _text_points(text: str, fontsize: float, weight: str) -> float:
     return font.get_width_height()[0] / 64.0
 
 
-def _text_width_years(text: str, fontsize: float, years_per_inch: float,
-                      weight: str = "normal") -> float:
+def _text_width_years(
+    text: str, fontsize: float, years_per_inch: float, weight: str = "normal"
+) -> float:
     """Width of a label in axis years, measured on the glyphs of the house font."""
     return _text_points(text, fontsize, weight) / 72 * years_per_inch
 
 
-def choose_labels(xs: list[float], texts: list[str], priorities: list[int], width_of,
-                  rows: int = 2, gap: float = 0.0,
-                  bounds: tuple[float, float] | None = None) -> dict[int, tuple[int, float]]:
+def choose_labels(
+    xs: list[float],
+    texts: list[str],
+    priorities: list[int],
+    width_of,
+    rows: int = 2,
+    gap: float = 0.0,
+    bounds: tuple[float, float] | None = None,
+) -> dict[int, tuple[int, float]]:
     """Greedy, sparse labelling: index -> (row, centre x) for the labels that fit.
 
     Labels are tried in priority order; each is centred on its x (pushed inside ``bounds`` when it
@@ -104,8 +118,9 @@ def plot_timeline(events: pd.DataFrame, start_year: int, end_year: int):
         waves = [w for w in WAVES if w in set(events.loc[inside, "wave"])]
         lanes_per_panel.append(waves)
     heights = [max(len(w), 1) * 0.74 + 0.4 for w in lanes_per_panel]
-    fig, axes = new_figure(height=sum(heights) + 0.75, nrows=len(ranges),
-                           gridspec_kw={"height_ratios": heights})
+    fig, axes = new_figure(
+        height=sum(heights) + 0.75, nrows=len(ranges), gridspec_kw={"height_ratios": heights}
+    )
     axes = np.atleast_1d(axes)
     spans = wave_spans(events).set_index("wave")
     for ax, (lo, hi), waves in zip(axes, ranges, lanes_per_panel):
@@ -127,40 +142,110 @@ def plot_timeline(events: pd.DataFrame, start_year: int, end_year: int):
             s = spans.loc[wave]
             a = max(year_fraction(s["start"]), lo - pad)
             b = min(year_fraction(s["end"]), right + pad)
-            ax.fill_between([a, max(b, a + 0.004 * (right - lo))], y - 0.13, y + 0.13,
-                            color=_BAND, linewidth=0, zorder=1)
+            ax.fill_between(
+                [a, max(b, a + 0.004 * (right - lo))],
+                y - 0.13,
+                y + 0.13,
+                color=_BAND,
+                linewidth=0,
+                zorder=1,
+            )
             name_w = _text_width_years(WAVES[wave], 8, years_per_inch, weight="bold")
-            ax.text(min(max(a, lo - pad), right + pad - name_w), y + 0.2, WAVES[wave],
-                    fontsize=8, fontweight="bold", color=_INK, va="bottom", ha="left", zorder=4)
+            ax.text(
+                min(max(a, lo - pad), right + pad - name_w),
+                y + 0.2,
+                WAVES[wave],
+                fontsize=8,
+                fontweight="bold",
+                color=_INK,
+                va="bottom",
+                ha="left",
+                zorder=4,
+            )
             ev = events[(events["wave"] == wave)]
-            ev = ev[(ev["end_date"].fillna(ev["date"]).map(year_fraction) >= lo)
-                    & (ev["date"].map(year_fraction) < right)]
+            ev = ev[
+                (ev["end_date"].fillna(ev["date"]).map(year_fraction) >= lo)
+                & (ev["date"].map(year_fraction) < right)
+            ]
             xs = [year_fraction(d) for d in ev["date"]]
             for (_, row), x in zip(ev.iterrows(), xs):
                 color, marker = CATEGORY_STYLE[row["category"]]
                 if pd.notna(row["end_date"]) and row["end_date"] > row["date"]:
-                    ax.plot([x, min(year_fraction(row["end_date"]), right)], [y, y], color=color,
-                            linewidth=2.2, solid_capstyle="butt", zorder=2, alpha=0.7)
-                ax.plot([x], [y], marker=marker, color=color, markersize=6.5, linestyle="none",
-                        markeredgecolor="white", markeredgewidth=0.6, zorder=3)
+                    ax.plot(
+                        [x, min(year_fraction(row["end_date"]), right)],
+                        [y, y],
+                        color=color,
+                        linewidth=2.2,
+                        solid_capstyle="butt",
+                        zorder=2,
+                        alpha=0.7,
+                    )
+                ax.plot(
+                    [x],
+                    [y],
+                    marker=marker,
+                    color=color,
+                    markersize=6.5,
+                    linestyle="none",
+                    markeredgecolor="white",
+                    markeredgewidth=0.6,
+                    zorder=3,
+                )
             texts = list(ev["title"])
             prio = [LABEL_PRIORITY.index(c) for c in ev["category"]]
-            chosen = choose_labels(xs, texts, prio,
-                                   lambda t, ypi=years_per_inch: _text_width_years(t, 7, ypi),
-                                   rows=2, gap=0.1 * years_per_inch,
-                                   bounds=(lo - pad, right + pad))
+            chosen = choose_labels(
+                xs,
+                texts,
+                prio,
+                lambda t, ypi=years_per_inch: _text_width_years(t, 7, ypi),
+                rows=2,
+                gap=0.1 * years_per_inch,
+                bounds=(lo - pad, right + pad),
+            )
             for i, (row_no, x) in chosen.items():
-                ax.text(x, y - 0.2 - 0.25 * row_no, texts[i], fontsize=7, color=_INK,
-                        ha="center", va="top", zorder=4)
+                ax.text(
+                    x,
+                    y - 0.2 - 0.25 * row_no,
+                    texts[i],
+                    fontsize=7,
+                    color=_INK,
+                    ha="center",
+                    va="top",
+                    zorder=4,
+                )
         if n == 0:
-            ax.text(0.5, 0.5, "No events of the chosen categories in these years",
-                    transform=ax.transAxes, ha="center", va="center", color="#6b6b6b")
-    handles = [Line2D([], [], marker=m, color=c, linestyle="none", markersize=6.5,
-                      markeredgecolor="white", label=CATEGORY_LABELS[k])
-               for k, (c, m) in CATEGORY_STYLE.items() if k in set(events["category"])]
+            ax.text(
+                0.5,
+                0.5,
+                "No events of the chosen categories in these years",
+                transform=ax.transAxes,
+                ha="center",
+                va="center",
+                color="#6b6b6b",
+            )
+    handles = [
+        Line2D(
+            [],
+            [],
+            marker=m,
+            color=c,
+            linestyle="none",
+            markersize=6.5,
+            markeredgecolor="white",
+            label=CATEGORY_LABELS[k],
+        )
+        for k, (c, m) in CATEGORY_STYLE.items()
+        if k in set(events["category"])
+    ]
     if handles:
-        fig.legend(handles=handles, loc="outside upper center", ncol=min(len(handles), 4),
-                   fontsize=8, handletextpad=0.2, columnspacing=1.0)
+        fig.legend(
+            handles=handles,
+            loc="outside upper center",
+            ncol=min(len(handles), 4),
+            fontsize=8,
+            handletextpad=0.2,
+            columnspacing=1.0,
+        )
     return fig
 
 
@@ -171,21 +256,33 @@ def _legal_strip(ax, steps: pd.DataFrame, x0: float, x1: float, years_per_inch: 
     # Bars are centred on their year, so a date inside year Y sits in [Y - 0.5, Y + 0.5).
     xs = [year_fraction(d) - 0.5 for d in steps["date"]]
     texts = [f"{t} ({d:%b %Y})" for t, d in zip(steps["title"], steps["date"])]
-    chosen = choose_labels(xs, texts, [0] * len(xs),
-                           lambda t: _text_width_years(t, 7, years_per_inch), rows=6,
-                           gap=0.12 * years_per_inch, bounds=(x0, x1))
+    chosen = choose_labels(
+        xs,
+        texts,
+        [0] * len(xs),
+        lambda t: _text_width_years(t, 7, years_per_inch),
+        rows=6,
+        gap=0.12 * years_per_inch,
+        bounds=(x0, x1),
+    )
     rows = max((r for r, _x in chosen.values()), default=0) + 1
     ax.set_ylim(-0.2, rows)
     for i, (row_no, x_text) in chosen.items():
         y = rows - 1 - row_no
         ax.text(x_text, y + 0.15, texts[i], fontsize=7, color=_INK, ha="center", va="bottom")
-        ax.plot([xs[i], xs[i]], [-0.2, y + 0.12], color="#6b6b6b", linewidth=0.7,
-                linestyle=(0, (2, 2)))
+        ax.plot(
+            [xs[i], xs[i]], [-0.2, y + 0.12], color="#6b6b6b", linewidth=0.7, linestyle=(0, (2, 2))
+        )
     return rows
 
 
-def plot_machinery(reg: pd.DataFrame, und: pd.DataFrame, steps: pd.DataFrame,
-                   fa_last: pd.Timestamp, ud_last: pd.Timestamp):
+def plot_machinery(
+    reg: pd.DataFrame,
+    und: pd.DataFrame,
+    steps: pd.DataFrame,
+    fa_last: pd.Timestamp,
+    ud_last: pd.Timestamp,
+):
     """Foreign-agent designations by type (removals below zero) and undesirable designations per
     year, sharing one year axis, with the legal steps marked above and through both charts."""
     from ..plotting import GREY, new_figure, thousands
@@ -196,36 +293,56 @@ def plot_machinery(reg: pd.DataFrame, und: pd.DataFrame, steps: pd.DataFrame,
     n_steps = len(steps)
     strip = 0.45 + 0.2 * min(n_steps, 6) if n_steps else 0.01
     fig, (ax_s, ax_f, ax_u) = new_figure(
-        height=2.9 + 1.8 + strip + 0.5, nrows=3, sharex=False,
-        gridspec_kw={"height_ratios": [strip, 2.9, 1.8]})
+        height=2.9 + 1.8 + strip + 0.5,
+        nrows=3,
+        sharex=False,
+        gridspec_kw={"height_ratios": [strip, 2.9, 1.8]},
+    )
     if n_steps:
         _legal_strip(ax_s, steps, x0, x1, years_per_inch)
     else:
         ax_s.axis("off")
     types = [t for t in AGENT_TYPES if t in reg.columns]
-    colors = dict(zip(AGENT_TYPES, ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9",
-                                    "#6b6b6b"]))
+    colors = dict(
+        zip(AGENT_TYPES, ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#6b6b6b"])
+    )
     bottom = np.zeros(len(years))
     for t in types:
         vals = reg[t].to_numpy(dtype=float)
         if vals.sum() == 0:
             continue
-        ax_f.bar(years, vals, bottom=bottom, color=colors[t], width=0.75, label=AGENT_TYPES[t],
-                 zorder=2)
+        ax_f.bar(
+            years, vals, bottom=bottom, color=colors[t], width=0.75, label=AGENT_TYPES[t], zorder=2
+        )
         bottom += vals
-    ax_f.bar(years, -reg["removals"].to_numpy(dtype=float), color="#bdbdbd", width=0.75,
-             label="Removals (below zero)", zorder=2)
+    ax_f.bar(
+        years,
+        -reg["removals"].to_numpy(dtype=float),
+        color="#bdbdbd",
+        width=0.75,
+        label="Removals (below zero)",
+        zorder=2,
+    )
     ax_f.axhline(0, color=_INK, linewidth=0.8)
     ax_f.set_ylabel("Register entries per year")
     ax_f.yaxis.set_major_formatter(lambda v, _p: thousands(abs(v)))
     ax_f.legend(loc="upper left", ncol=2, fontsize=7.5)
-    ax_f.set_title(f"Foreign agents: designations by type, and removals "
-                   f"(register export of {fa_last:%-d %b %Y})", fontsize=9)
-    ax_u.bar(und["year"], und["designations"].to_numpy(dtype=float), color="#D55E00", width=0.75,
-             zorder=2)
+    ax_f.set_title(
+        f"Foreign agents: designations by type, and removals "
+        f"(register export of {fa_last:%-d %b %Y})",
+        fontsize=9,
+    )
+    ax_u.bar(
+        und["year"],
+        und["designations"].to_numpy(dtype=float),
+        color="#D55E00",
+        width=0.75,
+        zorder=2,
+    )
     ax_u.set_ylabel("Organisations per year")
-    ax_u.set_title(f"“Undesirable” organisations: designations (list as of {ud_last:%-d %b %Y})",
-                   fontsize=9)
+    ax_u.set_title(
+        f"“Undesirable” organisations: designations (list as of {ud_last:%-d %b %Y})", fontsize=9
+    )
     for ax in (ax_f, ax_u):
         ax.set_xlim(x0, x1)
         ax.set_xticks(years)
@@ -235,8 +352,16 @@ def plot_machinery(reg: pd.DataFrame, und: pd.DataFrame, steps: pd.DataFrame,
     for ax, last in ((ax_f, fa_last), (ax_u, ud_last)):
         if last.year < years[-1]:
             ax.axvspan(last.year + 0.5, x1, color="#f2f2f2", zorder=0, linewidth=0)
-            ax.text((last.year + 0.5 + x1) / 2, 0.5, "not in\nthe data", fontsize=7,
-                    color=GREY, ha="center", va="center", transform=ax.get_xaxis_transform())
+            ax.text(
+                (last.year + 0.5 + x1) / 2,
+                0.5,
+                "not in\nthe data",
+                fontsize=7,
+                color=GREY,
+                ha="center",
+                va="center",
+                transform=ax.get_xaxis_transform(),
+            )
     ax_u.set_xlabel("Year of the Ministry's decision")
     return fig
 
@@ -272,9 +397,17 @@ def plot_wave_estimates(est: pd.DataFrame):
     for i, (wave, ys) in enumerate(wave_rows.items()):
         if i % 2 == 0:
             ax.axhspan(min(ys) - 0.5, max(ys) + 0.5, color="#f2f2f2", zorder=0, linewidth=0)
-        ax.text(1.01, (min(ys) + max(ys)) / 2, WAVES[wave].replace(", ", ",\n", 1)
-                .replace(" and ", " and\n", 1), transform=ax.get_yaxis_transform(),
-                fontsize=7.5, fontweight="bold", va="center", ha="left", color=_INK)
+        ax.text(
+            1.01,
+            (min(ys) + max(ys)) / 2,
+            WAVES[wave].replace(", ", ",\n", 1).replace(" and ", " and\n", 1),
+            transform=ax.get_yaxis_transform(),
+            fontsize=7.5,
+            fontweight="bold",
+            va="center",
+            ha="left",
+            color=_INK,
+        )
     ax.set_yticks(ticks, labels, fontsize=7)
     ax.tick_params(axis="y", length=0)
     ax.set_ylim(-0.6, n - 0.4)
@@ -282,12 +415,23 @@ def plot_wave_estimates(est: pd.DataFrame):
     ax.xaxis.set_major_locator(LogLocator(base=10))
     ax.xaxis.set_major_formatter(FuncFormatter(_short_number))
     ax.set_xlabel("Persons (log scale)")
-    handles = [Line2D([], [], color=c, linewidth=3.5, label=f"grade {g}")
-               for g, c in GRADE_COLORS.items() if g in set(est["grade"])]
-    handles += [Line2D([], [], color="#6b6b6b", marker="o", linestyle="none",
-                       label="single figure"),
-                Line2D([], [], color="black", marker="|", linestyle="none", markersize=8,
-                       label="central figure")]
+    handles = [
+        Line2D([], [], color=c, linewidth=3.5, label=f"grade {g}")
+        for g, c in GRADE_COLORS.items()
+        if g in set(est["grade"])
+    ]
+    handles += [
+        Line2D([], [], color="#6b6b6b", marker="o", linestyle="none", label="single figure"),
+        Line2D(
+            [],
+            [],
+            color="black",
+            marker="|",
+            linestyle="none",
+            markersize=8,
+            label="central figure",
+        ),
+    ]
     fig.legend(handles=handles, loc="outside upper center", ncol=len(handles), fontsize=7.5)
     return fig
 
@@ -311,10 +455,18 @@ def plot_unhcr(series: pd.DataFrame):
     from ..plotting import mark_dates, new_figure, thousands
 
     fig, ax = new_figure(height=3.8)
-    ax.bar(series["year"], series["refugees"], width=0.8, color="#0072B2", label="Refugees",
-           zorder=2)
-    ax.bar(series["year"], series["asylum_seekers"], bottom=series["refugees"], width=0.8,
-           color="#E69F00", label="Asylum-seekers (pending cases)", zorder=2)
+    ax.bar(
+        series["year"], series["refugees"], width=0.8, color="#0072B2", label="Refugees", zorder=2
+    )
+    ax.bar(
+        series["year"],
+        series["asylum_seekers"],
+        bottom=series["refugees"],
+        width=0.8,
+        color="#E69F00",
+        label="Asylum-seekers (pending cases)",
+        zorder=2,
+    )
     ax.yaxis.set_major_formatter(thousands)
     ax.set_ylim(0, float(series["total"].max()) * 1.1 or 1)  # room above the tallest bar
     ax.set_ylabel("People at year end")

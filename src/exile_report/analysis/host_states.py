@@ -18,33 +18,112 @@ from ..coverage import edition_cutoff
 from ..params import Param
 from ..prose import cite
 
-MEASURE_TYPES = ("visa-suspension", "visa-restriction", "entry-ban", "border-closure",
-                 "residence-rule", "humanitarian-visa", "asylum-practice", "work-permit",
-                 "registration-rule", "travel-document", "other")
+MEASURE_TYPES = (
+    "visa-suspension",
+    "visa-restriction",
+    "entry-ban",
+    "border-closure",
+    "residence-rule",
+    "humanitarian-visa",
+    "asylum-practice",
+    "work-permit",
+    "registration-rule",
+    "travel-document",
+    "other",
+)
 
 PARAMETERS = [
-    Param("as_of", "date", "Date the map of stances shows (default: the edition's cut-off, "
-          "_quarto.yml edition: cutoff:).", default=f"{edition_cutoff():%Y-%m-%d}"),
-    Param("jurisdictions", "list[str]", "Jurisdictions (ISO3, EUU for the EU) to include.",
-          default=["EUU", "EST", "LVA", "LTU", "POL", "FIN", "CZE", "BEL", "DEU", "FRA", "GBR",
-                   "USA", "GEO", "ARM", "KAZ", "KGZ", "SRB", "TUR", "ISR", "MNG"]),
-    Param("measure_types", "list[str]", "Measure types to include.", choices=MEASURE_TYPES,
-          default=list(MEASURE_TYPES)),
+    Param(
+        "as_of",
+        "date",
+        "Date the map of stances shows (default: the edition's cut-off, "
+        "_quarto.yml edition: cutoff:).",
+        default=f"{edition_cutoff():%Y-%m-%d}",
+    ),
+    Param(
+        "jurisdictions",
+        "list[str]",
+        "Jurisdictions (ISO3, EUU for the EU) to include.",
+        default=[
+            "EUU",
+            "EST",
+            "LVA",
+            "LTU",
+            "POL",
+            "FIN",
+            "CZE",
+            "BEL",
+            "DEU",
+            "FRA",
+            "GBR",
+            "USA",
+            "GEO",
+            "ARM",
+            "KAZ",
+            "KGZ",
+            "SRB",
+            "TUR",
+            "ISR",
+            "MNG",
+        ],
+    ),
+    Param(
+        "measure_types",
+        "list[str]",
+        "Measure types to include.",
+        choices=MEASURE_TYPES,
+        default=list(MEASURE_TYPES),
+    ),
 ]
 
 _ISO3 = re.compile(r"^[A-Z]{3}$")
 
 #: Member states of the EU since 1 February 2020 (the whole period the database covers).
-EU_MEMBERS = ("AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC",
-              "HUN", "IRL", "ITA", "LVA", "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK",
-              "SVN", "ESP", "SWE")
+EU_MEMBERS = (
+    "AUT",
+    "BEL",
+    "BGR",
+    "HRV",
+    "CYP",
+    "CZE",
+    "DNK",
+    "EST",
+    "FIN",
+    "FRA",
+    "DEU",
+    "GRC",
+    "HUN",
+    "IRL",
+    "ITA",
+    "LVA",
+    "LTU",
+    "LUX",
+    "MLT",
+    "NLD",
+    "POL",
+    "PRT",
+    "ROU",
+    "SVK",
+    "SVN",
+    "ESP",
+    "SWE",
+)
 EU = "EUU"
 
 #: Measure types grouped into four families for the counts chart (eleven colours would not read).
 FAMILIES = {
-    "Visas, entry and borders": ("visa-suspension", "visa-restriction", "entry-ban", "border-closure"),
-    "Residence, registration, work": ("residence-rule", "registration-rule", "work-permit",
-                                      "travel-document"),
+    "Visas, entry and borders": (
+        "visa-suspension",
+        "visa-restriction",
+        "entry-ban",
+        "border-closure",
+    ),
+    "Residence, registration, work": (
+        "residence-rule",
+        "registration-rule",
+        "work-permit",
+        "travel-document",
+    ),
     "Protection (asylum, humanitarian visas)": ("humanitarian-visa", "asylum-practice"),
     "Other": ("other",),
 }
@@ -114,8 +193,9 @@ def _stance(n_restrictive: int, n_facilitating: int) -> str:
     return "none in force"
 
 
-def stance_as_of(policies: pd.DataFrame, as_of, jurisdictions=None, *,
-                 apply_eu: bool = False) -> pd.DataFrame:
+def stance_as_of(
+    policies: pd.DataFrame, as_of, jurisdictions=None, *, apply_eu: bool = False
+) -> pd.DataFrame:
     """Each jurisdiction's stance on ``as_of``, from the measures in force that day.
 
     Returns one row per jurisdiction (those in ``jurisdictions`` when given, else those in the
@@ -125,8 +205,11 @@ def stance_as_of(policies: pd.DataFrame, as_of, jurisdictions=None, *,
     state listed (the EU row itself is kept).
     """
     df = policies.assign(status=status_as_of(policies, as_of))
-    codes = list(jurisdictions) if jurisdictions is not None else \
-        list(dict.fromkeys(df["jurisdiction"].astype(str)))
+    codes = (
+        list(jurisdictions)
+        if jurisdictions is not None
+        else list(dict.fromkeys(df["jurisdiction"].astype(str)))
+    )
     rows = []
     eu_rows = df[df["jurisdiction"] == EU]
     for code in codes:
@@ -136,16 +219,18 @@ def stance_as_of(policies: pd.DataFrame, as_of, jurisdictions=None, *,
         live = own[own["status"] == "in force"]
         n_r = int((live["direction"] == "restrictive").sum())
         n_f = int((live["direction"] == "facilitating").sum())
-        rows.append({
-            "jurisdiction": code,
-            "restrictive_in_force": n_r,
-            "facilitating_in_force": n_f,
-            "announced_not_in_force": int((own["status"] == "announced").sum()),
-            "ended": int((own["status"] == "ended").sum()),
-            "undated": int((own["status"] == "undated").sum()),
-            "in_force_ids": ";".join(live["policy_id"].astype(str)),
-            "stance": _stance(n_r, n_f),
-        })
+        rows.append(
+            {
+                "jurisdiction": code,
+                "restrictive_in_force": n_r,
+                "facilitating_in_force": n_f,
+                "announced_not_in_force": int((own["status"] == "announced").sum()),
+                "ended": int((own["status"] == "ended").sum()),
+                "undated": int((own["status"] == "undated").sum()),
+                "in_force_ids": ";".join(live["policy_id"].astype(str)),
+                "stance": _stance(n_r, n_f),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -155,12 +240,17 @@ def stance_as_of(policies: pd.DataFrame, as_of, jurisdictions=None, *,
 def select(policies: pd.DataFrame, jurisdictions, measure_types) -> pd.DataFrame:
     """The measures of the chosen jurisdictions and types, in the order of ``jurisdictions``."""
     order = {j: i for i, j in enumerate(jurisdictions)}
-    df = policies[policies["jurisdiction"].isin(list(jurisdictions)) &
-                  policies["measure_type"].isin(list(measure_types))].copy()
+    df = policies[
+        policies["jurisdiction"].isin(list(jurisdictions))
+        & policies["measure_type"].isin(list(measure_types))
+    ].copy()
     df["_order"] = df["jurisdiction"].map(order)
     df["start"] = effective_start(df)
-    return df.sort_values(["_order", "start", "policy_id"]).drop(columns="_order") \
+    return (
+        df.sort_values(["_order", "start", "policy_id"])
+        .drop(columns="_order")
         .reset_index(drop=True)
+    )
 
 
 def date_problems(policies: pd.DataFrame) -> list[str]:
@@ -217,16 +307,18 @@ def timeline_data(selected: pd.DataFrame, as_of) -> pd.DataFrame:
     end = df["date_ended"].where(df["date_ended"].notna() & (df["date_ended"] <= day), day)
     # a measure drawn needs some width to be seen: at least ten days
     df["draw_end"] = np.maximum(end, df["draw_start"] + pd.Timedelta(days=10))
-    df.loc[df["status"] == "announced", "draw_start"] = \
-        df.loc[df["status"] == "announced", "date_announced"].clip(lower=lo)
+    df.loc[df["status"] == "announced", "draw_start"] = df.loc[
+        df["status"] == "announced", "date_announced"
+    ].clip(lower=lo)
     df["clipped"] = df["start"] < lo
     lanes = list(dict.fromkeys(df["jurisdiction"]))
     df["lane"] = df["jurisdiction"].map({j: i for i, j in enumerate(lanes)})
     df["track"] = 0
     for idx in df.groupby("lane").groups.values():
         part = df.loc[idx].sort_values("draw_start")
-        df.loc[part.index, "track"] = pack_tracks(part["draw_start"],
-                                                  part["draw_end"] + pd.Timedelta(days=20))
+        df.loc[part.index, "track"] = pack_tracks(
+            part["draw_start"], part["draw_end"] + pd.Timedelta(days=20)
+        )
     return df.reset_index(drop=True)
 
 
@@ -258,8 +350,9 @@ def type_direction_table(selected: pd.DataFrame, as_of) -> pd.DataFrame:
     df = selected[selected["start"].notna() & (selected["start"] <= day)]
     if df.empty:
         return pd.DataFrame(columns=["Measure type", "Restrictive", "Facilitating", "All"])
-    t = df.pivot_table(index="measure_type", columns="direction", values="policy_id",
-                       aggfunc="count", fill_value=0)
+    t = df.pivot_table(
+        index="measure_type", columns="direction", values="policy_id", aggfunc="count", fill_value=0
+    )
     t = t.reindex(columns=["restrictive", "facilitating"], fill_value=0).astype(int)
     t["All"] = t.sum(axis=1)
     t = t.reindex([m for m in MEASURE_TYPES if m in t.index])
@@ -279,15 +372,17 @@ def stance_table(stance: pd.DataFrame, selected: pd.DataFrame, names: dict, as_o
         if len(mine):
             last = mine.iloc[-1]
             latest = f"{last['start']:%Y-%m-%d} {last['measure_type']} ({last['direction'][:5]}.)"
-        rows.append({
-            "Jurisdiction": names.get(r.jurisdiction, r.jurisdiction),
-            "Stance": r.stance,
-            "In force: restr.": r.restrictive_in_force,
-            "In force: facil.": r.facilitating_in_force,
-            "Ended": r.ended,
-            "Announced, not yet in force": r.announced_not_in_force,
-            "Latest measure": latest,
-        })
+        rows.append(
+            {
+                "Jurisdiction": names.get(r.jurisdiction, r.jurisdiction),
+                "Stance": r.stance,
+                "In force: restr.": r.restrictive_in_force,
+                "In force: facil.": r.facilitating_in_force,
+                "Ended": r.ended,
+                "Announced, not yet in force": r.announced_not_in_force,
+                "Latest measure": latest,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -301,24 +396,31 @@ def complete_years_until(as_of) -> int:
     return day.year if (day.month, day.day) == (12, 31) else day.year - 1
 
 
-def host_flows(applications: pd.DataFrame, eurostat: pd.DataFrame, host: str, as_of,
-               first_year: int = 2018) -> pd.DataFrame:
+def host_flows(
+    applications: pd.DataFrame, eurostat: pd.DataFrame, host: str, as_of, first_year: int = 2018
+) -> pd.DataFrame:
     """Per year: new asylum applications by Russian citizens in ``host`` counted in persons and,
     separately, in cases (never added), and Eurostat first residence permits to Russians."""
     last = complete_years_until(as_of)
     years = pd.Index(range(first_year, last + 1), name="year")
-    a = applications[(applications["origin_iso3"] == "RUS") & (applications["asylum_iso3"] == host)
-                     & (applications["app_type"] == "N")]
+    a = applications[
+        (applications["origin_iso3"] == "RUS")
+        & (applications["asylum_iso3"] == host)
+        & (applications["app_type"] == "N")
+    ]
     wide = a.pivot_table(index="year", columns="app_pc", values="applied", aggfunc="sum")
     wide = wide.reindex(columns=["P", "C"]).reindex(years)
     p = eurostat[(eurostat["dataset"] == "migr_resfirst") & (eurostat["geo_iso3"] == host)]
     permits = p.set_index("year")["value"].reindex(years)
-    out = pd.DataFrame({
-        "host": host,
-        "asylum_new_persons": wide["P"].astype("Int64"),
-        "asylum_new_cases": wide["C"].astype("Int64"),
-        "first_permits": permits.astype("Int64"),
-    }, index=years).reset_index()
+    out = pd.DataFrame(
+        {
+            "host": host,
+            "asylum_new_persons": wide["P"].astype("Int64"),
+            "asylum_new_cases": wide["C"].astype("Int64"),
+            "first_permits": permits.astype("Int64"),
+        },
+        index=years,
+    ).reset_index()
     return out[["host", "year", "asylum_new_persons", "asylum_new_cases", "first_permits"]]
 
 
@@ -334,8 +436,11 @@ def host_measures(selected: pd.DataFrame, host: str, as_of) -> pd.DataFrame:
     EU member, the EU-level ones (flagged ``level`` = 'EU')."""
     day = _ts(as_of)
     codes = [host, EU] if host in EU_MEMBERS else [host]
-    df = selected[selected["jurisdiction"].isin(codes) & selected["start"].notna() &
-                  (selected["start"] <= day)].copy()
+    df = selected[
+        selected["jurisdiction"].isin(codes)
+        & selected["start"].notna()
+        & (selected["start"] <= day)
+    ].copy()
     df["level"] = np.where(df["jurisdiction"] == EU, "EU", "national")
     return df.sort_values("start").reset_index(drop=True)
 
@@ -364,8 +469,13 @@ def cite_rows(policies: pd.DataFrame, *ids: str, also=()) -> str:
 
 def names_of(policies: pd.DataFrame, countries: pd.DataFrame) -> dict[str, str]:
     """ISO3 -> short English name (Natural Earth), with the database's names for the rest."""
-    names = dict(zip(policies["jurisdiction"].astype(str), policies["jurisdiction_name"].astype(str),
-                     strict=True))
+    names = dict(
+        zip(
+            policies["jurisdiction"].astype(str),
+            policies["jurisdiction_name"].astype(str),
+            strict=True,
+        )
+    )
     names.update(zip(countries["iso3"].astype(str), countries["name"].astype(str), strict=True))
     names.update({EU: "EU level", "USA": "United States", "BIH": "Bosnia and Herzegovina"})
     return names

@@ -17,10 +17,6 @@ from .scale import CONCEPTS, STOCK
 # ---------------------------------------------------------------- the map
 
 
-
-
-
-
 BINS = (0, 10_000, 25_000, 50_000, 100_000, math.inf)
 
 
@@ -49,31 +45,49 @@ def value_bin(value: float, bins=BINS) -> int:
 # Drawing lives here (not in the notebook) so the notebook stays a list of calls and captions.
 
 CONCEPT_COLOURS = {
-    "departures": "#0072B2",        # blue
-    "stock-abroad": "#E69F00",      # orange
+    "departures": "#0072B2",  # blue
+    "stock-abroad": "#E69F00",  # orange
     "border-crossings": "#D55E00",  # vermillion
-    "residence-permits": "#009E73", # green
-    "asylum-claims": "#CC79A7",     # purple
-    "returns-share": "#56B4E9",     # sky
-    "other": "#6b6b6b",             # grey
+    "residence-permits": "#009E73",  # green
+    "asylum-claims": "#CC79A7",  # purple
+    "returns-share": "#56B4E9",  # sky
+    "other": "#6b6b6b",  # grey
 }
-CONCEPT_MARKERS = {"departures": "o", "stock-abroad": "D", "border-crossings": "^",
-                   "residence-permits": "s", "asylum-claims": "v", "returns-share": "P",
-                   "other": "X"}
+CONCEPT_MARKERS = {
+    "departures": "o",
+    "stock-abroad": "D",
+    "border-crossings": "^",
+    "residence-permits": "s",
+    "asylum-claims": "v",
+    "returns-share": "P",
+    "other": "X",
+}
 
 
 def _concept_legend(ax, concepts, **kw):
     from matplotlib.lines import Line2D
 
-    handles = [Line2D([], [], color=CONCEPT_COLOURS[c], marker=CONCEPT_MARKERS[c], linestyle="",
-                      markersize=6, label=CONCEPTS[c]) for c in CONCEPTS if c in set(concepts)]
+    handles = [
+        Line2D(
+            [],
+            [],
+            color=CONCEPT_COLOURS[c],
+            marker=CONCEPT_MARKERS[c],
+            linestyle="",
+            markersize=6,
+            label=CONCEPTS[c],
+        )
+        for c in CONCEPTS
+        if c in set(concepts)
+    ]
     return ax.legend(handles=handles, **kw)
 
 
 def placeholder(ax, message: str) -> None:
     """An empty chart that says why it is empty (a parameter selected nothing)."""
-    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, fontsize=10,
-            wrap=True)
+    ax.text(
+        0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, fontsize=10, wrap=True
+    )
     ax.set_axis_off()
 
 
@@ -89,14 +103,32 @@ def plot_ladder(ax, ladder: pd.DataFrame) -> None:
         colour, marker = CONCEPT_COLOURS[r.concept], CONCEPT_MARKERS[r.concept]
         if r.hi > r.lo:
             ax.vlines(r.period_end, r.lo, r.hi, color=colour, linewidth=3, alpha=0.55)
-        ax.plot(r.period_end, r.mid, marker=marker, color=colour, markersize=6,
-                markeredgecolor="white", markeredgewidth=0.6, linestyle="")
-        near = any(abs((r.period_end - d).days) < 40 and abs(math.log10(r.mid / m)) < 0.06
-                   for d, m in placed)
+        ax.plot(
+            r.period_end,
+            r.mid,
+            marker=marker,
+            color=colour,
+            markersize=6,
+            markeredgecolor="white",
+            markeredgewidth=0.6,
+            linestyle="",
+        )
+        near = any(
+            abs((r.period_end - d).days) < 40 and abs(math.log10(r.mid / m)) < 0.06
+            for d, m in placed
+        )
         placed.append((r.period_end, r.mid))
-        ax.annotate(r.estimate_id, (r.period_end, r.mid), xytext=(-5 if near else 5, 0),
-                    ha="right" if near else "left", textcoords="offset points", fontsize=6.5,
-                    va="center", color="#333333", path_effects=LABEL_HALO)
+        ax.annotate(
+            r.estimate_id,
+            (r.period_end, r.mid),
+            xytext=(-5 if near else 5, 0),
+            ha="right" if near else "left",
+            textcoords="offset points",
+            fontsize=6.5,
+            va="center",
+            color="#333333",
+            path_effects=LABEL_HALO,
+        )
     # room left of the earliest estimate for an id written on its left
     ax.set_xlim(left=ladder["period_end"].min() - pd.Timedelta(days=75))
     ax.set_yscale("log")
@@ -128,10 +160,17 @@ def plot_hosts(ax, data: pd.DataFrame, names: dict) -> None:
         hi = max(v for v in (r.low, r.central, r.high, r.value) if pd.notna(v))
         if hi > lo:
             ax.hlines(y, lo, hi, color=colour, linewidth=2.5, alpha=0.5)
-        ax.plot(r.value, y, marker=CONCEPT_MARKERS[r.concept], color=colour, linestyle="",
-                markersize=7 if r.used_in_estimate else 5.5,
-                markeredgecolor="black" if r.used_in_estimate else "white",
-                markeredgewidth=1.4 if r.used_in_estimate else 0.5, zorder=3)
+        ax.plot(
+            r.value,
+            y,
+            marker=CONCEPT_MARKERS[r.concept],
+            color=colour,
+            linestyle="",
+            markersize=7 if r.used_in_estimate else 5.5,
+            markeredgecolor="black" if r.used_in_estimate else "white",
+            markeredgewidth=1.4 if r.used_in_estimate else 0.5,
+            zorder=3,
+        )
     ax.set_yticks(range(len(order)), [names.get(g, g) for g in order])
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(thousands)
@@ -159,8 +198,9 @@ def _label_hosts(ax, projected, values, hosts, xlim, ylim) -> None:
             small.append((cy, cx, iso))
             continue
         dark = iso in values and value_bin(values[iso]) >= 3
-        ax.text(cx, cy, iso, ha="center", va="center", fontsize=6.5,
-                color="white" if dark else "black")
+        ax.text(
+            cx, cy, iso, ha="center", va="center", fontsize=6.5, color="white" if dark else "black"
+        )
     from ..plotting import LABEL_HALO
 
     mid = (xlim[0] + xlim[1]) / 2
@@ -170,9 +210,16 @@ def _label_hosts(ax, projected, values, hosts, xlim, ylim) -> None:
             ty = min(cy, last_y - 0.06 * height)
             last_y = ty
             dx = 0.1 * width if east else -0.1 * width
-            ax.annotate(iso, (cx, cy), xytext=(cx + dx, ty), fontsize=6.5,
-                        ha="left" if east else "right", va="center", path_effects=LABEL_HALO,
-                        arrowprops={"arrowstyle": "-", "color": "#333333", "linewidth": 0.5})
+            ax.annotate(
+                iso,
+                (cx, cy),
+                xytext=(cx + dx, ty),
+                fontsize=6.5,
+                ha="left" if east else "right",
+                va="center",
+                path_effects=LABEL_HALO,
+                arrowprops={"arrowstyle": "-", "color": "#333333", "linewidth": 0.5},
+            )
 
 
 def _box_limits(lon_range, lat_range):
@@ -195,8 +242,10 @@ def plot_map(fig, geo: dict, values: dict[str, float], hosts, names: dict | None
     names = names or {}
     rings = country_rings(geo)
     cmap = mcolors.ListedColormap(["#c6dbef", "#9ecae1", "#6baed6", "#2171b5", "#08306b"])
-    projected = {iso: [np.column_stack(equal_earth(r[:, 0], r[:, 1])) for r in polys]
-                 for iso, polys in rings.items()}
+    projected = {
+        iso: [np.column_stack(equal_earth(r[:, 0], r[:, 1])) for r in polys]
+        for iso, polys in rings.items()
+    }
 
     def face(iso):
         if iso in values:
@@ -210,9 +259,14 @@ def plot_map(fig, geo: dict, values: dict[str, float], hosts, names: dict | None
             isos = [i for i in projected if (i in hosts) == group]
             verts = [v for i in isos for v in projected[i]]
             faces = [face(i) for i in isos for _ in projected[i]]
-            ax.add_collection(PolyCollection(verts, facecolors=faces,
-                                             edgecolors="#555555" if group else "white",
-                                             linewidths=edge * (1.6 if group else 1)))
+            ax.add_collection(
+                PolyCollection(
+                    verts,
+                    facecolors=faces,
+                    edgecolors="#555555" if group else "white",
+                    linewidths=edge * (1.6 if group else 1),
+                )
+            )
         (x0, x1), (y0, y1) = _box_limits(lon_range, lat_range)
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
@@ -226,8 +280,16 @@ def plot_map(fig, geo: dict, values: dict[str, float], hosts, names: dict | None
     # The legend and the source line take a fixed 0.75 in at the bottom; the panels keep their
     # shape (equal-area) and sit right above the legend.
     height = fig.get_figheight()
-    gs = fig.add_gridspec(1, 2, width_ratios=(1.55, 1), left=0.0, right=1.0,
-                          bottom=0.75 / height, top=0.99, wspace=0.03)
+    gs = fig.add_gridspec(
+        1,
+        2,
+        width_ratios=(1.55, 1),
+        left=0.0,
+        right=1.0,
+        bottom=0.75 / height,
+        top=0.99,
+        wspace=0.03,
+    )
     world = fig.add_subplot(gs[0])
     draw(world, (-180, 180), (-56, 84), 0.2)
     for s in world.spines.values():
@@ -238,13 +300,23 @@ def plot_map(fig, geo: dict, values: dict[str, float], hosts, names: dict | None
         s.set_visible(True)
         s.set_color("#7a7a7a")
     (zx0, zx1), (zy0, zy1) = _box_limits((-10, 62), (28, 62))
-    world.add_patch(Rectangle(
-        (zx0, zy0), zx1 - zx0, zy1 - zy0, fill=False, edgecolor="#7a7a7a", linewidth=0.7))
+    world.add_patch(
+        Rectangle((zx0, zy0), zx1 - zx0, zy1 - zy0, fill=False, edgecolor="#7a7a7a", linewidth=0.7)
+    )
     handles = [Patch(facecolor=cmap(i), label=lab) for i, lab in enumerate(bin_labels())]
-    handles += [Patch(facecolor="white", edgecolor="#555555", label="host, no figure"),
-                Patch(facecolor="#8c8c8c", label="Russia (origin)")]
-    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.12 / height), ncol=4,
-               fontsize=7.5, title="People still abroad (persons)", title_fontsize=8)
+    handles += [
+        Patch(facecolor="white", edgecolor="#555555", label="host, no figure"),
+        Patch(facecolor="#8c8c8c", label="Russia (origin)"),
+    ]
+    fig.legend(
+        handles=handles,
+        loc="lower center",
+        bbox_to_anchor=(0.5, 0.12 / height),
+        ncol=4,
+        fontsize=7.5,
+        title="People still abroad (persons)",
+        title_fontsize=8,
+    )
 
 
 def plot_permits(ax, permits: pd.DataFrame, names: dict) -> None:
@@ -259,14 +331,28 @@ def plot_permits(ax, permits: pd.DataFrame, names: dict) -> None:
     for r in last.itertuples():  # nudge end labels apart
         y = max(r.value, prev + span * 0.045)
         ends[r.geo_iso3], prev = y, y
-    colours = {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(sorted(permits["geo_iso3"].unique()))}
+    colours = {
+        g: PALETTE[i % len(PALETTE)] for i, g in enumerate(sorted(permits["geo_iso3"].unique()))
+    }
     styles = ["-", "--"]
     for i, (g, d) in enumerate(permits.groupby("geo_iso3")):
-        ax.plot(d["year"], d["value"], color=colours[g], linewidth=1.6,
-                linestyle=styles[i // len(PALETTE)])
+        ax.plot(
+            d["year"],
+            d["value"],
+            color=colours[g],
+            linewidth=1.6,
+            linestyle=styles[i // len(PALETTE)],
+        )
         lx = d["year"].max()
-        ax.annotate(names.get(g, g), (lx, ends[g]), xytext=(4, 0), textcoords="offset points",
-                    fontsize=7.5, va="center", color=colours[g])
+        ax.annotate(
+            names.get(g, g),
+            (lx, ends[g]),
+            xytext=(4, 0),
+            textcoords="offset points",
+            fontsize=7.5,
+            va="center",
+            color=colours[g],
+        )
     ax.yaxis.set_major_formatter(thousands)
     ax.set_ylabel("First residence permits issued in the year")
     ax.set_xlabel("Year")
@@ -281,10 +367,20 @@ def plot_claims(ax, claims: pd.DataFrame) -> None:
     from ..plotting import PALETTE, mark_dates, thousands
 
     w = 0.4
-    ax.bar(claims["year"] - w / 2, claims["persons"].fillna(0), width=w, color=PALETTE[0],
-           label="persons")
-    ax.bar(claims["year"] + w / 2, claims["cases"].fillna(0), width=w, color=PALETTE[1],
-           label="cases (a case may hold several persons)")
+    ax.bar(
+        claims["year"] - w / 2,
+        claims["persons"].fillna(0),
+        width=w,
+        color=PALETTE[0],
+        label="persons",
+    )
+    ax.bar(
+        claims["year"] + w / 2,
+        claims["cases"].fillna(0),
+        width=w,
+        color=PALETTE[1],
+        label="cases (a case may hold several persons)",
+    )
     ax.yaxis.set_major_formatter(thousands)
     ax.set_ylabel("New asylum applications")
     ax.set_xlabel("Year")
@@ -301,10 +397,24 @@ def plot_sensitivity(ax, sens: pd.DataFrame, central: float) -> None:
     for i, r in enumerate(sens.itertuples()):
         ax.barh(i, r.high_total - r.base, left=r.base, color=PALETTE[0], height=0.55)
         ax.barh(i, r.low_total - r.base, left=r.base, color=PALETTE[1], height=0.55)
-        ax.annotate(r.low_case, (r.low_total, i), xytext=(-4, 0), textcoords="offset points",
-                    ha="right", va="center", fontsize=7.5)
-        ax.annotate(r.high_case, (r.high_total, i), xytext=(4, 0), textcoords="offset points",
-                    ha="left", va="center", fontsize=7.5)
+        ax.annotate(
+            r.low_case,
+            (r.low_total, i),
+            xytext=(-4, 0),
+            textcoords="offset points",
+            ha="right",
+            va="center",
+            fontsize=7.5,
+        )
+        ax.annotate(
+            r.high_case,
+            (r.high_total, i),
+            xytext=(4, 0),
+            textcoords="offset points",
+            ha="left",
+            va="center",
+            fontsize=7.5,
+        )
     ax.axvline(central, color="black", linewidth=0.9)
     ax.set_yticks(range(len(sens)), sens["assumption"])
     ax.xaxis.set_major_formatter(thousands)

@@ -25,8 +25,11 @@ def _percent():
 
 def as_float(values):
     """Nullable numbers -> float with NaN, so matplotlib breaks lines at missing years."""
-    return pd.to_numeric(pd.Series(values), errors="coerce").astype("Float64").to_numpy(
-        dtype=float, na_value=float("nan"))
+    return (
+        pd.to_numeric(pd.Series(values), errors="coerce")
+        .astype("Float64")
+        .to_numpy(dtype=float, na_value=float("nan"))
+    )
 
 
 def mark_war(ax, *, end_of_year: bool = False, label: bool = True) -> None:
@@ -40,12 +43,22 @@ def mark_war(ax, *, end_of_year: bool = False, label: bool = True) -> None:
         ax.axvline(x, color=GREY, linewidth=0.8, linestyle="--", zorder=0)
         text, xt = "Invasion", x
     else:
-        ax.axvspan(WAR_YEAR - 0.5, WAR_YEAR + 0.5, color=LIGHT_GREY, alpha=0.6, zorder=0,
-                   linewidth=0)
+        ax.axvspan(
+            WAR_YEAR - 0.5, WAR_YEAR + 0.5, color=LIGHT_GREY, alpha=0.6, zorder=0, linewidth=0
+        )
         text, xt = "2022: invasion, mobilisation", WAR_YEAR - 0.5
     if label:
-        ax.annotate(text, xy=(xt, 1), xycoords=("data", "axes fraction"), xytext=(-3, -2),
-                    textcoords="offset points", fontsize=7.5, color=GREY, va="top", ha="right")
+        ax.annotate(
+            text,
+            xy=(xt, 1),
+            xycoords=("data", "axes fraction"),
+            xytext=(-3, -2),
+            textcoords="offset points",
+            fontsize=7.5,
+            color=GREY,
+            va="top",
+            ha="right",
+        )
 
 
 def _war_in(start: int, end: int) -> bool:
@@ -63,14 +76,23 @@ def applications(yearly: pd.DataFrame, name: str, start: int, end: int, data_end
     by persons, claims of unsplit type and new claims by cases as three series; the title names
     the years shown (the range, cut at the data's last year ``data_end``)."""
     fig, ax = new_figure(4.2)
-    series = [("new_persons", "New applications, persons", PALETTE[0], "-"),
-              ("unsplit_persons", "Type not split (before 2006), persons", PALETTE[1], "-"),
-              ("new_cases", "New applications, cases", PALETTE[2], "--")]
+    series = [
+        ("new_persons", "New applications, persons", PALETTE[0], "-"),
+        ("unsplit_persons", "Type not split (before 2006), persons", PALETTE[1], "-"),
+        ("new_cases", "New applications, cases", PALETTE[2], "--"),
+    ]
     for col, label, colour, style in series:
         s = yearly[["year", col]]
         if s[col].notna().any():
-            ax.plot(s["year"].astype(int), as_float(s[col]), color=colour, linestyle=style,
-                    marker="o", markersize=3, label=label)
+            ax.plot(
+                s["year"].astype(int),
+                as_float(s[col]),
+                color=colour,
+                linestyle=style,
+                marker="o",
+                markersize=3,
+                label=label,
+            )
     ax.yaxis.set_major_formatter(mticker.FuncFormatter(thousands))
     ax.set_ylabel("Applications per year")
     ax.set_xlabel("Year")
@@ -99,8 +121,15 @@ def top_destinations(top: pd.DataFrame, name: str, top_n: int):
     for (i, j), rk in ranks.items():
         if rk > 3:
             continue
-        ax.text(j, i, str(rk), ha="center", va="center", fontsize=6.5,
-                color="white" if grid[i, j] > 0.3 else "black")
+        ax.text(
+            j,
+            i,
+            str(rk),
+            ha="center",
+            va="center",
+            fontsize=6.5,
+            color="white" if grid[i, j] > 0.3 else "black",
+        )
     ax.set_yticks(range(len(order)), [short_name(n) for n in order])
     step = 1 if len(years) <= 12 else 2
     ax.set_xticks(range(0, len(years), step), [str(y) for y in years][::step])
@@ -123,23 +152,57 @@ def rates_by_destination(shown: pd.DataFrame, min_decisions: int):
     y = np.arange(len(t))
     for i, r in t.iterrows():
         if pd.isna(r.protection_rate):
-            ax.text(0.01, i, f"fewer than {min_decisions:,} substantive decisions", va="center",
-                    fontsize=7.5, color=GREY)
+            ax.text(
+                0.01,
+                i,
+                f"fewer than {min_decisions:,} substantive decisions",
+                va="center",
+                fontsize=7.5,
+                color=GREY,
+            )
             continue
-        ax.plot([r.refugee_rate, r.protection_rate], [i, i], color=LIGHT_GREY, linewidth=2,
-                zorder=1)
-    ax.scatter(t["protection_rate"].astype(float), y, color=PALETTE[4], s=30, zorder=2,
-               label="Protection rate (refugee status + complementary)")
-    ax.scatter(t["refugee_rate"].astype(float), y, color=PALETTE[0], s=30, zorder=3,
-               label="Refugee-status rate")
+        ax.plot(
+            [r.refugee_rate, r.protection_rate], [i, i], color=LIGHT_GREY, linewidth=2, zorder=1
+        )
+    ax.scatter(
+        t["protection_rate"].astype(float),
+        y,
+        color=PALETTE[4],
+        s=30,
+        zorder=2,
+        label="Protection rate (refugee status + complementary)",
+    )
+    ax.scatter(
+        t["refugee_rate"].astype(float),
+        y,
+        color=PALETTE[0],
+        s=30,
+        zorder=3,
+        label="Refugee-status rate",
+    )
     ax.set_yticks(y, destination_label(t))
     ax.set_xlim(-0.02, 1.02)
     for i, r in t.iterrows():
-        ax.annotate(f"{int(r.substantive):,}", xy=(1, i), xycoords=("axes fraction", "data"),
-                    xytext=(4, 0), textcoords="offset points", va="center", fontsize=7.5,
-                    color=GREY)
-    ax.annotate("substantive\ndecisions", xy=(1, 1), xycoords="axes fraction", xytext=(4, 2),
-                textcoords="offset points", va="bottom", fontsize=7, color=GREY)
+        ax.annotate(
+            f"{int(r.substantive):,}",
+            xy=(1, i),
+            xycoords=("axes fraction", "data"),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=7.5,
+            color=GREY,
+        )
+    ax.annotate(
+        "substantive\ndecisions",
+        xy=(1, 1),
+        xycoords="axes fraction",
+        xytext=(4, 2),
+        textcoords="offset points",
+        va="bottom",
+        fontsize=7,
+        color=GREY,
+    )
     ax.xaxis.set_major_formatter(_percent())
     ax.set_xlabel("Share of substantive first-instance decisions")
     ax.grid(axis="x", color=LIGHT_GREY, linewidth=0.6)
@@ -152,13 +215,16 @@ def stock(stock: pd.DataFrame, origins, start: int, end: int):
     """One panel per origin present in ``stock`` (``end_year_stock``): refugees and pending
     asylum-seekers at the end of each year, each panel on its own scale."""
     present = [o for o in origins if (stock.origin_iso3 == o).any()]
-    fig, axes = new_figure(2.0 * len(present) + 0.7, nrows=len(present), sharex=True,
-                           squeeze=False)
+    fig, axes = new_figure(2.0 * len(present) + 0.7, nrows=len(present), sharex=True, squeeze=False)
     for ax, o in zip(axes[:, 0], present, strict=True):
         s = stock[stock.origin_iso3 == o]
         ax.plot(s.year.astype(int), as_float(s.refugees), color=PALETTE[0], label="Refugees")
-        ax.plot(s.year.astype(int), as_float(s.asylum_seekers), color=PALETTE[3],
-                label="Asylum-seekers (pending)")
+        ax.plot(
+            s.year.astype(int),
+            as_float(s.asylum_seekers),
+            color=PALETTE[3],
+            label="Asylum-seekers (pending)",
+        )
         ax.set_title(ORIGIN_NAMES[o], fontsize=9.5)
         ax.yaxis.set_major_formatter(mticker.FuncFormatter(thousands))
         ax.set_ylim(bottom=0)
@@ -171,18 +237,26 @@ def stock(stock: pd.DataFrame, origins, start: int, end: int):
     return fig
 
 
-def origins_compared(by_origin: pd.DataFrame, rates: pd.DataFrame, origins, start: int,
-                     end: int):
+def origins_compared(by_origin: pd.DataFrame, rates: pd.DataFrame, origins, start: int, end: int):
     """Applications by persons per year on a log scale (left) and the first-instance protection
     rate (right), one line per origin (``applications_by_origin``, ``yearly_rates``)."""
     fig, (ax1, ax2) = new_figure(3.8, ncols=2)
     for o in origins:
         c = by_origin[by_origin.origin_iso3 == o]
-        ax1.plot(c.year.astype(int), as_float(persons_lodged(c)), color=ORIGIN_COLOURS[o],
-                 label=ORIGIN_NAMES[o])
+        ax1.plot(
+            c.year.astype(int),
+            as_float(persons_lodged(c)),
+            color=ORIGIN_COLOURS[o],
+            label=ORIGIN_NAMES[o],
+        )
         r = c[["year"]].merge(rates[rates.origin_iso3 == o], on="year", how="left")
-        ax2.plot(r.year.astype(int), as_float(r.protection_rate), color=ORIGIN_COLOURS[o],
-                 marker="o", markersize=2.5)
+        ax2.plot(
+            r.year.astype(int),
+            as_float(r.protection_rate),
+            color=ORIGIN_COLOURS[o],
+            marker="o",
+            markersize=2.5,
+        )
     ax1.set_yscale("log")
     ax1.yaxis.set_major_formatter(mticker.FuncFormatter(thousands))
     ax1.set_ylabel("Applications by persons (log scale)")
@@ -205,14 +279,31 @@ def united_kingdom(uk_apps: pd.DataFrame, uk_rates: pd.DataFrame, origins):
     for o in present:
         s = uk_apps[uk_apps.nationality_iso3 == o]
         full, part = s[s.months_covered == 12], s[s.months_covered < 12]
-        ax1.plot(full.year.astype(int), as_float(full.main_applicants), color=ORIGIN_COLOURS[o],
-                 marker="o", markersize=2.5, label=ORIGIN_NAMES[o])
-        ax1.plot(part.year.astype(int), as_float(part.main_applicants), linestyle="none",
-                 marker="o", markersize=5, markerfacecolor="white",
-                 markeredgecolor=ORIGIN_COLOURS[o])
+        ax1.plot(
+            full.year.astype(int),
+            as_float(full.main_applicants),
+            color=ORIGIN_COLOURS[o],
+            marker="o",
+            markersize=2.5,
+            label=ORIGIN_NAMES[o],
+        )
+        ax1.plot(
+            part.year.astype(int),
+            as_float(part.main_applicants),
+            linestyle="none",
+            marker="o",
+            markersize=5,
+            markerfacecolor="white",
+            markeredgecolor=ORIGIN_COLOURS[o],
+        )
         r = s[["year"]].merge(uk_rates[uk_rates.nationality_iso3 == o], on="year", how="left")
-        ax2.plot(r.year.astype(int), as_float(r.grant_rate), color=ORIGIN_COLOURS[o], marker="o",
-                 markersize=2.5)
+        ax2.plot(
+            r.year.astype(int),
+            as_float(r.grant_rate),
+            color=ORIGIN_COLOURS[o],
+            marker="o",
+            markersize=2.5,
+        )
     partial = sorted(uk_apps.loc[uk_apps.months_covered < 12, "year"].astype(int).unique())
     ax1.set_ylabel("Applications, main applicants")
     ax1.yaxis.set_major_formatter(mticker.FuncFormatter(thousands))

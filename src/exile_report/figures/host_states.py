@@ -16,9 +16,9 @@ from ..prose import INVASION
 DIRECTION_COLOURS = {"restrictive": "#D55E00", "facilitating": "#0072B2"}
 
 STANCE_COLOURS = {
-    "restrictive": "#D55E00",      # vermillion
-    "mixed": "#CC79A7",            # reddish purple
-    "facilitating": "#0072B2",     # blue
+    "restrictive": "#D55E00",  # vermillion
+    "mixed": "#CC79A7",  # reddish purple
+    "facilitating": "#0072B2",  # blue
     "none in force": "#ffffff",
 }
 
@@ -30,11 +30,17 @@ STANCE_LABELS = {
 }
 
 SHORT_TYPE = {
-    "visa-suspension": "visa stop", "visa-restriction": "visa tightening", "entry-ban": "entry ban",
-    "border-closure": "border closed", "residence-rule": "residence rule",
-    "humanitarian-visa": "humanitarian visas", "asylum-practice": "asylum practice",
-    "work-permit": "work permits", "registration-rule": "registration rule",
-    "travel-document": "travel documents", "other": "other",
+    "visa-suspension": "visa stop",
+    "visa-restriction": "visa tightening",
+    "entry-ban": "entry ban",
+    "border-closure": "border closed",
+    "residence-rule": "residence rule",
+    "humanitarian-visa": "humanitarian visas",
+    "asylum-practice": "asylum practice",
+    "work-permit": "work permits",
+    "registration-rule": "registration rule",
+    "travel-document": "travel documents",
+    "other": "other",
 }
 
 
@@ -51,10 +57,6 @@ def laea(lon, lat, lon0: float = 45.0, lat0: float = 50.0):
     x = k * np.cos(phi) * np.sin(lam)
     y = k * (math.cos(p0) * np.sin(phi) - math.sin(p0) * np.cos(phi) * np.cos(lam))
     return x, y
-
-
-
-
 
 
 # ---------------------------------------------------------------- drawing
@@ -119,12 +121,20 @@ def plot_stance_map(fig, geo: dict, fills: dict[str, str], eu_stance: str | None
             faces.append((xy, fc, ec, 0.35 if iso in fills else 0.25))
             if hatch_eu and iso in EU_MEMBERS:
                 hatched.append(xy)
-    ax.add_collection(PolyCollection([f[0] for f in faces], facecolors=[f[1] for f in faces],
-                                     edgecolors=[f[2] for f in faces],
-                                     linewidths=[f[3] for f in faces]))
+    ax.add_collection(
+        PolyCollection(
+            [f[0] for f in faces],
+            facecolors=[f[1] for f in faces],
+            edgecolors=[f[2] for f in faces],
+            linewidths=[f[3] for f in faces],
+        )
+    )
     if hatched:
-        ax.add_collection(PolyCollection(hatched, facecolors="none", edgecolors="#3a3a3a",
-                                         hatch="///", linewidths=0))
+        ax.add_collection(
+            PolyCollection(
+                hatched, facecolors="none", edgecolors="#3a3a3a", hatch="///", linewidths=0
+            )
+        )
     ax.set_xlim(xs.min(), xs.max())
     ax.set_ylim(ys.min(), ys.max())
     ax.set_aspect("equal")
@@ -134,11 +144,19 @@ def plot_stance_map(fig, geo: dict, fills: dict[str, str], eu_stance: str | None
         sp.set_color("#9a9a9a")
 
     inset = fig.add_axes((0.7, 0.3 / total, 0.3, 1.2 / total))
-    world = [(np.column_stack(equal_earth(r[:, 0], r[:, 1])), *face(iso), iso in fills)
-             for iso, polys in rings.items() for r in polys]
-    inset.add_collection(PolyCollection(
-        [w[0] for w in world], facecolors=[w[1] for w in world],
-        edgecolors=["#3a3a3a" if w[3] else "none" for w in world], linewidths=0.2))
+    world = [
+        (np.column_stack(equal_earth(r[:, 0], r[:, 1])), *face(iso), iso in fills)
+        for iso, polys in rings.items()
+        for r in polys
+    ]
+    inset.add_collection(
+        PolyCollection(
+            [w[0] for w in world],
+            facecolors=[w[1] for w in world],
+            edgecolors=["#3a3a3a" if w[3] else "none" for w in world],
+            linewidths=0.2,
+        )
+    )
     x0, y0 = equal_earth(-180, -60)
     x1, y1 = equal_earth(180, 84)
     inset.set_xlim(x0, x1)
@@ -151,15 +169,33 @@ def plot_stance_map(fig, geo: dict, fills: dict[str, str], eu_stance: str | None
         s.set_color("#9a9a9a")
     inset.set_title("Whole world", fontsize=7.5, fontweight="normal", pad=2)
 
-    handles = [Patch(facecolor=STANCE_COLOURS[k], edgecolor="#3a3a3a", label=STANCE_LABELS[k])
-               for k in STANCE_COLOURS]
-    handles += [Patch(facecolor="#dcdcdc", label="not selected"),
-                Patch(facecolor="#8c8c8c", label="Russia")]
+    handles = [
+        Patch(facecolor=STANCE_COLOURS[k], edgecolor="#3a3a3a", label=STANCE_LABELS[k])
+        for k in STANCE_COLOURS
+    ]
+    handles += [
+        Patch(facecolor="#dcdcdc", label="not selected"),
+        Patch(facecolor="#8c8c8c", label="Russia"),
+    ]
     if hatch_eu:
-        handles.append(Patch(facecolor="white", edgecolor="#3a3a3a", hatch="///",
-                             label=f"EU member (EU-level measures in force: {eu_stance})"))
-    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, (band - 0.05) / total),
-               ncol=2, fontsize=7.3, handlelength=1.5, borderaxespad=0.2, columnspacing=1.0)
+        handles.append(
+            Patch(
+                facecolor="white",
+                edgecolor="#3a3a3a",
+                hatch="///",
+                label=f"EU member (EU-level measures in force: {eu_stance})",
+            )
+        )
+    fig.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(0.0, (band - 0.05) / total),
+        ncol=2,
+        fontsize=7.3,
+        handlelength=1.5,
+        borderaxespad=0.2,
+        columnspacing=1.0,
+    )
 
 
 def plot_timeline(fig, ax, tl: pd.DataFrame, names: dict, as_of) -> None:
@@ -186,24 +222,59 @@ def plot_timeline(fig, ax, tl: pd.DataFrame, names: dict, as_of) -> None:
     live = ~pend & ~ended
     for mask, alpha in ((live, 0.95), (ended, 0.45)):
         if mask.any():
-            ax.barh(yy[mask], width[mask], left=tl["draw_start"][mask], height=height,
-                    color=list(colour[mask]), alpha=alpha, linewidth=0)
+            ax.barh(
+                yy[mask],
+                width[mask],
+                left=tl["draw_start"][mask],
+                height=height,
+                color=list(colour[mask]),
+                alpha=alpha,
+                linewidth=0,
+            )
     if pend.any():
-        ax.barh(yy[pend], width[pend], left=tl["draw_start"][pend], height=height,
-                facecolor="white", edgecolor=list(colour[pend]), linewidth=0.9,
-                linestyle=(0, (2, 1)))
+        ax.barh(
+            yy[pend],
+            width[pend],
+            left=tl["draw_start"][pend],
+            height=height,
+            facecolor="white",
+            edgecolor=list(colour[pend]),
+            linewidth=0.9,
+            linestyle=(0, (2, 1)),
+        )
     starts = ~pend & ~tl["clipped"].to_numpy()
-    ax.scatter(tl["draw_start"][starts], yy[starts], marker="|", color="black", s=30,
-               linewidths=1, zorder=3)
+    ax.scatter(
+        tl["draw_start"][starts],
+        yy[starts],
+        marker="|",
+        color="black",
+        s=30,
+        linewidths=1,
+        zorder=3,
+    )
     going = (tl["status"] == "in force").to_numpy() & tl["date_ended"].isna().to_numpy()
-    ax.scatter(tl["draw_end"][going], yy[going], marker=">", c=list(colour[going]), s=18,
-               linewidths=0, zorder=3)
+    ax.scatter(
+        tl["draw_end"][going],
+        yy[going],
+        marker=">",
+        c=list(colour[going]),
+        s=18,
+        linewidths=0,
+        zorder=3,
+    )
     ticks = [base[lane] + (n_tracks[lane] - 1) / 2 for lane in sorted(n_tracks.index)]
-    labels = [names.get(j, j) for j in tl.drop_duplicates("lane").sort_values("lane")["jurisdiction"]]
+    labels = [
+        names.get(j, j) for j in tl.drop_duplicates("lane").sort_values("lane")["jurisdiction"]
+    ]
     ax.set_yticks(ticks, labels)
     for lane in sorted(n_tracks.index)[1::2]:
-        ax.axhspan(base[lane] - 0.5, base[lane] + n_tracks[lane] - 0.5, color="#f4f4f4", zorder=0,
-                   linewidth=0)
+        ax.axhspan(
+            base[lane] - 0.5,
+            base[lane] + n_tracks[lane] - 0.5,
+            color="#f4f4f4",
+            zorder=0,
+            linewidth=0,
+        )
     ax.set_ylim(y - 0.4, -2.4)
     ax.set_xlim(lo, hi + pd.Timedelta(days=20))
     import matplotlib.dates as mdates
@@ -219,17 +290,32 @@ def plot_timeline(fig, ax, tl: pd.DataFrame, names: dict, as_of) -> None:
     ax.grid(axis="y", visible=False)
     ax.tick_params(axis="y", length=0, labelsize=8)
     ax.set_xlabel("Date the measure applied (bars end where a recorded measure ended)")
-    mark_dates(ax, keys=tuple(k for k, d in (("invasion", INVASION), ("mobilisation", MOBILISATION))
-                              if d <= hi))
-    handles = [Patch(color=DIRECTION_COLOURS["restrictive"], label="restrictive"),
-               Patch(color=DIRECTION_COLOURS["facilitating"], label="facilitating"),
-               Patch(facecolor=GREY, alpha=0.45, label="ended (lighter)"),
-               Patch(facecolor="white", edgecolor=GREY, linestyle=(0, (2, 1)),
-                     label="announced, not yet in force"),
-               Line2D([], [], marker=">", color=GREY, linestyle="", markersize=4,
-                      label="still in force")]
-    fig.legend(handles=handles, loc="outside upper center", ncol=5, fontsize=7.5,
-               handlelength=1.4, columnspacing=1.0)
+    mark_dates(
+        ax,
+        keys=tuple(
+            k for k, d in (("invasion", INVASION), ("mobilisation", MOBILISATION)) if d <= hi
+        ),
+    )
+    handles = [
+        Patch(color=DIRECTION_COLOURS["restrictive"], label="restrictive"),
+        Patch(color=DIRECTION_COLOURS["facilitating"], label="facilitating"),
+        Patch(facecolor=GREY, alpha=0.45, label="ended (lighter)"),
+        Patch(
+            facecolor="white",
+            edgecolor=GREY,
+            linestyle=(0, (2, 1)),
+            label="announced, not yet in force",
+        ),
+        Line2D([], [], marker=">", color=GREY, linestyle="", markersize=4, label="still in force"),
+    ]
+    fig.legend(
+        handles=handles,
+        loc="outside upper center",
+        ncol=5,
+        fontsize=7.5,
+        handlelength=1.4,
+        columnspacing=1.0,
+    )
 
 
 def plot_counts(ax, counts: pd.DataFrame, as_of) -> None:
@@ -256,23 +342,39 @@ def plot_counts(ax, counts: pd.DataFrame, as_of) -> None:
         for fam in FAMILIES:
             sel = counts[(counts["family"] == fam) & (counts["direction"] == direction)]
             vals = sel.set_index("period")["measures"].reindex(periods, fill_value=0).to_numpy()
-            ax.bar(x, sign * vals, bottom=sign * bottom, color=colours[fam], width=0.7,
-                   label=fam if direction == "restrictive" else None, edgecolor="white",
-                   linewidth=0.4)
+            ax.bar(
+                x,
+                sign * vals,
+                bottom=sign * bottom,
+                color=colours[fam],
+                width=0.7,
+                label=fam if direction == "restrictive" else None,
+                edgecolor="white",
+                linewidth=0.4,
+            )
             bottom += vals
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xticks(x, periods)
     ax.tick_params(axis="x", labelsize=7.5, labelrotation=0)
-    top = max(1, counts[counts["direction"] == "restrictive"].groupby("period")["measures"].sum().max()
-              if len(counts) else 1)
-    bot = max(1, counts[counts["direction"] == "facilitating"].groupby("period")["measures"].sum().max()
-              if len(counts) else 1)
+    top = max(
+        1,
+        counts[counts["direction"] == "restrictive"].groupby("period")["measures"].sum().max()
+        if len(counts)
+        else 1,
+    )
+    bot = max(
+        1,
+        counts[counts["direction"] == "facilitating"].groupby("period")["measures"].sum().max()
+        if len(counts)
+        else 1,
+    )
     ax.set_ylim(-bot - 1.5, top + 1.5)
     ax.yaxis.set_major_formatter(lambda v, _p: f"{abs(v):.0f}")
     ax.set_ylabel("Measures taking effect (number)")
     ax.text(0.995, 0.97, "restrictive ↑", transform=ax.transAxes, ha="right", va="top", fontsize=8)
-    ax.text(0.995, 0.03, "facilitating ↓", transform=ax.transAxes, ha="right", va="bottom",
-            fontsize=8)
+    ax.text(
+        0.995, 0.03, "facilitating ↓", transform=ax.transAxes, ha="right", va="bottom", fontsize=8
+    )
     ax.figure.legend(loc="outside upper center", fontsize=7.5, ncol=2)
     ax.grid(axis="y")
 
@@ -300,8 +402,9 @@ def _max(series: pd.Series) -> float:
     return 0.0 if pd.isna(v) else float(v)
 
 
-def plot_flows(fig, axes, flows: dict[str, pd.DataFrame], measures: dict[str, pd.DataFrame],
-               names: dict) -> None:
+def plot_flows(
+    fig, axes, flows: dict[str, pd.DataFrame], measures: dict[str, pd.DataFrame], names: dict
+) -> None:
     """Small multiples: per host, yearly new asylum applications by Russians (bars, persons) and
     first residence permits (line), with the state's own measures as labelled vertical lines
     (EU-level measures apply alike in every member and are left to the timeline)."""
@@ -319,8 +422,14 @@ def plot_flows(fig, axes, flows: dict[str, pd.DataFrame], measures: dict[str, pd
         for x in mid[persons.isna().to_numpy()]:
             ax.text(x, ymax * 0.02, "n/a", ha="center", va="bottom", fontsize=6.5, color=GREY)
         if f["first_permits"].notna().any():
-            ax.plot(mid, f["first_permits"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
-                    color=PALETTE[1], marker="o", markersize=3, linewidth=1.5)
+            ax.plot(
+                mid,
+                f["first_permits"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
+                color=PALETTE[1],
+                marker="o",
+                markersize=3,
+                linewidth=1.5,
+            )
         ax.set_ylim(0, ymax * 2.3)
         first, last = int(f["year"].min()), int(f["year"].max())
         m = measures[host]
@@ -328,9 +437,18 @@ def plot_flows(fig, axes, flows: dict[str, pd.DataFrame], measures: dict[str, pd
         for d, direction, text in _label_groups(national):
             colour = DIRECTION_COLOURS.get(direction, MIXED_COLOUR)
             ax.axvline(d, color=colour, linewidth=1.2)
-            ax.annotate(text, (d, 0.98), xycoords=("data", "axes fraction"), xytext=(-2, 0),
-                        textcoords="offset points", rotation=90, fontsize=6.5, color=colour,
-                        ha="right", va="top")
+            ax.annotate(
+                text,
+                (d, 0.98),
+                xycoords=("data", "axes fraction"),
+                xytext=(-2, 0),
+                textcoords="offset points",
+                rotation=90,
+                fontsize=6.5,
+                color=colour,
+                ha="right",
+                va="top",
+            )
         mark_dates(ax, label=False)
         ax.set_title(names.get(host, host), fontsize=9.5)
         ax.yaxis.set_major_formatter(thousands)
@@ -338,15 +456,21 @@ def plot_flows(fig, axes, flows: dict[str, pd.DataFrame], measures: dict[str, pd
         ticks = [pd.Timestamp(f"{y}-01-01") for y in range(first, last + 2, 2)]
         ax.set_xticks(ticks, [str(t.year) for t in ticks])
         ax.set_xlim(pd.Timestamp(f"{first}-01-01"), pd.Timestamp(f"{last + 1}-01-01"))
-    for ax in list(axes.flat)[len(flows):]:
+    for ax in list(axes.flat)[len(flows) :]:
         ax.set_visible(False)
-    handles = [Patch(color=PALETTE[4], label="new asylum applications, persons (UNHCR)"),
-               Line2D([], [], color=PALETTE[1], marker="o", markersize=3,
-                      label="first residence permits (Eurostat)"),
-               Line2D([], [], color=DIRECTION_COLOURS["restrictive"], label="restrictive measure"),
-               Line2D([], [], color=DIRECTION_COLOURS["facilitating"], label="facilitating measure"),
-               Line2D([], [], color=MIXED_COLOUR, label="both, within weeks")]
+    handles = [
+        Patch(color=PALETTE[4], label="new asylum applications, persons (UNHCR)"),
+        Line2D(
+            [],
+            [],
+            color=PALETTE[1],
+            marker="o",
+            markersize=3,
+            label="first residence permits (Eurostat)",
+        ),
+        Line2D([], [], color=DIRECTION_COLOURS["restrictive"], label="restrictive measure"),
+        Line2D([], [], color=DIRECTION_COLOURS["facilitating"], label="facilitating measure"),
+        Line2D([], [], color=MIXED_COLOUR, label="both, within weeks"),
+    ]
     fig.legend(handles=handles, loc="outside upper center", ncol=3, fontsize=7.5)
     fig.supylabel("Per year (applications in persons; permits)", fontsize=8.5)
-
-

@@ -24,8 +24,6 @@ from exile_report.processing import (
 MODULES = [unhcr, foreign_agents, undesirable, eurostat, uk_home_office, natural_earth, press]
 
 
-
-
 def raw_problems(raw_dir: Path, register: list[dict] | None = None) -> list[str]:
     """One message per raw file that is missing or differs from the register, naming the
     file, the expected and the actual sha256."""
@@ -41,8 +39,9 @@ def raw_problems(raw_dir: Path, register: list[dict] | None = None) -> list[str]
                 continue
             actual = sha256_file(path)
             if actual != entry["sha256"]:
-                problems.append(f"{path}: checksum mismatch: expected sha256 {entry['sha256']}, "
-                                f"actual {actual}")
+                problems.append(
+                    f"{path}: checksum mismatch: expected sha256 {entry['sha256']}, actual {actual}"
+                )
     return problems
 
 

@@ -92,8 +92,12 @@ def map_codes(series: pd.Series, mapping: dict, what: str, file: str) -> pd.Seri
     return series.map(mapping)
 
 
-def read_json_list(path: Path, fields: list[str], optional: tuple[str, ...] = ("dateOut",),
-                   date_fields: tuple[str, ...] = ("dateIn", "dateOut")) -> pd.DataFrame:
+def read_json_list(
+    path: Path,
+    fields: list[str],
+    optional: tuple[str, ...] = ("dateOut",),
+    date_fields: tuple[str, ...] = ("dateIn", "dateOut"),
+) -> pd.DataFrame:
     """Read a JSON list of objects, keeping only ``fields``; dates written ``dd.mm.yyyy`` become
     timestamps (NaT where an optional field is absent). A missing field or a bad date fails
     naming the file, the entry (1-based) and the field."""
@@ -113,8 +117,9 @@ def read_json_list(path: Path, fields: list[str], optional: tuple[str, ...] = ("
                 try:
                     value = datetime.strptime(value, "%d.%m.%Y")
                 except (TypeError, ValueError):
-                    raise DataError(f"{path.name}: entry {i}: field {field!r}: "
-                                    f"not a dd.mm.yyyy date: {value!r}") from None
+                    raise DataError(
+                        f"{path.name}: entry {i}: field {field!r}: not a dd.mm.yyyy date: {value!r}"
+                    ) from None
             row[field] = value
         rows.append(row)
     df = pd.DataFrame(rows, columns=fields)
@@ -134,22 +139,27 @@ def snapshot_date(source_id: str) -> pd.Timestamp:
     return pd.Timestamp(source["period_end"])
 
 
-def per_year(events: pd.DataFrame, first_year: int, snapshot: pd.Timestamp,
-             column: str) -> pd.DataFrame:
+def per_year(
+    events: pd.DataFrame, first_year: int, snapshot: pd.Timestamp, column: str
+) -> pd.DataFrame:
     """Sum ``count`` of dated events per calendar year from ``first_year`` to the snapshot's
     year (zeros where none). ``period_end`` is the last day each year is covered: 31 December,
     or the snapshot day in its own year, which is then ``partial_year``. An event after the
     snapshot day means the register's date is wrong, and fails."""
     late = events[events["date"] > snapshot]
     if len(late):
-        raise DataError(f"event dated {late['date'].max():%Y-%m-%d} is after the snapshot date "
-                        f"{snapshot:%Y-%m-%d} recorded in data/sources.yml (period_end)")
+        raise DataError(
+            f"event dated {late['date'].max():%Y-%m-%d} is after the snapshot date "
+            f"{snapshot:%Y-%m-%d} recorded in data/sources.yml (period_end)"
+        )
     years = list(range(first_year, snapshot.year + 1))
     counts = events.groupby(events["date"].dt.year)["count"].sum()
     ends = [min(pd.Timestamp(year=y, month=12, day=31), snapshot) for y in years]
-    return pd.DataFrame({
-        "year": pd.Series(years, dtype="int64"),
-        column: counts.reindex(years, fill_value=0).astype("int64").to_numpy(),
-        "period_end": pd.to_datetime(ends),
-        "partial_year": [e < pd.Timestamp(year=e.year, month=12, day=31) for e in ends],
-    })
+    return pd.DataFrame(
+        {
+            "year": pd.Series(years, dtype="int64"),
+            column: counts.reindex(years, fill_value=0).astype("int64").to_numpy(),
+            "period_end": pd.to_datetime(ends),
+            "partial_year": [e < pd.Timestamp(year=e.year, month=12, day=31) for e in ends],
+        }
+    )

@@ -26,13 +26,15 @@ def load(raw_dir: Path) -> dict[str, pd.DataFrame]:
 def process(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """Dataset, country (ISO3 and name), year, value."""
     df = frames["long"]
-    out = pd.DataFrame({
-        "dataset": df["dataset"],
-        "geo_iso3": map_codes(df["geo"], EN_TO_ISO3, "country", FILE),
-        "geo_name": df["geo"],
-        "year": df["year"].astype("int64"),
-        "value": df["value"].astype("Int64"),
-    })
+    out = pd.DataFrame(
+        {
+            "dataset": df["dataset"],
+            "geo_iso3": map_codes(df["geo"], EN_TO_ISO3, "country", FILE),
+            "geo_name": df["geo"],
+            "year": df["year"].astype("int64"),
+            "value": df["value"].astype("Int64"),
+        }
+    )
     return {"eurostat_ru_citizens": out}
 
 

@@ -41,8 +41,7 @@ AGENT_TYPES = {
     "Физические лица": "individual",
     "Юридические лица": "legal-entity",
     "Иные объединения лиц": "other-association",
-    "Общественные объединения, действующие без образования юридического лица":
-        "unregistered-public-association",
+    "Общественные объединения, действующие без образования юридического лица": "unregistered-public-association",
     "Иностранные структуры без образования юридического лица": "foreign-structure",
     "": "unknown",
 }
@@ -52,7 +51,7 @@ LAW_TITLES_EN = {
     "7-FZ": "On non-commercial organisations",
     "2124-1": "On the mass media",
     "272-FZ": "On measures against persons involved in violations of fundamental human rights "
-              "and freedoms, rights and freedoms of citizens of the Russian Federation",
+    "and freedoms, rights and freedoms of citizens of the Russian Federation",
     "82-FZ": "On public associations",
 }
 BASIS_RE = re.compile(
@@ -73,8 +72,9 @@ def load(raw_dir: Path) -> dict[str, pd.DataFrame]:
     path = Path(raw_dir) / SOURCE_ID / FILE
     return {
         "register": read_csv(path, usecols=COLUMNS, dtype=str).fillna(""),
-        "register_2026": read_json_list(Path(raw_dir) / SOURCE_ID_2026 / FILE_2026,
-                                        ["is_person", "dateIn", "dateOut"]),
+        "register_2026": read_json_list(
+            Path(raw_dir) / SOURCE_ID_2026 / FILE_2026, ["is_person", "dateIn", "dateOut"]
+        ),
     }
 
 
@@ -102,14 +102,20 @@ def counts_2026(reg: pd.DataFrame, snapshot: pd.Timestamp) -> dict[str, pd.DataF
     bad = ~reg["is_person"].isin(list(ENTRY_KIND))
     if bad.any():
         i = int(bad.to_numpy().nonzero()[0][0])
-        raise DataError(f"{FILE_2026}: entry {i + 1}: unknown is_person "
-                        f"{str(reg['is_person'].iloc[i])!r}")
+        raise DataError(
+            f"{FILE_2026}: entry {i + 1}: unknown is_person {str(reg['is_person'].iloc[i])!r}"
+        )
     kind = reg["is_person"].map(ENTRY_KIND)
     rows = []
     for event, col in (("designation", "dateIn"), ("removal", "dateOut")):
         part = reg.assign(entry_kind=kind)[reg[col].notna()]
-        counts = (part.groupby([col, "entry_kind"]).size().rename("count").reset_index()
-                  .rename(columns={col: "date"}))
+        counts = (
+            part.groupby([col, "entry_kind"])
+            .size()
+            .rename("count")
+            .reset_index()
+            .rename(columns={col: "date"})
+        )
         rows.append(counts.assign(event=event))
     per_date = pd.concat(rows, ignore_index=True)
     per_date["count"] = per_date["count"].astype("int64")
@@ -120,11 +126,22 @@ def counts_2026(reg: pd.DataFrame, snapshot: pd.Timestamp) -> dict[str, pd.DataF
     first = int(des["date"].dt.year.min())
     years = per_year(des, first, snapshot, "designations")
     years["designations_individuals"] = (
-        des[des["entry_kind"] == "individual"].groupby(des["date"].dt.year)["count"].sum()
-        .reindex(years["year"], fill_value=0).astype("int64").to_numpy())
+        des[des["entry_kind"] == "individual"]
+        .groupby(des["date"].dt.year)["count"]
+        .sum()
+        .reindex(years["year"], fill_value=0)
+        .astype("int64")
+        .to_numpy()
+    )
     years["removals"] = per_year(rem, first, snapshot, "removals")["removals"].to_numpy()
-    cols = ["year", "designations", "designations_individuals", "removals", "period_end",
-            "partial_year"]
+    cols = [
+        "year",
+        "designations",
+        "designations_individuals",
+        "removals",
+        "period_end",
+        "partial_year",
+    ]
     return {"foreign_agents_per_date": per_date, "foreign_agents_per_year": years[cols]}
 
 
@@ -139,11 +156,18 @@ def process(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         legal_basis=reg["basis_for_inclusion"].map(code),
     )
     events = []
-    for event, col in (("designation", "inclusion_decision_date_iso"),
-                       ("removal", "exclusion_decision_date_iso")):
+    for event, col in (
+        ("designation", "inclusion_decision_date_iso"),
+        ("removal", "exclusion_decision_date_iso"),
+    ):
         rows = reg[reg[col] != ""]
-        counts = (rows.groupby([col, "agent_type", "legal_basis"]).size()
-                  .rename("count").reset_index().rename(columns={col: "date"}))
+        counts = (
+            rows.groupby([col, "agent_type", "legal_basis"])
+            .size()
+            .rename("count")
+            .reset_index()
+            .rename(columns={col: "date"})
+        )
         events.append(counts.assign(event=event))
     table = pd.concat(events, ignore_index=True)
     table["date"] = pd.to_datetime(table["date"], format="%Y-%m-%d")

@@ -63,8 +63,10 @@ def _geometry(geom: dict) -> dict:
     if geom["type"] == "Polygon":
         return {"type": "Polygon", "coordinates": _round_polygon(geom["coordinates"])}
     if geom["type"] == "MultiPolygon":
-        return {"type": "MultiPolygon",
-                "coordinates": [_round_polygon(p) for p in geom["coordinates"]]}
+        return {
+            "type": "MultiPolygon",
+            "coordinates": [_round_polygon(p) for p in geom["coordinates"]],
+        }
     raise DataError(f"{FILE}: unexpected geometry type {geom['type']!r}")
 
 
@@ -74,14 +76,24 @@ def process(frames: dict) -> dict:
     for feat in frames["geojson"]["features"]:
         p = feat["properties"]
         iso3, origin = iso3_of(p)
-        features.append({
-            "type": "Feature",
-            "properties": {"iso3": iso3, "name": p["NAME"], "continent": p["CONTINENT"]},
-            "geometry": _geometry(feat["geometry"]),
-        })
-        rows.append({"iso3": iso3, "name": p["NAME"], "name_long": p["NAME_LONG"],
-                     "continent": p["CONTINENT"], "region_un": p["REGION_UN"],
-                     "subregion": p["SUBREGION"], "iso3_from": origin})
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"iso3": iso3, "name": p["NAME"], "continent": p["CONTINENT"]},
+                "geometry": _geometry(feat["geometry"]),
+            }
+        )
+        rows.append(
+            {
+                "iso3": iso3,
+                "name": p["NAME"],
+                "name_long": p["NAME_LONG"],
+                "continent": p["CONTINENT"],
+                "region_un": p["REGION_UN"],
+                "subregion": p["SUBREGION"],
+                "iso3_from": origin,
+            }
+        )
     features.sort(key=lambda f: f["properties"]["iso3"])
     return {
         "countries_110m": pd.DataFrame(rows),

@@ -41,20 +41,25 @@ ACTIONS = ("keep", "correct", "drop")
 def load(raw_dir: Path, sources: Path | None = None) -> dict[str, pd.DataFrame]:
     """Read the transcribed table and, from the project, the citation and correction of each
     of its rows."""
-    return {"figures": read_csv(Path(raw_dir) / SOURCE_ID / FILE, dtype=str),
-            "sources": read_csv(Path(sources or SOURCES), dtype=str)}
+    return {
+        "figures": read_csv(Path(raw_dir) / SOURCE_ID / FILE, dtype=str),
+        "sources": read_csv(Path(sources or SOURCES), dtype=str),
+    }
 
 
 def _bib_urls() -> dict[str, tuple[str, str]]:
     """Citation key -> (url, date) of the bibliography entries."""
     from exile_report.source_policy import parse_bib
 
-    return {e.key: (e.fields.get("url", ""), e.fields.get("date", ""))
-            for e in parse_bib(paths.REFERENCES_BIB.read_text(encoding="utf-8"))}
+    return {
+        e.key: (e.fields.get("url", ""), e.fields.get("date", ""))
+        for e in parse_bib(paths.REFERENCES_BIB.read_text(encoding="utf-8"))
+    }
 
 
-def apply_sources(df: pd.DataFrame, sources: pd.DataFrame, bib: dict[str, tuple[str, str]]
-                  ) -> pd.DataFrame:
+def apply_sources(
+    df: pd.DataFrame, sources: pd.DataFrame, bib: dict[str, tuple[str, str]]
+) -> pd.DataFrame:
     """Corrections and per-figure citations: drop, correct or keep each raw row, and replace its
     reporting page by the cited entry's address and date. Fails, naming the row, when the
     sources file does not match the raw table one to one or cites a key not in the bibliography."""
@@ -70,10 +75,15 @@ def apply_sources(df: pd.DataFrame, sources: pd.DataFrame, bib: dict[str, tuple[
     for i in range(len(df)):
         s, raw = src.loc[i + 2], df.iloc[i]
         row = f"{where}: raw_row {i + 2}"
-        if (s["series"], s["destination"], s["raw_value"]) != (raw["series"], raw["destination"],
-                                                                 raw["value"]):
-            raise DataError(f"{row}: does not match {FILE} ({raw['series']}, "
-                            f"{raw['destination']}, {raw['value']})")
+        if (s["series"], s["destination"], s["raw_value"]) != (
+            raw["series"],
+            raw["destination"],
+            raw["value"],
+        ):
+            raise DataError(
+                f"{row}: does not match {FILE} ({raw['series']}, "
+                f"{raw['destination']}, {raw['value']})"
+            )
         if s["action"] not in ACTIONS:
             raise DataError(f"{row}: column action: {s['action']!r} is not one of {ACTIONS}")
         if s["action"] == "drop":
@@ -115,30 +125,35 @@ def process(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     expected = meta.str[2]
     if (unit != expected).any():
         i = int(np.flatnonzero((unit != expected).to_numpy())[0])
-        raise DataError(f"{FILE}: row {i + 2}: column unit: {df['unit'].iloc[i]!r} "
-                        f"does not fit series {df['series'].iloc[i]!r}")
+        raise DataError(
+            f"{FILE}: row {i + 2}: column unit: {df['unit'].iloc[i]!r} "
+            f"does not fit series {df['series'].iloc[i]!r}"
+        )
     periods = [period(t, i + 2) for i, t in enumerate(df["reference_period"])]
-    out = pd.DataFrame({
-        "figure_id": df["figure_id"],
-        "series": df["series"],
-        "producer": meta.str[0],
-        "concept": meta.str[1],
-        "period_start": [p[0] for p in periods],
-        "period_end": [p[1] for p in periods],
-        "destination": df["destination"],
-        "destination_iso3": map_codes(df["destination"], EN_TO_ISO3, "destination", FILE)
-        .astype("string"),
-        "value": df["value"].astype("int64"),
-        "unit": unit,
-        "precision": df["precision"],
-        "value_as_stated": df["value_as_stated"],
-        "reporting_page_url": df["reporting_page_url"],
-        "reporting_page_date": pd.to_datetime(df["reporting_page_date"], format="ISO8601"),
-        "citation_key": df["citation_key"],
-        "reported_by": df["reported_by"],
-        "grade": df["grade"],
-        "note": df["note"],
-    })
+    out = pd.DataFrame(
+        {
+            "figure_id": df["figure_id"],
+            "series": df["series"],
+            "producer": meta.str[0],
+            "concept": meta.str[1],
+            "period_start": [p[0] for p in periods],
+            "period_end": [p[1] for p in periods],
+            "destination": df["destination"],
+            "destination_iso3": map_codes(
+                df["destination"], EN_TO_ISO3, "destination", FILE
+            ).astype("string"),
+            "value": df["value"].astype("int64"),
+            "unit": unit,
+            "precision": df["precision"],
+            "value_as_stated": df["value_as_stated"],
+            "reporting_page_url": df["reporting_page_url"],
+            "reporting_page_date": pd.to_datetime(df["reporting_page_date"], format="ISO8601"),
+            "citation_key": df["citation_key"],
+            "reported_by": df["reported_by"],
+            "grade": df["grade"],
+            "note": df["note"],
+        }
+    )
     return {"press_figures": out}
 
 

@@ -42,10 +42,14 @@ SOURCE_ID_2025 = "uk-home-office-asylum-2025-12"
 FILE_2025 = "grant_rates_by_nationality_2025-12.json"
 # The league table's columns, as named in the file, and ours.
 TOTALS_COLUMNS = {
-    "nationality": "nationality", "region": "region", "grants": "grants",
-    "refusals": "refusals", "withdrawn": "withdrawn",
+    "nationality": "nationality",
+    "region": "region",
+    "grants": "grants",
+    "refusals": "refusals",
+    "withdrawn": "withdrawn",
     "administrativeOutcomes": "administrative_outcomes",
-    "substantiveDecisions": "substantive_decisions", "totalDecisions": "decisions",
+    "substantiveDecisions": "substantive_decisions",
+    "totalDecisions": "decisions",
     "grantRatePct": "grant_rate_pct_source",
 }
 _PERIOD = re.compile(r"Recent period = (\d{4})-(\d{4})")
@@ -69,28 +73,42 @@ def load(raw_dir: Path) -> dict[str, pd.DataFrame]:
     doc = json.loads(path.read_text(encoding="utf-8"))
     period = _PERIOD.search(str(doc.get("methodology", "")))
     if period is None or not isinstance(doc.get("leagueTable"), list):
-        raise DataError(f"{FILE_2025}: no 'Recent period = YYYY-YYYY' in 'methodology' or no "
-                        "'leagueTable' list")
+        raise DataError(
+            f"{FILE_2025}: no 'Recent period = YYYY-YYYY' in 'methodology' or no 'leagueTable' list"
+        )
     table = pd.DataFrame(doc["leagueTable"])
     missing = [c for c in TOTALS_COLUMNS if c not in table.columns]
     if missing:
         raise DataError(f"{FILE_2025}: leagueTable: columns {missing} missing")
-    frames["totals"] = table[list(TOTALS_COLUMNS)].rename(columns=TOTALS_COLUMNS).assign(
-        period_start=pd.Timestamp(year=int(period[1]), month=1, day=1),
-        period_end=pd.Timestamp(year=int(period[2]), month=12, day=31))
+    frames["totals"] = (
+        table[list(TOTALS_COLUMNS)]
+        .rename(columns=TOTALS_COLUMNS)
+        .assign(
+            period_start=pd.Timestamp(year=int(period[1]), month=1, day=1),
+            period_end=pd.Timestamp(year=int(period[2]), month=12, day=31),
+        )
+    )
     return frames
 
 
 def totals_2020_2025(t: pd.DataFrame, countries: pd.DataFrame) -> pd.DataFrame:
     """Totals of initial decisions per nationality over the snapshot's period, with every sum
     and the grant rate (grants / (grants + refusals)) checked against the file's own columns."""
+
     def fail(mask, what):
         i = int(np.flatnonzero(mask.to_numpy())[0])
-        raise DataError(f"{FILE_2025}: leagueTable entry {i + 1} ({t['nationality'].iloc[i]}): "
-                        f"{what}")
+        raise DataError(
+            f"{FILE_2025}: leagueTable entry {i + 1} ({t['nationality'].iloc[i]}): {what}"
+        )
 
-    counts = ["grants", "refusals", "withdrawn", "administrative_outcomes",
-              "substantive_decisions", "decisions"]
+    counts = [
+        "grants",
+        "refusals",
+        "withdrawn",
+        "administrative_outcomes",
+        "substantive_decisions",
+        "decisions",
+    ]
     bad = t[counts].isna().any(axis=1) | (t[counts] < 0).any(axis=1)
     if bad.any():
         fail(bad, "a count is missing or negative")
@@ -98,8 +116,9 @@ def totals_2020_2025(t: pd.DataFrame, countries: pd.DataFrame) -> pd.DataFrame:
     bad = t["grants"] + t["refusals"] != t["substantive_decisions"]
     if bad.any():
         fail(bad, "grants + refusals != substantiveDecisions")
-    bad = (t["substantive_decisions"] + t["withdrawn"] + t["administrative_outcomes"]
-           != t["decisions"])
+    bad = (
+        t["substantive_decisions"] + t["withdrawn"] + t["administrative_outcomes"] != t["decisions"]
+    )
     if bad.any():
         fail(bad, "substantive + withdrawn + administrative != totalDecisions")
     rate = t["grants"] / t["substantive_decisions"]
@@ -111,9 +130,23 @@ def totals_2020_2025(t: pd.DataFrame, countries: pd.DataFrame) -> pd.DataFrame:
         grant_rate=rate.astype("float64"),
         grant_rate_pct_source=t["grant_rate_pct_source"].astype("float64"),
     )
-    return out[["nationality", "nationality_iso3", "region", "period_start", "period_end",
-                "grants", "refusals", "withdrawn", "administrative_outcomes",
-                "substantive_decisions", "decisions", "grant_rate", "grant_rate_pct_source"]]
+    return out[
+        [
+            "nationality",
+            "nationality_iso3",
+            "region",
+            "period_start",
+            "period_end",
+            "grants",
+            "refusals",
+            "withdrawn",
+            "administrative_outcomes",
+            "substantive_decisions",
+            "decisions",
+            "grant_rate",
+            "grant_rate_pct_source",
+        ]
+    ]
 
 
 def _months_covered(quarterly: pd.DataFrame) -> dict[int, int]:
@@ -131,8 +164,9 @@ def _quarter(df: pd.DataFrame, file: str) -> pd.Series:
     return parts[1].astype("int64")
 
 
-def _iso3_for(names: pd.Series, countries: pd.DataFrame,
-              file: str = FILES["grant_rates"]) -> pd.Series:
+def _iso3_for(
+    names: pd.Series, countries: pd.DataFrame, file: str = FILES["grant_rates"]
+) -> pd.Series:
     """Home Office nationality -> ISO3 via UNHCR's country names, then our exceptions."""
     lookup = dict(zip(countries["name"], countries["iso_code"])) | EN_TO_ISO3
     return map_codes(names, lookup, "nationality", file).astype("string")
@@ -146,27 +180,37 @@ def process(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     apps = apps.assign(
         quarter=_quarter(apps, FILES["applications"]),
         nationality_iso3=map_codes(apps["Nationality"], OURS, "nationality", FILES["applications"]),
-        applicant_type=map_codes(apps["Applicant type"], APPLICANT, "applicant type",
-                                 FILES["applications"]),
+        applicant_type=map_codes(
+            apps["Applicant type"], APPLICANT, "applicant type", FILES["applications"]
+        ),
     )
     applications = (
-        apps.groupby(["Year", "quarter", "nationality_iso3", "Nationality", "applicant_type"])
-        ["Applications"].sum().reset_index()
-        .rename(columns={"Year": "year", "Nationality": "nationality",
-                         "Applications": "applications"})
+        apps.groupby(["Year", "quarter", "nationality_iso3", "Nationality", "applicant_type"])[
+            "Applications"
+        ]
+        .sum()
+        .reset_index()
+        .rename(
+            columns={"Year": "year", "Nationality": "nationality", "Applications": "applications"}
+        )
     )
 
     decs = decs[decs["Case type"] == "Asylum Case"]
     decs = decs.assign(
         nationality_iso3=map_codes(decs["Nationality"], OURS, "nationality", FILES["decisions"]),
-        applicant_type=map_codes(decs["Applicant type"], APPLICANT, "applicant type",
-                                 FILES["decisions"]),
-        outcome_group=map_codes(decs["Case outcome group"], OUTCOME, "outcome group",
-                                FILES["decisions"]),
+        applicant_type=map_codes(
+            decs["Applicant type"], APPLICANT, "applicant type", FILES["decisions"]
+        ),
+        outcome_group=map_codes(
+            decs["Case outcome group"], OUTCOME, "outcome group", FILES["decisions"]
+        ),
     )
     decisions = (
-        decs.groupby(["Year", "nationality_iso3", "Nationality", "applicant_type", "outcome_group"])
-        ["Decisions"].sum().reset_index()
+        decs.groupby(
+            ["Year", "nationality_iso3", "Nationality", "applicant_type", "outcome_group"]
+        )["Decisions"]
+        .sum()
+        .reset_index()
         .rename(columns={"Year": "year", "Nationality": "nationality", "Decisions": "decisions"})
     )
     decisions["months_covered"] = decisions["year"].map(months).astype("int64")
@@ -183,22 +227,33 @@ def process(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
             f"{FILES['grant_rates']}: row {i + 2}: column Initial grant rate: source says "
             f"{float(source_rate.iloc[i])!r}, Grant/(Grant+Refused) gives {float(rate.iloc[i])!r}"
         )
-    grant_rates = pd.DataFrame({
-        "year": g["Year"].astype("int64"),
-        "nationality": g["Nationality"],
-        "nationality_iso3": _iso3_for(g["Nationality"], frames["countries"]),
-        "grants": g["Grant"].astype("int64"),
-        "refusals": g["Refused"].astype("int64"),
-        "grant_rate": rate,
-        "grant_rate_source": source_rate,
-        "months_covered": g["Year"].map(months).astype("int64"),
-    })
+    grant_rates = pd.DataFrame(
+        {
+            "year": g["Year"].astype("int64"),
+            "nationality": g["Nationality"],
+            "nationality_iso3": _iso3_for(g["Nationality"], frames["countries"]),
+            "grants": g["Grant"].astype("int64"),
+            "refusals": g["Refused"].astype("int64"),
+            "grant_rate": rate,
+            "grant_rate_source": source_rate,
+            "months_covered": g["Year"].map(months).astype("int64"),
+        }
+    )
     return {
-        "uk_applications": applications[["year", "quarter", "nationality_iso3", "nationality",
-                                         "applicant_type", "applications"]],
-        "uk_initial_decisions": decisions[["year", "nationality_iso3", "nationality",
-                                           "applicant_type", "outcome_group", "decisions",
-                                           "months_covered"]],
+        "uk_applications": applications[
+            ["year", "quarter", "nationality_iso3", "nationality", "applicant_type", "applications"]
+        ],
+        "uk_initial_decisions": decisions[
+            [
+                "year",
+                "nationality_iso3",
+                "nationality",
+                "applicant_type",
+                "outcome_group",
+                "decisions",
+                "months_covered",
+            ]
+        ],
         "uk_grant_rates": grant_rates,
         "uk_initial_decisions_totals": totals_2020_2025(frames["totals"], frames["countries"]),
     }

@@ -48,8 +48,9 @@ def country_of(name: str) -> str:
 
 def per_date(dates: pd.Series, names: pd.Series) -> pd.DataFrame:
     """Inclusions per date × country (the country read from the name, or missing)."""
-    lst = pd.DataFrame({"date": dates.to_numpy(),
-                        "org_country_iso3": [country_of(n) for n in names]})
+    lst = pd.DataFrame(
+        {"date": dates.to_numpy(), "org_country_iso3": [country_of(n) for n in names]}
+    )
     table = lst.groupby(["date", "org_country_iso3"]).size().rename("count").reset_index()
     table["count"] = table["count"].astype("int64")
     table["org_country_iso3"] = table["org_country_iso3"].replace("", pd.NA)
@@ -60,8 +61,9 @@ def process(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """Inclusions per date × country, and per year with the snapshot's year marked partial."""
     lst = frames["list"]
     table = per_date(lst["dateIn"], lst["name"])
-    years = per_year(table, int(table["date"].dt.year.min()), snapshot_date(SOURCE_ID),
-                     "designations")
+    years = per_year(
+        table, int(table["date"].dt.year.min()), snapshot_date(SOURCE_ID), "designations"
+    )
     return {"undesirable_designations": table, "undesirable_per_year": years}
 
 

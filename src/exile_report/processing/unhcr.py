@@ -33,9 +33,22 @@ DEC_COUNTS = ["dec_recognized", "dec_other", "dec_rejected", "dec_closed", "dec_
 STOCKS = ["refugees", "asylum_seekers", "oip"]
 KEYS = {
     "unhcr_applications": [
-        "year", "origin_iso3", "asylum_iso3", "procedure_type", "app_type", "dec_level", "app_pc",
+        "year",
+        "origin_iso3",
+        "asylum_iso3",
+        "procedure_type",
+        "app_type",
+        "dec_level",
+        "app_pc",
     ],
-    "unhcr_decisions": ["year", "origin_iso3", "asylum_iso3", "procedure_type", "dec_level", "dec_pc"],
+    "unhcr_decisions": [
+        "year",
+        "origin_iso3",
+        "asylum_iso3",
+        "procedure_type",
+        "dec_level",
+        "dec_pc",
+    ],
     "unhcr_population": ["year", "origin_iso3", "asylum_iso3"],
     "unhcr_applications_origin_year": ["year", "origin_iso3", "app_type"],
     "unhcr_decisions_origin_year": ["year", "origin_iso3", "dec_level"],
@@ -77,8 +90,9 @@ def process(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     f = frames
     return {
         "unhcr_applications": _ints(
-            _by_asylum(f["applications"], ["procedure_type", "app_type", "dec_level", "app_pc",
-                                           "applied"]),
+            _by_asylum(
+                f["applications"], ["procedure_type", "app_type", "dec_level", "app_pc", "applied"]
+            ),
             ["year", "applied"],
         ),
         "unhcr_decisions": _ints(
@@ -87,18 +101,25 @@ def process(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         ),
         "unhcr_population": _ints(_by_asylum(f["population"], STOCKS), ["year", *STOCKS]),
         "unhcr_applications_origin_year": _ints(
-            _with_world(f["applications_by_origin"], f["applications_total"],
-                        ["year", "origin_iso3", "app_type", "applied"]),
+            _with_world(
+                f["applications_by_origin"],
+                f["applications_total"],
+                ["year", "origin_iso3", "app_type", "applied"],
+            ),
             ["year", "applied"],
         ),
         "unhcr_decisions_origin_year": _ints(
-            _with_world(f["decisions_by_origin"], f["decisions_total"],
-                        ["year", "origin_iso3", "dec_level", *DEC_COUNTS]),
+            _with_world(
+                f["decisions_by_origin"],
+                f["decisions_total"],
+                ["year", "origin_iso3", "dec_level", *DEC_COUNTS],
+            ),
             ["year", *DEC_COUNTS],
         ),
         "unhcr_population_origin_year": _ints(
-            _with_world(f["population_by_origin"], f["population_total"],
-                        ["year", "origin_iso3", *STOCKS]),
+            _with_world(
+                f["population_by_origin"], f["population_total"], ["year", "origin_iso3", *STOCKS]
+            ),
             ["year", *STOCKS],
         ),
     }

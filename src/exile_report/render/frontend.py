@@ -107,8 +107,11 @@ def read_config(project_dir: Path) -> dict:
         config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise RenderError(f"{path}: invalid YAML: {exc}") from exc
-    if not isinstance(config, dict) or not isinstance(config.get("project") or {}, dict) \
-            or not isinstance(config.get("book") or {}, dict):
+    if (
+        not isinstance(config, dict)
+        or not isinstance(config.get("project") or {}, dict)
+        or not isinstance(config.get("book") or {}, dict)
+    ):
         raise RenderError(f"{path}: expected a mapping with project: and book: sections")
     if (config.get("project") or {}).get("type") != "book":
         raise RenderError(f"{path}: project: type: must be 'book'")
@@ -624,7 +627,7 @@ class NotebookReader:
             end += 1
         # A "Source: …" paragraph right after the table (what show_table prints, so a reader of
         # the notebook sees it too) goes under the table in the same style as a figure's source.
-        rest = "\n".join(lines[end + 1:]).strip("\n")
+        rest = "\n".join(lines[end + 1 :]).strip("\n")
         if rest.startswith("Source:") and "\n\n" not in rest and not meta.get("source"):
             meta = {**meta, "source": " ".join(rest.split())}
             lines = lines[: end + 1]
@@ -1038,8 +1041,11 @@ def collect_images(d: Draft, project_dir: Path, resources: dict[str, Path]) -> N
 
         def link(m: re.Match) -> str:
             href = m.group(2)
-            if (re.match(r"^[a-z][a-z0-9+.-]*:", href, re.IGNORECASE)
-                    or href.startswith(("/", "#")) or href in resources):
+            if (
+                re.match(r"^[a-z][a-z0-9+.-]*:", href, re.IGNORECASE)
+                or href.startswith(("/", "#"))
+                or href in resources
+            ):
                 return m.group(0)
             # written relative to the source's folder, as Quarto reads it; the HTML writer makes
             # every book-relative link relative to its page again

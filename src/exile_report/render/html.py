@@ -35,9 +35,11 @@ SEARCH_TEXT_LIMIT = 4000  # characters of text per section kept in the search in
 #: downloads and nothing else; no inline script, no plugin, no form target, no base URL. Markup
 #: that slipped into the text could therefore run nothing and load nothing from outside. Inline
 #: ``style`` attributes stay allowed: pandoc writes table column widths with them.
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
-       "img-src 'self'; font-src 'self'; connect-src 'none'; media-src 'self'; "
-       "object-src 'none'; base-uri 'none'; form-action 'none'")
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+    "img-src 'self'; font-src 'self'; connect-src 'none'; media-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'none'"
+)
 
 
 @dataclass

@@ -55,8 +55,11 @@ class Chapter:
         if self.kind == "preface":
             return "index.html"
         folder = Path(self.source).parent.as_posix()
-        return f"{self.key}.html" if folder in ("", ".") or Path(self.source).is_absolute() \
+        return (
+            f"{self.key}.html"
+            if folder in ("", ".") or Path(self.source).is_absolute()
             else f"{folder}/{self.key}.html"
+        )
 
 
 @dataclass

@@ -75,8 +75,9 @@ def _build(book: Book, workdir: Path, build: Path) -> bytes:
     return _compile(main, book)
 
 
-_IMAGE_TARGET = re.compile(r"\]\(<?([^()<>\s]+\.(?:png|svg|jpe?g|gif|webp))>?(?:\s+\"[^\"]*\")?\)",
-                           re.IGNORECASE)
+_IMAGE_TARGET = re.compile(
+    r"\]\(<?([^()<>\s]+\.(?:png|svg|jpe?g|gif|webp))>?(?:\s+\"[^\"]*\")?\)", re.IGNORECASE
+)
 
 
 def _stage_images(book: Book, workdir: Path, build: Path) -> None:
@@ -127,8 +128,7 @@ def book_markdown(book: Book) -> str:
         # chapter ends, never after the next chapter's opener
         flush = "#place.flush()\n" if parts else ""
         marker = (
-            f"{CHAPTER_MARK}{chapter.key}\n{flush}"
-            f'#metadata("{chapter.key}") <exile-chapter-end>'
+            f'{CHAPTER_MARK}{chapter.key}\n{flush}#metadata("{chapter.key}") <exile-chapter-end>'
         )
         parts.append(f"```{{=typst}}\n{marker}\n```\n\n{chapter.markdown.strip()}\n")
     return "\n".join(parts)
@@ -310,7 +310,7 @@ def _describe_typst_error(err: Exception, main: Path, book: Book) -> str:
         searched = missing.group(1)
         root = main.parent.as_posix()
         if searched.startswith(root + "/"):
-            searched = searched[len(root):]
+            searched = searched[len(root) :]
         line_no = next((i + 1 for i, ln in enumerate(lines) if searched in ln), None)
     where = ""
     if line_no:

@@ -85,8 +85,9 @@ def render_with_quarto(
     for src, executed in (chapters or {}).items():
         expected = project_dir / "_build" / "executed" / Path(src).name
         if Path(executed).resolve() != expected:
-            raise RenderError(f"{src}: Quarto reads executed notebooks from {expected}, "
-                              f"not {executed}")
+            raise RenderError(
+                f"{src}: Quarto reads executed notebooks from {expected}, not {executed}"
+            )
     # The built-in front end checks the same sources first (alt text, labels, warnings in
     # outputs, cross-references, citations): a book that fails there fails with either engine.
     import tempfile
@@ -101,8 +102,9 @@ def render_with_quarto(
         if meta and meta.get(key):
             args += ["-M", f"{key}:{meta[key]}"]
     env = {**os.environ, EXECUTED_ENV: "1", "NO_COLOR": "1"}
-    proc = subprocess.run(args, cwd=project_dir, capture_output=True, text=True, env=env,
-                          check=False)
+    proc = subprocess.run(
+        args, cwd=project_dir, capture_output=True, text=True, env=env, check=False
+    )
     if proc.returncode != 0:
         output = plain((proc.stderr or "") + (proc.stdout or "")).strip()
         raise RenderError(
@@ -143,7 +145,7 @@ def write_colophon(root: Path, colophon: dict) -> Path:
         "// Written by the build (exile_report.render.quarto); do not edit.\n"
         "#page(numbering: none, header: none, footer: none)[\n"
         "#v(1fr)\n#set text(size: 8.5pt)\n#set par(justify: false)\n"
-        "#block(below: 0.8em, text(weight: \"bold\")[Colophon])\n"
+        '#block(below: 0.8em, text(weight: "bold")[Colophon])\n'
         "#table(columns: (auto, 1fr), stroke: (x, y) => (bottom: 0.4pt + luma(180)),\n"
         "  table.header([*Item*], [*Value*]),\n" + rows + ")\n]\n"
     )
@@ -165,11 +167,13 @@ def write_document_meta(root: Path, date: str | None) -> Path:
     if date and re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
         y, m, d = (int(x) for x in date.split("-"))
         fields.append(f"date: datetime(year: {y}, month: {m}, day: {d})")
-    text = ("// Written by the build (exile_report.render.quarto); do not edit.\n"
-            f"#set document({', '.join(fields)})\n"
-            "// A captioned table is a figure in Quarto's typst, and figures do not break across\n"
-            "// pages: long tables would run off the page. They break, their header repeated.\n"
-            '#show figure.where(kind: "quarto-float-tbl"): set block(breakable: true)\n')
+    text = (
+        "// Written by the build (exile_report.render.quarto); do not edit.\n"
+        f"#set document({', '.join(fields)})\n"
+        "// A captioned table is a figure in Quarto's typst, and figures do not break across\n"
+        "// pages: long tables would run off the page. They break, their header repeated.\n"
+        '#show figure.where(kind: "quarto-float-tbl"): set block(breakable: true)\n'
+    )
     return _write(Path(root) / DOCUMENT, text)
 
 
@@ -178,7 +182,6 @@ def _write(path: Path, text: str) -> Path:
     if not path.is_file() or path.read_text(encoding="utf-8") != text:
         path.write_text(text, encoding="utf-8")
     return path
-
 
 
 def prepare(root: Path, log=print) -> None:
