@@ -505,7 +505,7 @@ def test_invalid_return_rate_is_refused_before_running():
         resolve_params(ROOT / "params.yml", ["scale.return_rate=[0.1, 1.2]"])
     with pytest.raises(ParamError, match="return_rate low"):
         resolve_params(ROOT / "params.yml", ["scale.return_rate=[0.5, 0.2]"])
-    with pytest.raises(ParamError, match="ISO3"):
+    with pytest.raises(ParamError, match="'georgia' not among the ISO 3166-1 alpha-3"):
         resolve_params(ROOT / "params.yml", ["scale.hosts=[ARM, georgia]"])
     with pytest.raises(ParamError, match="not in hosts"):
         resolve_params(

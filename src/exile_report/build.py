@@ -70,20 +70,6 @@ def publish(staging: Path, root: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def source_date(root: Path) -> str:
-    """The edition date (see :mod:`exile_report.provenance`)."""
-    from .provenance import of
-
-    return of(root).date
-
-
-def source_commit(root: Path) -> str:
-    """The source commit, ``-dirty`` when modified, ``none`` outside git (see provenance)."""
-    from .provenance import of
-
-    return of(root).commit
-
-
 def plan(root: Path, params: dict[str, dict]) -> list[execute.ChapterRun]:
     specs = chapter_specs()
     inputs = execute.inputs_fingerprint(root)
