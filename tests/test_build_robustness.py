@@ -607,7 +607,11 @@ def _pdf_text(repo: Path) -> str:
 
 
 def _html(repo: Path, page: str) -> str:
-    return (repo / "_book" / page).read_text(encoding="utf-8")
+    """A built page by its file name: chapters and appendices are under chapters/, as in Quarto."""
+    path = repo / "_book" / page
+    if not path.is_file():
+        path = repo / "_book" / "chapters" / page
+    return path.read_text(encoding="utf-8")
 
 
 DATA_AS_TEXT = [

@@ -62,7 +62,7 @@ def test_the_host_state_default_is_the_cutoff():
     spec = chapter_specs()["host-states"]
     assert next(p.default for p in spec.params if p.name == "as_of") == cutoff
     notebook = (ROOT / "chapters" / "03-host-states.ipynb").read_text(encoding="utf-8")
-    assert f"as_of = '{cutoff}'" in notebook
+    assert f"as_of = '{cutoff}'" in notebook or f'as_of = \\"{cutoff}\\"' in notebook
 
 
 def test_changing_the_cutoff_changes_every_chapters_fingerprint(tmp_path):

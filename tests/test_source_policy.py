@@ -259,3 +259,16 @@ def test_check_all_reports_a_tier_x_entry(tmp_path, monkeypatch):
     assert [p.message for p in problems] == [
         "copy_2024_mirror: tier X source (sawadee.wiki), never cited (rule 1)"
     ]
+
+
+def test_dated_states_of_one_register_page_may_share_its_address():
+    """Two snapshots of one register (the same address, each the citation of its own raw
+    snapshot with its own date) are different documents; any other shared address is not."""
+    from exile_report.source_policy import dated_states
+    from exile_report.sources import load_register
+
+    snapshot = [k for s in load_register() for k in str(s["citation_key"]).split(";")][:2]
+    dates = {snapshot[0]: "2024-09-05", snapshot[1]: "2026-07-03", "other_2024_x": "2024-01-01"}
+    assert dated_states(snapshot, dates)
+    assert not dated_states(snapshot, {**dates, snapshot[1]: "2024-09-05"})  # same date
+    assert not dated_states([snapshot[0], "other_2024_x"], dates)  # not a snapshot's key

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from exile_report.data import DataError
+from exile_report.fingerprint import sha256_file
 
 TIMEOUT = 60  # seconds without data before a download is given up
 MIRROR_ENV = "EXILE_RAW_URL"
@@ -84,16 +85,8 @@ def plan(sources: list[dict], mirror: str | None = None) -> list[Snapshot]:
     return out
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def is_current(path: Path, snap: Snapshot) -> bool:
-    return path.is_file() and path.stat().st_size == snap.bytes and _sha256(path) == snap.sha256
+    return path.is_file() and path.stat().st_size == snap.bytes and sha256_file(path) == snap.sha256
 
 
 def download(snap: Snapshot, target: Path, timeout: float = TIMEOUT) -> None:

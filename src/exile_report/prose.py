@@ -14,10 +14,15 @@ same way.
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 
-from .escape import is_citation, markdown_text
+from .escape import markdown_text
+
+#: A bibliography key as the project writes them: letters, digits and underscores (no hyphen, so a
+#: cross-reference like ``fig-x`` is never taken for one).
+_KEY = re.compile(r"[A-Za-z0-9_]+")
 
 #: The start of Russia's full-scale invasion of Ukraine: the book's "before" and "after".
 INVASION = pd.Timestamp("2022-02-24")
@@ -40,8 +45,9 @@ def cite(keys) -> str:
     if not seen:
         return ""
     text = "[" + "; ".join(f"@{k}" for k in seen) + "]"
-    # a key from a data file that is not a bibliography key of the project's form stays text
-    return text if is_citation(text) else markdown_text(text)
+    # a key from a data file that could be anything but a bibliography key (a cross-reference
+    # such as fig-x, markup, spaces) stays text; pandoc names a key the bibliography lacks
+    return text if all(_KEY.fullmatch(k) for k in seen) else markdown_text(text)
 
 
 def num(n, digits: int = 0) -> str:

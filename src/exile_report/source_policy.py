@@ -209,8 +209,9 @@ def bibliography_problems(
                     f"{e.key}: no date, and the note does not say the page has none (rule 6)",
                 )
             )
+    dates = {e.key: e.fields.get("date", "") for e in entries}
     for addr, keys in sorted(by_address.items()):
-        if len(keys) > 1:
+        if len(keys) > 1 and not dated_states(keys, dates):
             problems.append(
                 Problem(
                     where,
@@ -220,6 +221,18 @@ def bibliography_problems(
                 )
             )
     return problems
+
+
+def dated_states(keys: list[str], dates: dict[str, str]) -> bool:
+    """True when the keys are dated states of one register or dataset page (a list, a table the
+    producer re-issues at the same address), each the citation of its own raw snapshot in
+    ``data/sources.yml`` and each with its own date: different documents, which rule 5 does not
+    merge (the reader must see which state a figure comes from)."""
+    from exile_report.sources import load_register
+
+    snapshot_keys = {k for s in load_register() for k in _split(s.get("citation_key", ""))}
+    own_dates = [dates.get(k, "") for k in keys]
+    return set(keys) <= snapshot_keys and all(own_dates) and len(set(own_dates)) == len(keys)
 
 
 def _split(value: str) -> list[str]:
@@ -324,14 +337,18 @@ def check(bib: Path | None = None, tiers_csv: Path = TIERS_CSV) -> Report:
         problems += p
         on_c += n
         marked += m
-    addresses = Counter(normalise_address(e.address) for e in entries if e.address)
+    keys_at: dict[str, list[str]] = {}
+    for e in entries:
+        if e.address:
+            keys_at.setdefault(normalise_address(e.address), []).append(e.key)
+    dates = {e.key: e.fields.get("date", "") for e in entries}
     return Report(
         problems,
         Counter(by_key.values()),
         len(entries),
         sum(not e.dated for e in entries),
         sum(not e.dated and not UNDATED.search(e.fields.get("note", "")) for e in entries),
-        sum(1 for v in addresses.values() if v > 1),
+        sum(1 for keys in keys_at.values() if len(keys) > 1 and not dated_states(keys, dates)),
         on_c,
         marked,
     )
