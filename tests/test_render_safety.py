@@ -94,8 +94,8 @@ def test_pages_satisfy_their_content_security_policy_and_it_blocks_injection(bui
     if not Path(chromium).exists():
         pytest.skip("chromium not installed")
     book = built_repo / "_book"
-    page_text = (book / "02-scale.html").read_text(encoding="utf-8")
-    injected = book / "zz-injected.html"
+    page_text = (book / "chapters" / "02-scale.html").read_text(encoding="utf-8")
+    injected = book / "chapters" / "zz-injected.html"
     injected.write_text(
         page_text.replace(
             '<main id="content" class="content">',
@@ -109,8 +109,9 @@ def test_pages_satisfy_their_content_security_policy_and_it_blocks_injection(bui
             browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
             results = {}
             for name in [
-                *sorted(x.name for x in book.glob("*.html") if x != injected),
-                injected.name,
+                *sorted(x.relative_to(book).as_posix() for x in book.rglob("*.html")
+                        if x != injected),
+                injected.relative_to(book).as_posix(),
             ]:
                 page = browser.new_page()
                 events: list[str] = []
@@ -128,7 +129,7 @@ def test_pages_satisfy_their_content_security_policy_and_it_blocks_injection(bui
     finally:
         injected.unlink()
     for name, (events, hits) in results.items():
-        if name == injected.name:
+        if name == injected.relative_to(book).as_posix():
             assert any("CSP script-src" in e for e in events), events
             assert any("CSP img-src http://example.invalid" in e for e in events), events
             assert "ran" not in events

@@ -280,8 +280,9 @@ def test_params_lists_the_named_sets(capsys):
 
 def test_a_list_passed_as_text_by_papermill_gets_the_y_hint():
     from exile_report.notebook import setup
+    from exile_report.params import defaults
 
-    namespace = dict(yaml.safe_load((ROOT / "params.yml").read_text())["defaults"]["asylum-law"])
+    namespace = dict(defaults()["asylum-law"])
     namespace["origins"] = "[RUS,BLR]"  # what `papermill ... -p origins [RUS,BLR]` injects
     with pytest.raises(
         ParamError, match=r"-p passes text; pass a list with -y \"origins: \[\.\.\.\]\""

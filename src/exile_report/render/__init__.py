@@ -75,9 +75,13 @@ def render_with_pandoc(
     started = time.perf_counter()
     cpu_started = _cpu_seconds()
     timings: dict[str, float] = {}
-    from .pdf import write_pdf as pdf_writer
-
-    write_pdf = pdf_writer if pdf else None
+    write_pdf = None
+    if pdf:
+        try:
+            from .pdf import write_pdf
+        except ImportError as exc:  # the book promises a PDF: no PDF, no book
+            raise RenderError(f"the PDF cannot be made: typst does not import ({exc}); "
+                              "reinstall the environment with `make venv`") from None
     with tempfile.TemporaryDirectory(prefix="exile-render-") as tmp:
         work = Path(tmp)
         book = load_book(project_dir, chapters, work / "media", meta=meta)
