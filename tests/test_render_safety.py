@@ -109,8 +109,9 @@ def test_pages_satisfy_their_content_security_policy_and_it_blocks_injection(bui
             browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
             results = {}
             for name in [
-                *sorted(x.relative_to(book).as_posix() for x in book.rglob("*.html")
-                        if x != injected),
+                *sorted(
+                    x.relative_to(book).as_posix() for x in book.rglob("*.html") if x != injected
+                ),
                 injected.relative_to(book).as_posix(),
             ]:
                 page = browser.new_page()

@@ -85,8 +85,9 @@ def _edition_block(path: Path, _mtime: int) -> tuple:
         raise DataError(f"{path}: not found")
     config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(config, dict):
-        raise DataError(f"{path}: expected a mapping of Quarto's options, not a "
-                        f"{type(config).__name__}")
+        raise DataError(
+            f"{path}: expected a mapping of Quarto's options, not a {type(config).__name__}"
+        )
     block = config.get("edition")
     if not isinstance(block, dict) or "cutoff" not in block:
         raise DataError(f"{path}: no 'edition: cutoff:' block (the edition's cut-off date)")

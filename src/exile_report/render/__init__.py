@@ -80,8 +80,10 @@ def render_with_pandoc(
         try:
             from .pdf import write_pdf
         except ImportError as exc:  # the book promises a PDF: no PDF, no book
-            raise RenderError(f"the PDF cannot be made: typst does not import ({exc}); "
-                              "reinstall the environment with `make venv`") from None
+            raise RenderError(
+                f"the PDF cannot be made: typst does not import ({exc}); "
+                "reinstall the environment with `make venv`"
+            ) from None
     with tempfile.TemporaryDirectory(prefix="exile-render-") as tmp:
         work = Path(tmp)
         book = load_book(project_dir, chapters, work / "media", meta=meta)
