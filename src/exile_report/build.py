@@ -151,51 +151,34 @@ def _build(
         return _build_with_kernels(
             root,
             t0,
-            overrides=overrides,
-            param_set=param_set,
-            chapters=chapters,
-            jobs=jobs,
-            render=render,
-            only=only,
-            engine=engine,
-            log=log,
+            {
+                "overrides": overrides,
+                "param_set": param_set,
+                "chapters": chapters,
+                "jobs": jobs,
+                "render": render,
+                "only": only,
+                "engine": engine,
+                "log": log,
+            },
         )
     finally:
         tempfile.tempdir = saved_tempdir
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _build_with_kernels(
-    root: Path, t0: float, *, overrides, param_set, chapters, jobs, render, only, engine, log
-) -> BuildReport:
-    # Kernels for the chapters that will almost surely run start now, on a free core, while
-    # this process resolves parameters and checks data (see execute.KernelPool).
+def _build_with_kernels(root: Path, t0: float, steps: dict) -> BuildReport:
+    """The build's steps (:func:`_build_steps`, with ``steps`` as its keyword arguments) with
+    the kernels for the chapters that will almost surely run started first, on a free core,
+    while this process resolves parameters and checks data (see execute.KernelPool)."""
     kernels = execute.KernelPool()
     try:
-        kernels.start(
-            execute.kernels_to_start(
-                root / BUILD / "executed",
-                chapters=chapters,
-                overrides=overrides,
-                param_set=param_set,
-                only=only,
-                jobs=jobs,
-            ),
-            root,
+        ahead = execute.kernels_to_start(
+            root / BUILD / "executed",
+            **{k: steps[k] for k in ("chapters", "overrides", "param_set", "only", "jobs")},
         )
-        return _build_steps(
-            root,
-            t0,
-            kernels,
-            overrides=overrides,
-            param_set=param_set,
-            chapters=chapters,
-            jobs=jobs,
-            render=render,
-            only=only,
-            engine=engine,
-            log=log,
-        )
+        kernels.start(ahead, root)
+        return _build_steps(root, t0, kernels, **steps)
     finally:
         kernels.close()
 

@@ -126,6 +126,30 @@ def _date(name, required=True, **kw) -> Col:
 DATE_BOUNDS = (pd.Timestamp("1500-01-01"), pd.Timestamp("2035-12-31"))
 
 ORIGINS = ("RUS", "UKR", "BLR")
+#: Kinds of host-state measure in policies.csv (the host-state chapter's parameter choices too).
+MEASURE_TYPES = (
+    "visa-suspension",
+    "visa-restriction",
+    "entry-ban",
+    "border-closure",
+    "residence-rule",
+    "humanitarian-visa",
+    "asylum-practice",
+    "work-permit",
+    "registration-rule",
+    "travel-document",
+    "other",
+)
+#: Categories of timeline.csv events (the history chapter's parameter choices too).
+CATEGORIES = (
+    "law",
+    "repression",
+    "expulsion",
+    "emigration-wave",
+    "exile-institution",
+    "designation",
+    "war",
+)
 DEC_COUNTS = ("dec_recognized", "dec_other", "dec_rejected", "dec_closed", "dec_total")
 
 PROCESSED_TABLES = [
@@ -484,15 +508,7 @@ CURATED_TABLES = [
             Col("wave", allowed=WAVES),
             Col(
                 "category",
-                allowed=(
-                    "law",
-                    "repression",
-                    "expulsion",
-                    "emigration-wave",
-                    "exile-institution",
-                    "designation",
-                    "war",
-                ),
+                allowed=CATEGORIES,
             ),
             Col("title", max_len=60),
             Col("description"),
@@ -591,19 +607,7 @@ CURATED_TABLES = [
             _date("date_ended", False),
             Col(
                 "measure_type",
-                allowed=(
-                    "visa-suspension",
-                    "visa-restriction",
-                    "entry-ban",
-                    "border-closure",
-                    "residence-rule",
-                    "humanitarian-visa",
-                    "asylum-practice",
-                    "work-permit",
-                    "registration-rule",
-                    "travel-document",
-                    "other",
-                ),
+                allowed=MEASURE_TYPES,
             ),
             Col("direction", allowed=("restrictive", "facilitating")),
             Col("instrument", required=False),

@@ -15,16 +15,7 @@ import pandas as pd
 
 from ..params import Param
 from ..prose import INVASION, cite, date
-
-CATEGORIES = (
-    "law",
-    "repression",
-    "expulsion",
-    "emigration-wave",
-    "exile-institution",
-    "designation",
-    "war",
-)
+from ..schemas import CATEGORIES
 
 PARAMETERS = [
     Param(

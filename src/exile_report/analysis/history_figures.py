@@ -368,7 +368,7 @@ def plot_machinery(
 
 def plot_wave_estimates(est: pd.DataFrame):
     """Each published estimate as a low–high range (a dot when only one figure), grouped by wave,
-    coloured by the dossier's confidence grade, on a log scale: waves differ by orders of
+    coloured by confidence grade, on a log scale: waves differ by orders of
     magnitude."""
     from matplotlib.lines import Line2D
     from matplotlib.ticker import FuncFormatter, LogLocator
@@ -436,7 +436,7 @@ def plot_wave_estimates(est: pd.DataFrame):
     return fig
 
 
-#: Confidence grades of the dossier: A primary, B reputable secondary, C weak copy.
+#: Confidence grades: A the producer's own figure, B an established secondary source, C weak (unverified).
 GRADE_COLORS = {"A": "#0072B2", "B": "#E69F00", "C": "#999999"}
 
 

@@ -17,20 +17,7 @@ import pandas as pd
 from ..coverage import edition_cutoff
 from ..params import Param
 from ..prose import cite
-
-MEASURE_TYPES = (
-    "visa-suspension",
-    "visa-restriction",
-    "entry-ban",
-    "border-closure",
-    "residence-rule",
-    "humanitarian-visa",
-    "asylum-practice",
-    "work-permit",
-    "registration-rule",
-    "travel-document",
-    "other",
-)
+from ..schemas import MEASURE_TYPES
 
 PARAMETERS = [
     Param(
