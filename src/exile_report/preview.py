@@ -165,7 +165,7 @@ class Preview:
         if len(self.kernels) == 0:
             threading.Thread(target=self.kernels.start, args=(1, self.root), daemon=True).start()
 
-    def rebuild(self) -> float:
+    def rebuild(self, paths: list[str] | None = None) -> float:
         """Build the HTML book into a new folder and point ``current`` at it; returns seconds.
 
         On failure the last good site stays served and the error is shown on the open page."""
@@ -180,7 +180,8 @@ class Preview:
             try:
                 recover(self.root, lambda _m: None)
                 params = resolve_params(self.root / "params.yml", self.overrides, self.param_set)
-                _check_data(self.root, self.log)
+                if paths is None or any(_touches_data(p) for p in paths) or self.error:
+                    _check_data(self.root, self.log)  # the data, its schemas or the lock changed
                 runs = plan(self.root, params)
                 execute.execute_chapters(runs, self.root, kernels=self.kernels, log=self.log)
                 prov = of(self.root)
@@ -263,6 +264,16 @@ class Preview:
             shutil.rmtree(work, ignore_errors=True)
             self._pdf_version = version
             return target
+
+
+def _touches_data(path: str) -> bool:
+    """Whether a change to ``path`` can change what the data check says (the data, the schemas
+    and their validator, or the packages)."""
+    return path.startswith("data/") or path in (
+        "src/exile_report/schemas.py",
+        "src/exile_report/data.py",
+        "requirements.lock",
+    )
 
 
 def _one_line(exc: BaseException) -> str:
@@ -369,7 +380,9 @@ def serve(
             paths = changed(seen, now)
             if not paths:
                 continue
-            time.sleep(POLL_SECONDS)  # let an editor finish writing (save = several writes)
+            time.sleep(
+                POLL_SECONDS / 2
+            )  # let an editor finish writing (a save may be several writes)
             now = snapshot(root)
             paths = changed(seen, now)
             seen = now
@@ -385,7 +398,7 @@ def serve(
             log(f"preview: {', '.join(paths[:3])}{' …' if len(paths) > 3 else ''} changed")
             if any(p.startswith("src/") for p in paths):
                 preview.kernels.close()  # a kernel started ahead imported the old package code
-            seconds = preview.rebuild()
+            seconds = preview.rebuild(paths)
             if not preview.error:
                 log(f"preview: rebuilt in {seconds:.1f} s")
     except KeyboardInterrupt:

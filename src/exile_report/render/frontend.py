@@ -258,7 +258,7 @@ def _indented_code_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-SETEXT_RE = re.compile(r"^(?P<text>[^\n]*\S[^\n]*)\n(?P<rule>=+|-+)[ \t]*$", re.MULTILINE)
+SETEXT_RE = re.compile(r"^(?P<text>[^\n]+)\n(?P<rule>=+|-+)[ \t]*$", re.MULTILINE)
 NOT_HEADING_TEXT_RE = re.compile(r"^(?:[ \t]|[#>|:<]|`{3}|~{3})")
 
 
@@ -272,7 +272,8 @@ def atx_headings(text: str) -> str:
         before = text[: m.start()]
         line = m.group("text")
         if (
-            _in_spans(m.start(), spans)
+            not line.strip()
+            or _in_spans(m.start(), spans)
             or (before and not before.endswith("\n\n") and before.strip())
             or NOT_HEADING_TEXT_RE.match(line)
             or LIST_ITEM_RE.match(line)
