@@ -74,11 +74,14 @@ def write_text(path: Path, text: str) -> Path:
     return path
 
 
-def save(tables: dict[str, tuple[pd.DataFrame, list[str]]], out_dir: Path) -> list[Path]:
-    """Write each ``name -> (frame, key)`` as ``out_dir/name.csv``; return the paths."""
+def save(tables: dict[str, pd.DataFrame], out_dir: Path) -> list[Path]:
+    """Write each ``name -> frame`` as ``out_dir/name.csv``, rows in the order of the table's
+    key as declared in :mod:`exile_report.schemas`; return the paths."""
+    from exile_report.schemas import TABLES
+
     return [
-        write_text(Path(out_dir) / f"{name}.csv", to_csv_text(frame, key))
-        for name, (frame, key) in sorted(tables.items())
+        write_text(Path(out_dir) / f"{name}.csv", to_csv_text(frame, list(TABLES[name].key)))
+        for name, frame in sorted(tables.items())
     ]
 
 

@@ -15,7 +15,6 @@ from exile_report.processing.countries import EN_TO_ISO3
 
 SOURCE_ID = "eurostat-russian-citizens-permits-via-kirakicka"
 FILE = "eurostat_RU_citizens_5tables_long.csv"
-KEYS = {"eurostat_ru_citizens": ["dataset", "geo_iso3", "year"]}
 
 
 def load(raw_dir: Path) -> dict[str, pd.DataFrame]:
@@ -40,4 +39,4 @@ def process(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
 
 def save(tables: dict[str, pd.DataFrame], out_dir: Path) -> list[Path]:
     """Write the tables as deterministic CSV."""
-    return _save({n: (t, KEYS[n]) for n, t in tables.items()}, out_dir)
+    return _save(tables, out_dir)

@@ -58,12 +58,6 @@ BASIS_RE = re.compile(
     r"^Статья (?P<article>[\d.]+) (?:Федерального закона|Закона Российской Федерации) "
     r"от (?P<d>\d\d)\.(?P<m>\d\d)\.(?P<y>\d{4}) № (?P<law>[\d]+(?:-ФЗ|-1))"
 )
-KEYS = {
-    "foreign_agents_events": ["date", "event", "agent_type", "legal_basis"],
-    "foreign_agents_legal_bases": ["legal_basis"],
-    "foreign_agents_per_date": ["date", "event", "entry_kind"],
-    "foreign_agents_per_year": ["year"],
-}
 ENTRY_KIND = {1: "individual", 0: "organisation"}
 
 
@@ -181,4 +175,4 @@ def process(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
 
 def save(tables: dict[str, pd.DataFrame], out_dir: Path) -> list[Path]:
     """Write the tables as deterministic CSV."""
-    return _save({n: (t, KEYS[n]) for n, t in tables.items()}, out_dir)
+    return _save(tables, out_dir)

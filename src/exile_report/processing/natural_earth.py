@@ -21,7 +21,6 @@ SOURCE_ID = "natural-earth-110m-countries"
 FILE = "ne_110m_admin_0_countries.json"
 GEOJSON_NAME = "countries_110m.geojson"
 DECIMALS = 2
-KEYS = {"countries_110m": ["iso3"]}
 
 
 def load(raw_dir: Path) -> dict:
@@ -107,5 +106,5 @@ def save(tables: dict, out_dir: Path) -> list[Path]:
     lines = [json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in fc["features"]]
     text = '{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n"
     paths = [write_text(Path(out_dir) / GEOJSON_NAME, text)]
-    csvs = {n: (t, KEYS[n]) for n, t in tables.items() if n in KEYS}
+    csvs = {n: t for n, t in tables.items() if n != GEOJSON_NAME}
     return paths + _save(csvs, out_dir)

@@ -26,7 +26,6 @@ from exile_report.processing.countries import EN_TO_ISO3
 
 SOURCE_ID = "press-reported-emigration-figures"
 FILE = "press_reported_emigration_figures.csv"
-KEYS = {"press_figures": ["figure_id"]}
 SERIES = {  # series prefix -> (producer, concept, unit)
     "bell": ("The Bell", "stock-abroad", "persons"),
     "fsb": ("FSB Border Service", "border-crossings", "trips"),
@@ -159,4 +158,4 @@ def process(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
 
 def save(tables: dict[str, pd.DataFrame], out_dir: Path) -> list[Path]:
     """Write the tables as deterministic CSV."""
-    return _save({n: (t, KEYS[n]) for n, t in tables.items()}, out_dir)
+    return _save(tables, out_dir)

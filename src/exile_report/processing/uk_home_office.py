@@ -55,12 +55,6 @@ TOTALS_COLUMNS = {
 _PERIOD = re.compile(r"Recent period = (\d{4})-(\d{4})")
 OURS = {"Russia": "RUS", "Ukraine": "UKR", "Belarus": "BLR"}
 RATE_TOLERANCE = 1e-9
-KEYS = {
-    "uk_applications": ["year", "quarter", "nationality_iso3", "applicant_type"],
-    "uk_initial_decisions": ["year", "nationality_iso3", "applicant_type", "outcome_group"],
-    "uk_grant_rates": ["year", "nationality"],
-    "uk_initial_decisions_totals": ["nationality"],
-}
 
 
 def load(raw_dir: Path) -> dict[str, pd.DataFrame]:
@@ -261,4 +255,4 @@ def process(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
 
 def save(tables: dict[str, pd.DataFrame], out_dir: Path) -> list[Path]:
     """Write the tables as deterministic CSV."""
-    return _save({n: (t, KEYS[n]) for n, t in tables.items()}, out_dir)
+    return _save(tables, out_dir)

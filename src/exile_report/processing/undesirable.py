@@ -23,10 +23,6 @@ from exile_report.processing.countries import RU_TO_ISO3
 
 SOURCE_ID = "ru-minjust-undesirable-organizations-2026-07-03"
 FILE = "undesirable_organizations_2026-07-03.json"
-KEYS = {
-    "undesirable_designations": ["date", "org_country_iso3"],
-    "undesirable_per_year": ["year"],
-}
 _TAIL_BRACKET = re.compile(r"\(([^()]*)\)\s*$")
 _TAIL_COMMA = re.compile(r"[,»)]\s*([^,»()«]+?)\s*$")
 
@@ -69,4 +65,4 @@ def process(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
 
 def save(tables: dict[str, pd.DataFrame], out_dir: Path) -> list[Path]:
     """Write the tables as deterministic CSV."""
-    return _save({n: (t, KEYS[n]) for n, t in tables.items()}, out_dir)
+    return _save(tables, out_dir)

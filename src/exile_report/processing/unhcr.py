@@ -31,29 +31,6 @@ FILES = {
 }
 DEC_COUNTS = ["dec_recognized", "dec_other", "dec_rejected", "dec_closed", "dec_total"]
 STOCKS = ["refugees", "asylum_seekers", "oip"]
-KEYS = {
-    "unhcr_applications": [
-        "year",
-        "origin_iso3",
-        "asylum_iso3",
-        "procedure_type",
-        "app_type",
-        "dec_level",
-        "app_pc",
-    ],
-    "unhcr_decisions": [
-        "year",
-        "origin_iso3",
-        "asylum_iso3",
-        "procedure_type",
-        "dec_level",
-        "dec_pc",
-    ],
-    "unhcr_population": ["year", "origin_iso3", "asylum_iso3"],
-    "unhcr_applications_origin_year": ["year", "origin_iso3", "app_type"],
-    "unhcr_decisions_origin_year": ["year", "origin_iso3", "dec_level"],
-    "unhcr_population_origin_year": ["year", "origin_iso3"],
-}
 
 
 def load(raw_dir: Path) -> dict[str, pd.DataFrame]:
@@ -127,4 +104,4 @@ def process(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
 
 def save(tables: dict[str, pd.DataFrame], out_dir: Path) -> list[Path]:
     """Write the tables as deterministic CSV."""
-    return _save({n: (t, KEYS[n]) for n, t in tables.items()}, out_dir)
+    return _save(tables, out_dir)
