@@ -64,23 +64,26 @@ def inputs_fingerprint(root: Path) -> str:
 
 
 def chapter_fingerprint(notebook: Path, params: dict, inputs: str) -> str:
-    h = hashlib.sha256()
-    h.update(notebook.read_bytes())
-    h.update(json.dumps(params, sort_keys=True, default=str).encode())
-    h.update(inputs.encode())
-    h.update(KERNEL_NAME.encode())
-    return h.hexdigest()
+    return _fingerprint(notebook.read_bytes(), params, inputs)
 
 
 def code_fingerprint(notebook: Path, params: dict, inputs: str) -> str:
     """Like :func:`chapter_fingerprint`, over the notebook's code cells only (in order)."""
     nb = json.loads(notebook.read_text(encoding="utf-8"))
+    code = b"".join(
+        ("".join(src) if isinstance(src, list) else src).encode() + b"\0"
+        for cell in nb.get("cells", [])
+        if cell.get("cell_type") == "code"
+        for src in [cell.get("source", "")]
+    )
+    return _fingerprint(code, params, inputs)
+
+
+def _fingerprint(content: bytes, params: dict, inputs: str) -> str:
+    """What decides a chapter's execution: ``content`` (the notebook, or its code), the
+    parameters, everything the chapters read, and the kernel."""
     h = hashlib.sha256()
-    for cell in nb.get("cells", []):
-        if cell.get("cell_type") == "code":
-            src = cell.get("source", "")
-            h.update(("".join(src) if isinstance(src, list) else src).encode())
-            h.update(b"\0")
+    h.update(content)
     h.update(json.dumps(params, sort_keys=True, default=str).encode())
     h.update(inputs.encode())
     h.update(KERNEL_NAME.encode())

@@ -222,8 +222,9 @@ def render_into(
 _LOCAL_REF = re.compile(r'(?:src|href|srcset)="([^"#?]+)[^"]*"')
 
 
-def expected_pages(root: Path, engine: str) -> list[str]:
-    """The HTML page of every chapter and appendix in ``_quarto.yml``, as the engine names it."""
+def expected_pages(root: Path) -> list[str]:
+    """The HTML page of every chapter and appendix in ``_quarto.yml``, at Quarto's address (both
+    engines use it)."""
     from .render.frontend import _flatten_chapters, read_config
 
     config = read_config(root)
@@ -260,7 +261,7 @@ def check_book(root: Path, staging: Path, result: dict) -> None:
     missing, for either engine."""
     engine = result.get("engine", "pandoc")
     missing: list[str] = []
-    pages = expected_pages(root, engine)
+    pages = expected_pages(root)
     missing += [p for p in pages if not (staging / p).is_file()]
     pdf = result.get("pdf")
     pdf = Path(pdf) if pdf else None
