@@ -51,6 +51,7 @@ CHAPTER_TABLES: dict[str, tuple[str, ...]] = {
         "eurostat_ru_citizens",
         "press_figures",
         "countries_110m",
+        "surveys",
     ),
     "host-states": ("policies", "unhcr_applications", "eurostat_ru_citizens", "countries_110m"),
     "asylum-law": (
@@ -61,6 +62,17 @@ CHAPTER_TABLES: dict[str, tuple[str, ...]] = {
         "uk_initial_decisions",
         "uk_grant_rates",
         "uk_initial_decisions_totals",
+        "legal",
+    ),
+    "conclusion": (
+        "estimates",
+        "press_figures",
+        "wave_estimates",
+        "surveys",
+        "population",
+        "unhcr_applications",
+        "unhcr_population_origin_year",
+        "timeline",
         "legal",
     ),
 }

@@ -165,6 +165,7 @@ CHAPTER_MODULES = {
     "scale": ("chapters/02-scale.ipynb", "exile_report.analysis.scale"),
     "host-states": ("chapters/03-host-states.ipynb", "exile_report.analysis.host_states"),
     "asylum-law": ("chapters/04-asylum-law.ipynb", "exile_report.analysis.asylum"),
+    "conclusion": ("chapters/05-conclusion.ipynb", "exile_report.analysis.conclusion"),
     # Appendix notebooks: executed like chapters, with no parameters of their own.
     "data-sources": ("chapters/A1-data-sources.ipynb", None),
 }

@@ -46,6 +46,8 @@ CITED_TABLES = {
     "policies": (("citation_key", "summary"),),
     "legal": (("citation_key", "relevance"),),
     "conflicts": (("source_a", "claim_a"), ("source_b", "claim_b")),
+    "surveys": (("citation_key", "note"),),
+    "population": (("citation_key", "note"),),
 }
 PROCESSED_CITED = {"press_figures": (("citation_key", "note"),)}
 
