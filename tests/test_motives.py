@@ -143,3 +143,23 @@ def test_every_method_and_bound_in_the_table_has_reader_words():
     surveys = load("surveys")
     assert set(surveys["method"]) <= set(M.METHODS)
     assert set(surveys["bound"]) <= set(M.BOUND_WORDS)
+
+
+def test_evidence_table_keeps_the_order_of_the_topics_asked_for():
+    df = _rows(
+        [
+            ("S1", "P", "a", "return", "2023-01-01", "2023-12-31", 8, "percent", "about", "k"),
+            ("S2", "P", "b", "fear", "2024-01-01", "2024-12-31", 50, "percent", "more-than", "k"),
+            ("S3", "P", "c", "fear", "2022-01-01", "2022-12-31", 78, "percent", "up-to", "j"),
+            ("S4", "P", "d", "sample", "2022-01-01", "2022-12-31", 10, "respondents", "exact", "k"),
+        ]
+    )
+    df = df.assign(
+        question=["q1", "q2", "q3", "q4"],
+        period_label=["l1", "l2", "l3", "l4"],
+        method="online-panel",
+    )
+    table = M.evidence_table(df, ("fear", "return"))
+    assert table["Figure"].tolist() == ["q3", "q2", "q1"]  # fear by period, then return
+    assert table["Value"].tolist() == ["up to 78%", "more than 50%", "about 8%"]
+    assert table["Source"].tolist() == ["[@j]", "[@k]", "[@k]"]

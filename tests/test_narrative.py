@@ -53,7 +53,10 @@ def narrative_counts(notebook: Path) -> tuple[int, int]:
     return markdown, code
 
 
-@pytest.mark.parametrize("notebook", ["chapters/01-history.ipynb", "chapters/02-scale.ipynb"])
+@pytest.mark.parametrize(
+    "notebook",
+    ["chapters/01-history.ipynb", "chapters/02-scale.ipynb", "chapters/05-conclusion.ipynb"],
+)
 def test_narrative_is_markdown(notebook):
     nb = nbformat.read(ROOT / notebook, as_version=4)
     printing = [

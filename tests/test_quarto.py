@@ -122,6 +122,7 @@ def test_plain_quarto_render_gives_the_whole_book_and_touches_no_tracked_file(
         "chapters/02-scale.html",
         "chapters/03-host-states.html",
         "chapters/04-asylum-law.html",
+        "chapters/05-conclusion.html",
         "chapters/A1-data-sources.html",
         "chapters/A3-how-to-cite.html",
         "references.html",
