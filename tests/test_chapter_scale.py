@@ -94,7 +94,11 @@ def test_reconcile_known_answer():
     out = scale.reconcile(inputs)
     # sums: low 80k+50k+40k = 170k; central 100k+50k+50k = 200k; high 120k+50k+60k = 230k;
     # nothing is taken off for returns (these are counts of people still abroad, rule K02)
-    assert (out["exact_low"], out["exact_central"], out["exact_high"]) == (170_000, 200_000, 230_000)
+    assert (out["exact_low"], out["exact_central"], out["exact_high"]) == (
+        170_000,
+        200_000,
+        230_000,
+    )
     assert (out["low"], out["central"], out["high"]) == (170_000, 200_000, 230_000)
     assert out["n"] == 3
     assert out["low"] <= out["central"] <= out["high"]
