@@ -254,3 +254,17 @@ def test_a_host_without_any_figure_is_refused_in_one_line():
     assert "\n" not in message
     assert re.search(r"'NOR'.*no figure in estimates\.csv or press_figures\.csv", message)
     resolve_params(paths.ROOT / "params.yml", ["scale.hosts=[ARM, KOR]"])  # KOR has claims
+
+
+def test_a_figure_graded_c_is_not_added_unless_the_reader_chooses_it():
+    """Source policy: no figure rests on a grade C source alone (Spain's 16,000, from one small
+    outlet, was added to the old sum)."""
+    weak = pd.concat(
+        [HOSTS, table(("E1", "ESP", S, P, None, 16_000, None, INV, "2024-07-16", "C"))],
+        ignore_index=True,
+    )
+    usable = scale.citable(weak)
+    chosen, missing = scale.choose_sources(usable, ["ARM", "ESP"], {})
+    assert list(chosen["geography"]) == ["ARM"] and missing == ["ESP"]
+    chosen, _ = scale.choose_sources(scale.citable(weak, {"ESP": "E1"}), ["ESP"], {"ESP": "E1"})
+    assert list(chosen["estimate_id"]) == ["E1"]
