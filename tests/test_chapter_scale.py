@@ -91,19 +91,20 @@ def test_reconcile_known_answer():
             ),
         ]
     )
-    out = scale.reconcile(inputs, (0.1, 0.3))
-    # sums: low 80k+50k+40k = 170k; central 100k+50k+50k = 200k; high 120k+50k+60k = 230k
-    assert (
-        out["sum_low"] == 170_000 and out["sum_central"] == 200_000 and out["sum_high"] == 230_000
+    out = scale.reconcile(inputs)
+    # sums: low 80k+50k+40k = 170k; central 100k+50k+50k = 200k; high 120k+50k+60k = 230k;
+    # nothing is taken off for returns (these are counts of people still abroad, rule K02)
+    assert (out["exact_low"], out["exact_central"], out["exact_high"]) == (
+        170_000,
+        200_000,
+        230_000,
     )
-    assert math.isclose(out["low"], 170_000 * 0.7)
-    assert math.isclose(out["central"], 200_000 * 0.8)
-    assert math.isclose(out["high"], 230_000 * 0.9)
+    assert (out["low"], out["central"], out["high"]) == (170_000, 200_000, 230_000)
     assert out["n"] == 3
     assert out["low"] <= out["central"] <= out["high"]
 
 
-def test_reconcile_zero_return_rate_is_the_plain_sum():
+def test_reconcile_of_single_figures_is_the_plain_sum():
     inputs = _est(
         [
             (
@@ -136,7 +137,7 @@ def test_reconcile_zero_return_rate_is_the_plain_sum():
             ),
         ]
     )
-    out = scale.reconcile(inputs, (0.0, 0.0))
+    out = scale.reconcile(inputs)
     assert out["low"] == out["central"] == out["high"] == 3_500
 
 
@@ -170,7 +171,7 @@ def test_reconcile_refuses_incomparable_concepts(concept, unit):
         ]
     )
     with pytest.raises(scale.IncomparableError, match="E002"):
-        scale.reconcile(inputs, (0.1, 0.3))
+        scale.reconcile(inputs)
 
 
 def test_reconcile_refuses_trips_alone_and_other_units():
@@ -193,7 +194,7 @@ def test_reconcile_refuses_trips_alone_and_other_units():
         ]
     )
     with pytest.raises(scale.IncomparableError):
-        scale.reconcile(trips, (0.1, 0.3))
+        scale.reconcile(trips)
     odd = _est(
         [
             (
@@ -213,7 +214,7 @@ def test_reconcile_refuses_trips_alone_and_other_units():
         ]
     )
     with pytest.raises(scale.IncomparableError, match="units"):
-        scale.reconcile(odd, (0.1, 0.3))
+        scale.reconcile(odd)
 
 
 def test_reconcile_refuses_double_counting():
@@ -250,7 +251,7 @@ def test_reconcile_refuses_double_counting():
         ]
     )
     with pytest.raises(scale.IncomparableError, match="ARM"):
-        scale.reconcile(two, (0.1, 0.3))
+        scale.reconcile(two)
     world = _est(
         [
             (
@@ -284,35 +285,11 @@ def test_reconcile_refuses_double_counting():
         ]
     )
     with pytest.raises(scale.IncomparableError, match="worldwide"):
-        scale.reconcile(world, (0.1, 0.3))
-
-
-@pytest.mark.parametrize("rate", [(0.3, 0.1), (-0.1, 0.2), (0.1, 1.5)])
-def test_reconcile_refuses_bad_return_rate(rate):
-    one = _est(
-        [
-            (
-                "E001",
-                "a",
-                "ARM",
-                "stock-abroad",
-                "persons",
-                None,
-                1,
-                None,
-                "2024-01-01",
-                None,
-                "A",
-                "k",
-            )
-        ]
-    )
-    with pytest.raises(ValueError, match="return_rate"):
-        scale.reconcile(one, rate)
+        scale.reconcile(world)
 
 
 def test_reconcile_empty_input_is_zero():
-    out = scale.reconcile(_est([]), (0.1, 0.3))
+    out = scale.reconcile(_est([]))
     assert out["central"] == 0 and out["n"] == 0
 
 
@@ -430,14 +407,15 @@ def test_host_figures_respects_as_of_and_hosts():
 
 
 def test_sensitivity_swings_contain_the_base():
-    sens = scale.sensitivity(FIGS, ["ARM", "GEO"], {}, (0.1, 0.3))
-    assert {"Return rate", "Source for ARM"} <= set(sens["assumption"])
+    sens = scale.sensitivity(FIGS, ["ARM", "GEO"], {})
+    assert set(sens["assumption"]) == {"Figure for ARM"}  # GEO has one figure: nothing to vary
     base = sens["base"].iloc[0]
     assert ((sens["low_total"] <= base + 1e-6) & (base <= sens["high_total"] + 1e-6)).all()
-    arm = sens.set_index("assumption").loc["Source for ARM"]
-    # ARM from 42,000 to 110,000 (GEO fixed at 74,000), times (1 - 0.2)
-    assert math.isclose(arm["low_total"], (42_000 + 74_000) * 0.8)
-    assert math.isclose(arm["high_total"], (110_000 + 74_000) * 0.8)
+    arm = sens.set_index("assumption").loc["Figure for ARM"]
+    # ARM from 42,000 to 110,000 (GEO fixed at 74,000); no return rate is taken off
+    assert math.isclose(arm["low_total"], 42_000 + 74_000)
+    assert math.isclose(arm["high_total"], 110_000 + 74_000)
+    assert arm["phrase"] == "which published figure is used for ARM"
 
 
 def test_format_range():
@@ -500,11 +478,7 @@ def test_asylum_claims_keep_persons_and_cases_apart():
 # ---------------------------------------------------------------- parameters
 
 
-def test_invalid_return_rate_is_refused_before_running():
-    with pytest.raises(ParamError, match=r"scale\.return_rate.*above the maximum"):
-        resolve_params(ROOT / "params.yml", ["scale.return_rate=[0.1, 1.2]"])
-    with pytest.raises(ParamError, match="return_rate low"):
-        resolve_params(ROOT / "params.yml", ["scale.return_rate=[0.5, 0.2]"])
+def test_invalid_scale_parameters_are_refused_before_running():
     with pytest.raises(ParamError, match="'georgia' not among the ISO 3166-1 alpha-3"):
         resolve_params(ROOT / "params.yml", ["scale.hosts=[ARM, georgia]"])
     with pytest.raises(ParamError, match="not in hosts"):
@@ -551,12 +525,11 @@ def test_notebook_runs_with_non_default_parameters(tmp_path):
         tmp_path,
         [
             "scale.as_of=2023-06-30",
-            "scale.return_rate=[0.0, 0.5]",
             "scale.hosts=[ARM, GEO, KAZ, SRB]",
         ],
     )
     assert "up to 30 June 2023" in text
-    assert "a return rate of 0% to 50%" in text
+    assert "nothing is taken off for returns" in text
     assert "of the 4 countries a figure of people still abroad exists up to 30 June 2023" in text
 
 
@@ -565,7 +538,8 @@ def test_a_date_before_any_figure_reads_correctly(tmp_path):
     """An as_of before every estimate: the chapter says there is nothing to add instead of
     quoting ranges, and does not cite the sensitivity chart's assumptions."""
     text = _execute(tmp_path, ["scale.as_of=2020-01-31"])
-    assert "No worldwide estimate of departures after the mobilisation" in text
+    assert "No worldwide estimate of departures since 24 February 2022" in text
     assert "No figure of the register refers to a date up to 31 January 2020." in text
     assert "there is nothing comparable to add" in text
-    assert "The assumption that moves the total most" not in text
+    assert "the one that moves it most" not in text
+    assert "The size of the exodus." not in text  # no worldwide count of people abroad yet

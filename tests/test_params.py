@@ -87,7 +87,7 @@ def test_notebook_parameters_cell_matches_the_declared_defaults():
     "text,expected",
     [
         ("history.start_year=1900", ("history", "start_year", 1900)),
-        ("scale.return_rate=[0.2, 0.4]", ("scale", "return_rate", [0.2, 0.4])),
+        ("scale.hosts=[ARM, GEO]", ("scale", "hosts", ["ARM", "GEO"])),
         ("scale.as_of=2023-06-30", ("scale", "as_of", "2023-06-30")),
         ("asylum-law.origins=[RUS,BLR]", ("asylum-law", "origins", ["RUS", "BLR"])),
     ],
@@ -120,9 +120,7 @@ def test_chapter_aliases():
         ),
         ("histroy.start_year=1900", r"unknown chapter 'histroy'"),
         ("history.start_year=2000", None),
-        ("scale.return_rate=[0.5, 1.5]", r"scale\.return_rate: 1\.5 is above the maximum 1"),
-        ("scale.return_rate=[0.5]", r"expected a list of 2 values, got 1"),
-        ("scale.return_rate=0.5", r"expected a list of float"),
+        ("scale.hosts=ARM", r"expected a list of str"),
         ("scale.as_of=2023-13-45", r"scale\.as_of: expected a date YYYY-MM-DD"),
         ("scale.as_of=yesterday", r"scale\.as_of: expected a date YYYY-MM-DD, got 'yesterday'"),
         ("history.categories=[law, wars]", r"'wars' is not allowed \(did you mean 'war'\?\)"),
@@ -145,8 +143,8 @@ def test_bad_overrides_are_refused(override, message):
 def test_cross_parameter_checks():
     with pytest.raises(ParamError, match=r"start_year \(2020\) is after end_year \(2010\)"):
         resolve_params(PARAMS, ["history.start_year=2020", "history.end_year=2010"])
-    with pytest.raises(ParamError, match=r"return_rate low \(0.5\) is above high \(0.2\)"):
-        resolve_params(PARAMS, ["scale.return_rate=[0.5, 0.2]"])
+    with pytest.raises(ParamError, match=r"source_choice names 'GEO', which is not in hosts"):
+        resolve_params(PARAMS, ["scale.hosts=[ARM]", "scale.source_choice={GEO: E001}"])
 
 
 def test_malformed_params_file(tmp_path):

@@ -81,10 +81,10 @@ def main() -> int:
             # one chapter executed again (same inputs, so the same book: nothing to render)
             ones.append(_build(clone, "--chapter", "scale"))
         # a parameter of one chapter changed: that chapter executes and the book is rendered
-        for rate in ("[0.15, 0.3]", "[0.2, 0.3]", "[0.25, 0.3]")[:REPEAT]:
-            changes.append(_build(clone, "--param", f"scale.return_rate={rate}"))
+        for day in ("2024-09-30", "2024-10-31", "2024-11-30")[:REPEAT]:
+            changes.append(_build(clone, "--param", f"scale.as_of={day}"))
         loop = _preview_loop(clone)
-        engines = _engine_renders(clone, "--param", "scale.return_rate=[0.25, 0.3]")
+        engines = _engine_renders(clone, "--param", "scale.as_of=2024-06-30")
     cold, t_cold = _median_run(colds)
     again, _ = _median_run(agains)
     one, _ = _median_run(ones)

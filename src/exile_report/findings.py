@@ -52,9 +52,26 @@ def asylum_findings() -> dict:
     }
 
 
+def headcount_findings() -> dict:
+    """The size of the exodus as chapter 2 states it (:func:`exile_report.analysis.scale.headline`
+    with the chapter's defaults): a range, what it counts and the date it refers to."""
+    h = scale.headline()
+    return {
+        "headcount_range": h.range_text(),
+        "headcount_low": num(h.low),
+        "headcount_central": num(h.central),
+        "headcount_high": num(h.high),
+        "headcount_concept": h.concept,
+        "headcount_as_of": date(h.as_of, "month"),
+        "headcount_low_basis": h.bounds["low"].basis,
+        "headcount_high_basis": h.bounds["high"].basis,
+    }
+
+
 def compute() -> dict:
     """All findings as text, keyed for ``{{< var findings.<key> >}}``."""
     out: dict = {"invasion_date": date(INVASION)}
     out.update(register_findings())
     out.update(asylum_findings())
+    out.update(headcount_findings())
     return out

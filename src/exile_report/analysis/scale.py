@@ -11,11 +11,15 @@ contract of ``estimates.csv`` so it can be tested on small hand-made tables.
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 
 from ..params import Param
-from ..prose import cite, num, pct
+from ..prose import INVASION, cite, num, pct
+from ..prose import date as prose_date
 
 PARAMETERS = [
     Param(
@@ -23,15 +27,6 @@ PARAMETERS = [
         "date",
         "Date of our estimate: only figures referring to dates up to it are used.",
         default="2024-12-31",
-    ),
-    Param(
-        "return_rate",
-        "list[float]",
-        "Low and high share of leavers who have returned.",
-        minimum=0.0,
-        maximum=1.0,
-        length=2,
-        default=[0.1, 0.3],
     ),
     Param(
         "hosts",
@@ -74,9 +69,30 @@ CONCEPTS = {
     "returns-share": "Share who returned",
     "other": "Other",
 }
+#: The same concepts as short plural nouns for running text ("Turkey has residence permits").
+CONCEPT_WORDS = {
+    "departures": "departures",
+    "stock-abroad": "people still abroad",
+    "border-crossings": "border crossings",
+    "residence-permits": "residence permits",
+    "asylum-claims": "asylum claims",
+    "returns-share": "shares who returned",
+    "other": "other counts",
+}
 #: The concept our own estimate sums; the only one that answers "how many are abroad now".
 STOCK = "stock-abroad"
 GRADE_ORDER = {"A": 0, "B": 1, "C": 2}
+#: The columns that identify a figure in the chart data (ladder, host chart).
+FIGURE_COLUMNS = [
+    "estimate_id",
+    "estimator",
+    "period_end",
+    "concept",
+    "unit",
+    "low",
+    "central",
+    "high",
+]
 
 
 class IncomparableError(ValueError):
@@ -84,15 +100,19 @@ class IncomparableError(ValueError):
 
 
 def check_params(values: dict) -> list[str]:
-    """Cross-parameter checks: the low return rate may not exceed the high one, host codes must
-    look like ISO3 codes, and a source choice must name an estimate id for a listed host."""
+    """Cross-parameter checks: host codes must look like ISO3 codes, and a source choice must
+    name an estimate id for a listed host."""
     problems = []
-    low, high = values["return_rate"]
-    if low > high:
-        problems.append(f"return_rate low ({low}) is above high ({high})")
     bad = [h for h in values["hosts"] if not (len(h) == 3 and h.isalpha() and h.isupper())]
     if bad:
         problems.append(f"hosts must be ISO3 codes in capitals, got {', '.join(map(repr, bad))}")
+    known = _known_hosts()
+    empty = [h for h in values["hosts"] if known and h not in known]
+    if empty:
+        problems.append(
+            f"hosts {', '.join(map(repr, empty))} have no figure in estimates.csv or "
+            "press_figures.csv (nothing could be said about them)"
+        )
     for host, eid in values["source_choice"].items():
         if host not in values["hosts"]:
             problems.append(f"source_choice names {host!r}, which is not in hosts")
@@ -119,6 +139,21 @@ def _known_ids() -> set[str]:
         if path.is_file():
             ids |= set(pd.read_csv(path, usecols=[col], dtype="string")[col].dropna())
     return ids
+
+
+def _known_hosts() -> set[str]:
+    """Country codes with at least one figure in the curated estimates or the press figures
+    (read as text, like :func:`_known_ids`)."""
+    from ..paths import CURATED, PROCESSED
+
+    codes: set[str] = set()
+    for path, col in (
+        (CURATED / "estimates.csv", "geography"),
+        (PROCESSED / "press_figures.csv", "destination_iso3"),
+    ):
+        if path.is_file():
+            codes |= set(pd.read_csv(path, usecols=[col], dtype="string")[col].dropna())
+    return codes
 
 
 # ---------------------------------------------------------------- the register
@@ -179,21 +214,7 @@ def ladder_data(reg: pd.DataFrame) -> pd.DataFrame:
     df["lo"] = df[["low", "central", "high"]].min(axis=1)
     df["hi"] = df[["low", "central", "high"]].max(axis=1)
     df["mid"] = df["central"].fillna((df["lo"] + df["hi"]) / 2)
-    cols = [
-        "estimate_id",
-        "estimator",
-        "period_end",
-        "concept",
-        "unit",
-        "low",
-        "central",
-        "high",
-        "lo",
-        "mid",
-        "hi",
-        "citation_key",
-    ]
-    return df[cols].reset_index(drop=True)
+    return df[[*FIGURE_COLUMNS, "lo", "mid", "hi", "citation_key"]].reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- host countries
@@ -267,6 +288,47 @@ def host_figures(estimates: pd.DataFrame, press: pd.DataFrame, hosts, as_of) -> 
     )
 
 
+def citable(figures: pd.DataFrame, source_choice: dict | None = None) -> pd.DataFrame:
+    """The figures that may enter a sum: grade A or B (the source policy: no figure rests on a
+    grade C source alone), and any figure the reader chose by id in ``source_choice``."""
+    chosen_ids = set((source_choice or {}).values())
+    keep = figures["grade"].isin(HEADLINE_GRADES) | figures["estimate_id"].isin(chosen_ids)
+    return figures[keep]
+
+
+#: Countries for which reports of The Bell's 2024 study give a figure of people still abroad
+#: that no page this book may cite holds: searched in research/primary-sources.csv,
+#: research/dossier.md (which quotes Latvia and South Korea from copies on sites graded C) and
+#: the press snapshot; the United Kingdom's and Argentina's were not found at all.
+BELL_UNSOURCED = ("LVA", "KOR", "GBR", "ARG")
+
+
+def trips_and_people(figures: pd.DataFrame) -> pd.DataFrame:
+    """Per country with both a count of border crossings (trips) and a count of people still
+    abroad: the largest of each and their ratio (trips per person), largest ratio first."""
+    value = _value(figures)
+    trips = value[(figures["concept"] == "border-crossings") & (figures["unit"] == "trips")]
+    people = value[(figures["concept"] == STOCK) & (figures["unit"] == "persons")]
+    geo = figures["geography"]
+    t = trips.groupby(geo[trips.index]).max()
+    pp = people.groupby(geo[people.index]).max()
+    out = pd.DataFrame({"trips": t, "people": pp}).dropna()
+    out["ratio"] = out["trips"] / out["people"]
+    out.index.name = "geography"
+    return out.sort_values("ratio", ascending=False).reset_index()
+
+
+def other_concepts(figures: pd.DataFrame, hosts) -> dict[str, list[str]]:
+    """For each of ``hosts``, what its figures count, as words of :data:`CONCEPT_WORDS` in the
+    order of :data:`CONCEPTS`; an empty list when there is no figure at all."""
+    order = list(CONCEPTS)
+    out = {}
+    for host in hosts:
+        found = set(figures.loc[figures["geography"] == host, "concept"])
+        out[host] = [CONCEPT_WORDS[c] for c in order if c in found]
+    return out
+
+
 def choose_sources(
     figures: pd.DataFrame, hosts, source_choice: dict
 ) -> tuple[pd.DataFrame, list[str]]:
@@ -313,34 +375,88 @@ def choose_sources(
 # ---------------------------------------------------------------- our estimate
 
 
-def reconcile(inputs: pd.DataFrame, return_rate, *, concept: str = STOCK) -> dict:
-    """Sum one comparable figure per host country and discount it by the share who returned.
+def _value(df: pd.DataFrame) -> pd.Series:
+    """One number per figure: the central value, else the midpoint of low and high (or the one
+    that is set)."""
+    return (
+        pd.to_numeric(df["central"], errors="coerce")
+        .astype(float)
+        .fillna(df[["low", "high"]].astype(float).mean(axis=1))
+    )
+
+
+def _bounds(df: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """The lowest and the highest value each figure states (its low and high when it gives a
+    range, else its one value)."""
+    vals = df[["low", "central", "high"]].astype(float)
+    return vals.min(axis=1), vals.max(axis=1)
+
+
+def rounding_unit(value) -> int:
+    """The precision a published figure is stated to: the largest power of ten that divides it,
+    read as at least two significant figures (73,500 -> 100; 110,000 and 100,000 -> 10,000;
+    80,000 -> 1,000; 3,880,679 -> 1). Zero and non-integers give 1."""
+    v = abs(float(value))
+    if v == 0 or v != round(v):
+        return 1
+    v = int(v)
+    unit = 1
+    while v % (unit * 10) == 0:
+        unit *= 10
+    return max(1, min(unit, 10 ** (len(str(v)) - 2)))
+
+
+def round_to_inputs(total: float, inputs) -> float:
+    """``total`` rounded to the coarsest precision among the figures it was computed from: a sum
+    of figures stated to the ten thousand is known to the ten thousand, not to the hundred."""
+    units = [rounding_unit(v) for v in inputs if v is not None and not pd.isna(v)]
+    unit = max(units, default=1)
+    return float(round(float(total) / unit) * unit)
+
+
+def host_ranges(
+    figures: pd.DataFrame, chosen: pd.DataFrame, *, concept: str = STOCK
+) -> pd.DataFrame:
+    """Per host country of ``chosen``, the range of every published figure of ``concept`` in
+    persons: ``low`` is the lowest value any of them states, ``high`` the highest, ``central`` the
+    chosen figure; ``n_figures`` says how many figures the range rests on (with one figure, low =
+    central = high: there is no published range for that country)."""
+    pool = figures[(figures["concept"] == concept) & (figures["unit"] == "persons")]
+    rows = chosen.copy()
+    lows, highs, counts = [], [], []
+    for host, central in zip(rows["geography"], _value(rows)):
+        own = pool[pool["geography"] == host]
+        lo, hi = _bounds(own) if len(own) else (pd.Series([central]), pd.Series([central]))
+        lows.append(min(float(lo.min()), central))
+        highs.append(max(float(hi.max()), central))
+        counts.append(max(len(own), 1))
+    rows["low"] = lows
+    rows["central"] = list(_value(chosen))
+    rows["high"] = highs
+    rows["n_figures"] = counts
+    return rows.reset_index(drop=True)
+
+
+def reconcile(inputs: pd.DataFrame, *, concept: str = STOCK) -> dict:
+    """Sum one comparable figure per host country: its low, central and high values separately.
 
     ``inputs`` has one row per host: ``geography``, ``concept``, ``unit``, and at least one of
     ``low``, ``central``, ``high`` (persons). A missing low or high takes the central value; a
     missing central takes the midpoint of low and high (or the one that is set).
-    ``return_rate`` = (r_low, r_high): the share of the counted people who have since gone back
-    (or moved on). Then
 
-    * low = Σ low × (1 − r_high)
-    * central = Σ central × (1 − (r_low + r_high) / 2)
-    * high = Σ high × (1 − r_low)
+    Nothing is taken off for people who went back: the figures summed are counts of people still
+    abroad, which have already left out those who returned (the book's rule K02: do not net
+    returns out of any stock figure). The totals are rounded to the precision of the figures
+    they add (:func:`round_to_inputs`); ``exact_*`` keep the unrounded sums.
 
     Refuses (IncomparableError) to add rows of another concept than ``concept``, of a unit other
-    than persons, worldwide totals, or two rows for one country; refuses (ValueError) a return
-    rate outside 0–1 or with low above high.
+    than persons, worldwide totals, or two rows for one country.
     """
-    r_low, r_high = (float(x) for x in return_rate)
-    if not (0.0 <= r_low <= r_high <= 1.0):
-        raise ValueError(f"return_rate must satisfy 0 <= low <= high <= 1, got {list(return_rate)}")
     if inputs.empty:
+        zero = {k: 0.0 for k in ("low", "central", "high")}
         return {
-            "low": 0.0,
-            "central": 0.0,
-            "high": 0.0,
-            "sum_low": 0.0,
-            "sum_central": 0.0,
-            "sum_high": 0.0,
+            **zero,
+            **{f"exact_{k}": 0.0 for k in zero},
             "n": 0,
             "rows": inputs.copy(),
         }
@@ -371,62 +487,76 @@ def reconcile(inputs: pd.DataFrame, return_rate, *, concept: str = STOCK) -> dic
     rows["central"] = mid
     if rows[["low", "central", "high"]].isna().any().any():
         raise ValueError("every input row needs at least one of low, central, high")
-    s_lo, s_mid, s_hi = (float(rows[c].sum()) for c in ("low", "central", "high"))
-    return {
-        "low": s_lo * (1 - r_high),
-        "central": s_mid * (1 - (r_low + r_high) / 2),
-        "high": s_hi * (1 - r_low),
-        "sum_low": s_lo,
-        "sum_central": s_mid,
-        "sum_high": s_hi,
-        "n": len(rows),
-        "rows": rows,
-    }
+    out: dict = {"n": len(rows), "rows": rows}
+    for col in ("low", "central", "high"):
+        exact = float(rows[col].sum())
+        out[f"exact_{col}"] = exact
+        out[col] = round_to_inputs(exact, rows[col])
+    return out
+
+
+def same_countries_earlier(
+    figures: pd.DataFrame,
+    earlier: pd.DataFrame,
+    hosts,
+    source_choice: dict,
+) -> dict:
+    """The sum at an earlier date, like with like: only the hosts with a figure of people still
+    abroad at both dates are compared, each at its default (or chosen) figure then and now.
+
+    Returns ``hosts`` (the common hosts), ``now`` and ``then`` (their exact sums) and ``base``
+    and ``total`` (the full central sum, and the same with the common hosts at their earlier
+    figures: every other host keeps its figure, so the two totals cover the same countries)."""
+    now_rows, _ = choose_sources(figures, hosts, source_choice)
+    keep = {h: e for h, e in source_choice.items() if e in set(earlier["estimate_id"])}
+    then_rows, _ = choose_sources(earlier, hosts, keep)
+    common = [h for h in hosts if h in set(now_rows["geography"]) & set(then_rows["geography"])]
+    now_v = dict(zip(now_rows["geography"], _value(now_rows)))
+    then_v = dict(zip(then_rows["geography"], _value(then_rows)))
+    now = sum(now_v[h] for h in common)
+    then = sum(then_v[h] for h in common)
+    base = float(sum(now_v.values()))
+    return {"hosts": common, "now": now, "then": then, "base": base, "total": base - now + then}
 
 
 def sensitivity(
     figures: pd.DataFrame,
     hosts,
     source_choice: dict,
-    return_rate,
     earlier: pd.DataFrame | None = None,
     earlier_label: str = "",
     names: dict | None = None,
 ) -> pd.DataFrame:
-    """How the central total moves when one assumption changes at a time.
+    """How the central sum moves when one choice changes at a time.
 
-    Rows: the return rate at its low and at its high end (instead of the midpoint); for each
-    host with more than one figure of people still abroad, its lowest and its highest figure; with
-    ``earlier`` (the host figures as of an earlier date), the total at that date. Columns:
-    ``assumption``, ``low_total``, ``high_total``, ``low_case``, ``high_case``, ``base``.
+    Rows: for each host with more than one figure of people still abroad, the sum with its lowest
+    and with its highest figure; with ``earlier`` (the host figures as of an earlier date), the
+    sum with the hosts that have a figure at both dates taken at the earlier one
+    (:func:`same_countries_earlier`: the same countries on both sides). Columns: ``assumption``
+    (a short label for the chart), ``phrase`` (the same choice as words that complete "the
+    choice that moves the sum most is …"), ``low_total``, ``high_total``, ``low_case``,
+    ``high_case``, ``base``, ``swing``.
     """
     chosen, _ = choose_sources(figures, hosts, source_choice)
-    base = reconcile(chosen, return_rate)["central"]
-    r_low, r_high = return_rate
-    rows = [
-        {
-            "assumption": "Return rate",
-            "low_total": reconcile(chosen, (r_high, r_high))["central"],
-            "high_total": reconcile(chosen, (r_low, r_low))["central"],
-            "low_case": f"{r_high:.0%} returned",
-            "high_case": f"{r_low:.0%} returned",
-        }
-    ]
+    base = reconcile(chosen)["exact_central"]
+    rows = []
     stock = figures[(figures["concept"] == STOCK) & (figures["unit"] == "persons")]
     for host in hosts:
         cands = stock[stock["geography"] == host]
         if len(cands) < 2:
             continue
-        value = cands["central"].fillna(cands[["low", "high"]].mean(axis=1))
-        lo_id = cands["estimate_id"].iloc[int(np.argmin(value.to_numpy(dtype=float)))]
-        hi_id = cands["estimate_id"].iloc[int(np.argmax(value.to_numpy(dtype=float)))]
+        value = _value(cands).to_numpy(dtype=float)
+        lo_id = cands["estimate_id"].iloc[int(np.argmin(value))]
+        hi_id = cands["estimate_id"].iloc[int(np.argmax(value))]
         totals = {}
         for which, eid in (("low", lo_id), ("high", hi_id)):
             alt, _ = choose_sources(figures, hosts, {**source_choice, host: eid})
-            totals[which] = reconcile(alt, return_rate)["central"]
+            totals[which] = reconcile(alt)["exact_central"]
+        name = names.get(host, host) if names else host
         rows.append(
             {
-                "assumption": f"Source for {names.get(host, host) if names else host}",
+                "assumption": f"Figure for {name}",
+                "phrase": f"which published figure is used for {name}",
                 "low_total": totals["low"],
                 "high_total": totals["high"],
                 "low_case": lo_id,
@@ -434,22 +564,214 @@ def sensitivity(
             }
         )
     if earlier is not None:
-        keep = {h: e for h, e in source_choice.items() if e in set(earlier["estimate_id"])}
-        alt, _ = choose_sources(earlier, hosts, keep)
-        total = reconcile(alt, return_rate)["central"]
-        rows.append(
-            {
-                "assumption": "Date one year earlier",
-                "low_total": min(total, base),
-                "high_total": max(total, base),
-                "low_case": earlier_label if total <= base else "as of",
-                "high_case": "as of" if total <= base else earlier_label,
-            }
-        )
-    out = pd.DataFrame(rows)
+        then = same_countries_earlier(figures, earlier, hosts, source_choice)
+        n = len(then["hosts"])
+        if n:
+            total = then["total"]
+            countries = "country" if n == 1 else "countries"
+            rows.append(
+                {
+                    "assumption": f"Figures a year earlier ({n} {countries})",
+                    "phrase": (
+                        f"the date: with the {n} {countries} that have a figure a year earlier "
+                        "taken at that date"
+                    ),
+                    "low_total": min(total, base),
+                    "high_total": max(total, base),
+                    "low_case": earlier_label if total <= base else "as of",
+                    "high_case": "as of" if total <= base else earlier_label,
+                }
+            )
+    cols = ["assumption", "phrase", "low_total", "high_total", "low_case", "high_case"]
+    out = pd.DataFrame(rows, columns=cols)
     out["base"] = base
     out["swing"] = out["high_total"] - out["low_total"]
     return out.sort_values("swing", ascending=True, kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- the headline
+
+
+#: What the headline counts, in the words the book uses for it.
+HEADLINE_CONCEPT = (
+    "people who left Russia after the invasion of February 2022 and were still abroad"
+)
+#: Grades a figure needs to set a bound of the headline (source policy: no figure rests on C).
+HEADLINE_GRADES = ("A", "B")
+#: Which per-country figure each end of a sum takes.
+WHICH = {"low": "lowest", "central": "chosen", "high": "highest"}
+
+
+@dataclass(frozen=True)
+class Bound:
+    """One end of the headline: its value, how it was obtained, and the figures behind it."""
+
+    value: float
+    basis: str
+    ids: tuple[str, ...]
+    keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The size of the post-invasion exodus as the book states it (chapter 2, key findings,
+    closing chapter): a low, central and high count of ``concept`` at ``as_of``.
+
+    ``low`` is the lowest published worldwide count of people still abroad, or the sum of the
+    lowest published per-country counts when that is higher; ``central`` the latest published
+    worldwide count of people still abroad (or the per-country sum, when higher); ``high`` the
+    highest published count of departures since the invasion (no more people can still be abroad
+    than left), or of people still abroad, whichever is higher. Only figures of grade A or B set
+    a bound. ``bounds`` says for each end how it was obtained."""
+
+    low: float
+    central: float
+    high: float
+    concept: str
+    as_of: datetime.date
+    source_keys: tuple[str, ...]
+    bounds: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def range_text(self) -> str:
+        """'650,000–1,000,000' (or one number when low and high agree)."""
+        return format_range(self.low, None, self.high)
+
+    def as_text(self) -> str:
+        """The range as a clause with its concept, date and sources: '650,000–1,000,000 people
+        who left … and were still abroad, in July 2024 [@…]'."""
+        return (
+            f"{self.range_text()} {self.concept}, in {prose_date(self.as_of, 'month')} "
+            f"{cite(list(self.source_keys))}"
+        )
+
+
+def departures_since_invasion(reg: pd.DataFrame, grades=HEADLINE_GRADES) -> pd.DataFrame:
+    """Worldwide counts of departures (persons) that count from the day of the invasion, of the
+    given grades. A figure that starts earlier (a forecast for the whole of 2022, Rosstat's
+    half-year) also counts ordinary emigration before the war and is left out."""
+    return reg[
+        (reg["geography"] == "WLD")
+        & (reg["concept"] == "departures")
+        & (reg["unit"] == "persons")
+        & (reg["period_start"] == INVASION)
+        & reg["grade"].isin(list(grades))
+    ]
+
+
+def _keys(rows: pd.DataFrame) -> tuple[str, ...]:
+    out: list[str] = []
+    for k in rows["citation_key"].dropna():
+        for key in str(k).split(";"):
+            if key.strip() and key.strip() not in out:
+                out.append(key.strip())
+    return tuple(out)
+
+
+def headline_from(register_rows: pd.DataFrame, per_country: pd.DataFrame | None = None) -> Headline:
+    """The headline from a register of figures (the contract of ``estimates.csv``) and,
+    optionally, per-country ranges of people still abroad (:func:`host_ranges`).
+
+    Raises ValueError when no worldwide count of people still abroad of grade A or B is in
+    ``register_rows``: the headline is never made up from departures alone."""
+    good = register_rows[
+        register_rows["grade"].isin(HEADLINE_GRADES)
+        & (register_rows["geography"] == "WLD")
+        & (register_rows["unit"] == "persons")
+    ]
+    stock = good[good["concept"] == STOCK]
+    dep = departures_since_invasion(register_rows)
+    if stock.empty:
+        raise ValueError(
+            "no worldwide count of people still abroad (grade A or B) up to this date: "
+            "the headline cannot be stated"
+        )
+    s_lo, s_hi = _bounds(stock)
+    # The lowest published count (every figure that states it); the latest as the central value
+    # (ties: better grade, lower id).
+    low_row = stock[s_lo == s_lo.min()]
+    latest = stock.assign(_g=stock["grade"].map(GRADE_ORDER)).sort_values(
+        ["period_end", "_g", "estimate_id"], ascending=[False, True, True]
+    )
+    central_row = latest.iloc[[0]].drop(columns="_g")
+    cands = [
+        (
+            float(s_hi.max()),
+            "the highest published count of people still abroad",
+            stock[s_hi == s_hi.max()],
+        )
+    ]
+    if not dep.empty:
+        d_hi = _bounds(dep)[1]
+        basis = (
+            "the highest published count of departures since the invasion (no more people can "
+            "still be abroad than left)"
+        )
+        cands.append((float(d_hi.max()), basis, dep[d_hi == d_hi.max()]))
+    high_value, high_basis, high_row = max(cands, key=lambda c: c[0])
+
+    def bound(value, basis, rows) -> Bound:
+        return Bound(float(value), basis, tuple(rows["estimate_id"]), _keys(rows))
+
+    bounds = {
+        "low": bound(
+            float(s_lo.min()), "the lowest published count of people still abroad", low_row
+        ),
+        "central": bound(
+            float(_value(central_row).iloc[0]),
+            "the latest published count of people still abroad",
+            central_row,
+        ),
+        "high": bound(high_value, high_basis, high_row),
+    }
+    as_of = pd.Timestamp(central_row["period_end"].iloc[0])
+    if per_country is not None and len(per_country):
+        summed = reconcile(per_country)
+        n = summed["n"]
+        for end in ("low", "central", "high"):
+            if summed[end] > bounds[end].value:
+                bounds[end] = bound(
+                    summed[end],
+                    f"the sum of the {WHICH[end]} published counts for {n} host countries",
+                    per_country,
+                )
+        if bounds["central"].ids == tuple(per_country["estimate_id"]):
+            as_of = max(as_of, pd.Timestamp(per_country["period_end"].max()))
+    keys: list[str] = []
+    for end in ("low", "central", "high"):
+        keys += [k for k in bounds[end].keys if k not in keys]
+    return Headline(
+        low=bounds["low"].value,
+        central=bounds["central"].value,
+        high=bounds["high"].value,
+        concept=HEADLINE_CONCEPT,
+        as_of=as_of.date(),
+        source_keys=tuple(keys),
+        bounds=bounds,
+    )
+
+
+def headline(
+    as_of=None,
+    hosts=None,
+    source_choice: dict | None = None,
+    *,
+    estimates: pd.DataFrame | None = None,
+    press: pd.DataFrame | None = None,
+) -> Headline:
+    """The headline range of chapter 2 with the chapter's defaults (or the values given): the
+    one function the key findings, chapter 1 and the closing chapter quote."""
+    from ..data import load
+
+    defaults = {p.name: p.default for p in PARAMETERS}
+    as_of = defaults["as_of"] if as_of is None else as_of
+    hosts = defaults["hosts"] if hosts is None else hosts
+    source_choice = defaults["source_choice"] if source_choice is None else source_choice
+    estimates = load_estimates() if estimates is None else estimates
+    press = load("press_figures") if press is None else press
+    figures = host_figures(estimates, press, hosts, as_of)
+    good = citable(figures, source_choice)
+    chosen, _ = choose_sources(good, hosts, source_choice)
+    return headline_from(register(estimates, as_of), host_ranges(good, chosen))
 
 
 # ---------------------------------------------------------------- permits and asylum claims
@@ -527,20 +849,7 @@ def host_chart_data(figures: pd.DataFrame, chosen: pd.DataFrame) -> pd.DataFrame
     df = figures.copy()
     df["value"] = df["central"].fillna(df[["low", "high"]].mean(axis=1)).astype(float)
     df["used_in_estimate"] = df["estimate_id"].isin(set(chosen["estimate_id"]))
-    cols = [
-        "geography",
-        "estimate_id",
-        "estimator",
-        "period_end",
-        "concept",
-        "unit",
-        "low",
-        "central",
-        "high",
-        "value",
-        "used_in_estimate",
-        "citation_key",
-    ]
+    cols = ["geography", *FIGURE_COLUMNS, "value", "used_in_estimate", "citation_key"]
     return df[cols].reset_index(drop=True)
 
 
