@@ -2,7 +2,7 @@
 with earlier waves, and what to watch.
 
 The conclusion computes nothing new about the exodus itself: it takes the headline from the
-chapter on scale, the wave estimates of the history chapter, the survey figures of
+chapter on scale (:func:`exile_report.analysis.scale.headline`), the wave estimates of the history chapter, the survey figures of
 :mod:`exile_report.analysis.motives` and the population figures of
 ``data/curated/population.csv``, and sets them side by side only where the concepts allow it.
 """
@@ -13,47 +13,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from exile_report.analysis import scale as S
-
 #: The conclusion has no parameters of its own: it reads the other chapters' defaults.
 PARAMETERS: list = []
 
 
 class NoDenominator(LookupError):
     """No sourced population figure for a per-capita comparison."""
-
-
-@dataclass(frozen=True)
-class Headline:
-    """The book's headline range of the exodus (the chapter on scale's estimate)."""
-
-    low: float
-    central: float
-    high: float
-    concept: str
-    as_of: str
-    source_keys: tuple[str, ...]
-
-
-def headline() -> Headline:
-    """The chapter on scale's estimate with its default parameters (until that chapter exports
-    its own headline): people still abroad in the chosen host countries at ``as_of``."""
-    from exile_report.data import load
-    from exile_report.params import defaults
-
-    p = defaults()["scale"]
-    est = S.load_estimates()
-    figures = S.host_figures(est, load("press_figures"), p["hosts"], p["as_of"])
-    chosen, _ = S.choose_sources(figures, p["hosts"], p["source_choice"])
-    result = S.reconcile(chosen, p["return_rate"])
-    return Headline(
-        low=result["low"],
-        central=result["central"],
-        high=result["high"],
-        concept=S.CONCEPTS[S.STOCK].lower(),
-        as_of=p["as_of"],
-        source_keys=tuple(dict.fromkeys(chosen["citation_key"])),
-    )
 
 
 def population_at(population: pd.DataFrame, geography: str, citation_key: str | None = None):
@@ -139,7 +104,8 @@ def bounds(row) -> tuple[float, float]:
 
 
 def present_comparison(head, population: pd.DataFrame, start: pd.Timestamp) -> Comparison:
-    """Today's exodus: the headline range over the population on the eve of the invasion."""
+    """Today's exodus: the headline range (:class:`exile_report.analysis.scale.Headline`) over
+    the population on the eve of the invasion."""
     pop = population_at(population, "RUS", "rp_2023_rosstatpopulation")
     return Comparison(
         label="Since the invasion",
