@@ -17,31 +17,16 @@ from exile_report import findings, paths
 from exile_report.analysis import scale
 from exile_report.params import ParamError, resolve_params
 
-COLS = [
-    "estimate_id",
-    "estimator",
-    "geography",
-    "concept",
-    "unit",
-    "low",
-    "central",
-    "high",
-    "period_start",
-    "period_end",
-    "date_published",
-    "grade",
-    "citation_key",
-]
+#: What a hand-made row gives, in order; the other columns of the contract are derived.
+ROW = "estimate_id geography concept unit low central high period_start period_end grade"
 
 
 def table(*rows) -> pd.DataFrame:
-    """Rows (id, geography, concept, unit, low, central, high, period_start, period_end, grade)
-    in the column contract of estimates.csv."""
-    full = [
-        (i, f"estimator of {i}", g, c, u, lo, mid, hi, start, end, end, grade, f"key_{i}")
-        for i, g, c, u, lo, mid, hi, start, end, grade in rows
-    ]
-    df = pd.DataFrame(full, columns=COLS)
+    """Rows in the order of :data:`ROW`, in the column contract of estimates.csv."""
+    df = pd.DataFrame([dict(zip(ROW.split(), r)) for r in rows])
+    df["estimator"] = "estimator of " + df["estimate_id"]
+    df["date_published"] = df["period_end"]
+    df["citation_key"] = "key_" + df["estimate_id"]
     for col in ("period_start", "period_end", "date_published"):
         df[col] = pd.to_datetime(df[col])
     for col in ("low", "central", "high"):

@@ -126,34 +126,29 @@ def check_params(values: dict) -> list[str]:
     return problems
 
 
-def _known_ids() -> set[str]:
-    """Ids of the curated estimates and press figures (read as text: this runs before any
-    notebook, when a parameter is checked)."""
+def _column_values(estimates_col: str, press_col: str) -> set[str]:
+    """The values of one column of the curated estimates and one of the press figures, read as
+    text: this runs before any notebook, when a parameter is checked."""
     from ..paths import CURATED, PROCESSED
 
-    ids: set[str] = set()
+    out: set[str] = set()
     for path, col in (
-        (CURATED / "estimates.csv", "estimate_id"),
-        (PROCESSED / "press_figures.csv", "figure_id"),
+        (CURATED / "estimates.csv", estimates_col),
+        (PROCESSED / "press_figures.csv", press_col),
     ):
         if path.is_file():
-            ids |= set(pd.read_csv(path, usecols=[col], dtype="string")[col].dropna())
-    return ids
+            out |= set(pd.read_csv(path, usecols=[col], dtype="string")[col].dropna())
+    return out
+
+
+def _known_ids() -> set[str]:
+    """Ids of the curated estimates and press figures."""
+    return _column_values("estimate_id", "figure_id")
 
 
 def _known_hosts() -> set[str]:
-    """Country codes with at least one figure in the curated estimates or the press figures
-    (read as text, like :func:`_known_ids`)."""
-    from ..paths import CURATED, PROCESSED
-
-    codes: set[str] = set()
-    for path, col in (
-        (CURATED / "estimates.csv", "geography"),
-        (PROCESSED / "press_figures.csv", "destination_iso3"),
-    ):
-        if path.is_file():
-            codes |= set(pd.read_csv(path, usecols=[col], dtype="string")[col].dropna())
-    return codes
+    """Country codes with at least one figure in the curated estimates or the press figures."""
+    return _column_values("geography", "destination_iso3")
 
 
 # ---------------------------------------------------------------- the register

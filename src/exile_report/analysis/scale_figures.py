@@ -391,7 +391,7 @@ def plot_claims(ax, claims: pd.DataFrame) -> None:
 
 
 def plot_sensitivity(ax, sens: pd.DataFrame, central: float) -> None:
-    """Tornado chart: for each assumption, the central total at its two ends."""
+    """Tornado chart: for each choice, the central sum at its two ends."""
     from ..plotting import PALETTE, thousands
 
     for i, r in enumerate(sens.itertuples()):
@@ -424,4 +424,4 @@ def plot_sensitivity(ax, sens: pd.DataFrame, central: float) -> None:
     hi = sens["high_total"].max()
     pad = (hi - lo) * 0.25 + 1
     ax.set_xlim(lo - pad, hi + pad)
-    ax.set_xlabel("Central estimate of people still abroad (persons); line: default assumptions")
+    ax.set_xlabel("Central sum of people still abroad (persons); line: the default choices")
