@@ -491,12 +491,12 @@ def stance_table(stance: pd.DataFrame, selected: pd.DataFrame, names: dict, as_o
             {
                 "Jurisdiction": names.get(r.jurisdiction, r.jurisdiction),
                 "Stance": r.stance,
-                "In force: restrictive": r.restrictive_in_force,
-                "In force: facilitating": r.facilitating_in_force,
-                "In force: mixed": r.mixed_in_force,
+                "Restrictive": r.restrictive_in_force,
+                "Facilitating": r.facilitating_in_force,
+                "Mixed": r.mixed_in_force,
                 "Ended": r.ended,
-                "Announced, not yet in force": r.announced_not_in_force,
-                "One-off events to date": r.events_to_date,
+                "Pending": r.announced_not_in_force,
+                "Events": r.events_to_date,
                 "Latest measure": latest,
             }
         )

@@ -26,7 +26,7 @@ STANCE_COLOURS = {
 
 STANCE_LABELS = {
     "restrictive": "only restrictive measures in force",
-    "mixed": "both restrictive and facilitating in force",
+    "mixed": "both kinds, or a mixed measure, in force",
     "facilitating": "only facilitating measures in force",
     "none in force": "selected, no recorded measure in force",
 }
@@ -221,7 +221,7 @@ def plot_stance_map(
                 markerfacecolor="white",
                 markeredgecolor="black",
                 markersize=5,
-                label="one-off events recorded by the date (they set no colour)",
+                label="one-off events by the date (no colour)",
             )
         )
     handles += [
@@ -234,7 +234,7 @@ def plot_stance_map(
                 facecolor="white",
                 edgecolor="#3a3a3a",
                 hatch="///",
-                label=f"EU member (EU-level measures in force: {eu_stance})",
+                label=f"EU member; EU-level measures: {eu_stance}",
             )
         )
     fig.legend(
@@ -354,7 +354,15 @@ def plot_timeline(fig, ax, tl: pd.DataFrame, names: dict, as_of) -> None:
         zorder=3,
     )
     halo = [patheffects.withStroke(linewidth=1.6, foreground="white")]
-    for x, yv, text, is_point in zip(tl["draw_start"], yy, tl["label"], point, strict=True):
+    # a label that fits inside a saturated bar is white on it; any other is dark, with a halo
+    fits = (
+        tl["draw_start"]
+        + pd.to_timedelta((tl["label"].str.len() + 2) * timeline_days_per_char(as_of), unit="D")
+    ) <= tl["draw_end"]
+    inside = (status == "in force") & fits.to_numpy()
+    for x, yv, text, is_point, white in zip(
+        tl["draw_start"], yy, tl["label"], point, inside, strict=True
+    ):
         ax.annotate(
             text,
             (x, yv),
@@ -363,8 +371,8 @@ def plot_timeline(fig, ax, tl: pd.DataFrame, names: dict, as_of) -> None:
             fontsize=LABEL_SIZE,
             va="center",
             ha="left",
-            color="#1a1a1a",
-            path_effects=halo,
+            color="white" if white else "#1a1a1a",
+            path_effects=None if white else halo,
             zorder=5,
             annotation_clip=False,
         )
@@ -390,6 +398,7 @@ def plot_timeline(fig, ax, tl: pd.DataFrame, names: dict, as_of) -> None:
     else:  # a short window: label quarters
         ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
+    ax.set_axisbelow(True)  # the grid runs under the bars and their labels
     ax.grid(axis="x", which="both", color=LIGHT_GREY, linewidth=0.5)
     ax.grid(axis="y", visible=False)
     ax.tick_params(axis="y", length=0, labelsize=8)
@@ -536,18 +545,28 @@ def plot_counts(ax, counts: pd.DataFrame, as_of) -> None:
     ax.grid(axis="y")
 
 
-def _label_groups(measures: pd.DataFrame, gap_days: int = 130) -> list[tuple]:
-    """Merge measures close in time into one label: [(date, direction or 'mixed', text)]."""
+def _label_groups(measures: pd.DataFrame, gap_days: int = 130, max_chars: int = 34) -> list[tuple]:
+    """Merge measures close in time into one label: [(date, direction or 'mixed', text)]. The
+    text is the measures' short names ('+ n more' past ``max_chars``), else their types."""
     groups: list[list] = []
     for r in measures.sort_values("start").itertuples():
-        text = SHORT_TYPE[r.measure_type]
+        text = str(getattr(r, "short_name", "") or "") or SHORT_TYPE[r.measure_type]
         if groups and (r.start - groups[-1][0]).days <= gap_days:
             groups[-1][1].add(r.direction)
             if text not in groups[-1][2]:
                 groups[-1][2].append(text)
         else:
             groups.append([r.start, {r.direction}, [text]])
-    return [(d, dirs.pop() if len(dirs) == 1 else "mixed", " + ".join(t)) for d, dirs, t in groups]
+
+    def joined(texts):
+        out = texts[0]
+        for i, t in enumerate(texts[1:], start=1):
+            if len(out) + 3 + len(t) > max_chars:
+                return f"{out} + {len(texts) - i} more"
+            out = f"{out} + {t}"
+        return out
+
+    return [(d, dirs.pop() if len(dirs) == 1 else "mixed", joined(t)) for d, dirs, t in groups]
 
 
 def _max(series: pd.Series) -> float:
@@ -685,7 +704,7 @@ def plot_flows(
         ),
         Line2D([], [], color=DIRECTION_COLOURS["restrictive"], label="restrictive measure"),
         Line2D([], [], color=DIRECTION_COLOURS["facilitating"], label="facilitating measure"),
-        Line2D([], [], color=MIXED_COLOUR, label="both, within weeks"),
+        Line2D([], [], color=MIXED_COLOUR, label="mixed, or both within weeks"),
     ]
     fig.legend(handles=handles, loc="outside upper center", ncol=3, fontsize=7.5)
     fig.supylabel("Per year (applications in persons; permits)", fontsize=8.5)
