@@ -14,22 +14,29 @@ from exile_report.schemas import bib_keys, split_keys
 ROOT = paths.ROOT
 
 
-def _policies(rows) -> pd.DataFrame:
-    """A small policy table in the contract's shape (only the columns the functions read)."""
-    cols = [
-        "policy_id",
-        "jurisdiction",
-        "date_announced",
-        "date_in_force",
-        "date_ended",
-        "measure_type",
-        "direction",
-        "citation_key",
-    ]
+def _frame(rows, cols) -> pd.DataFrame:
+    """Hand-made rows with their dates parsed."""
     df = pd.DataFrame(rows, columns=cols)
     for c in ("date_announced", "date_in_force", "date_ended"):
         df[c] = pd.to_datetime(df[c])
     return df
+
+
+#: The contract's columns the rule reads (dates, type, direction, source).
+BASE = [
+    "policy_id",
+    "jurisdiction",
+    "date_announced",
+    "date_in_force",
+    "date_ended",
+    "measure_type",
+    "direction",
+]
+
+
+def _policies(rows) -> pd.DataFrame:
+    """A small policy table in the contract's shape (only the columns the functions read)."""
+    return _frame(rows, [*BASE, "citation_key"])
 
 
 # A measure that started and ended; two that overlap; one announced long before it applies.
@@ -301,22 +308,8 @@ def test_cite_rows_adds_sources_cited_beside_the_rows(policies):
 
 def _rows(rows) -> pd.DataFrame:
     """Hand-made rows with the coding columns: kind, short name, exclusion and precisions."""
-    cols = [
-        "policy_id",
-        "jurisdiction",
-        "date_announced",
-        "date_in_force",
-        "date_ended",
-        "measure_type",
-        "direction",
-        "kind",
-        "short_name",
-        "stance_exclusion",
-        "date_in_force_precision",
-    ]
-    df = pd.DataFrame(rows, columns=cols)
-    for c in ("date_announced", "date_in_force", "date_ended"):
-        df[c] = pd.to_datetime(df[c])
+    cols = [*BASE, "kind", "short_name", "stance_exclusion", "date_in_force_precision"]
+    df = _frame(rows, cols)
     df["date_announced_precision"] = df["date_announced"].map(lambda d: "" if pd.isna(d) else "day")
     df["date_ended_precision"] = df["date_ended"].map(lambda d: "" if pd.isna(d) else "day")
     df["citation_key"] = "k"

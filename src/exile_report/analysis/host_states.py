@@ -690,9 +690,10 @@ def map_alt(stance: pd.DataFrame, names: dict, as_of) -> str:
     )
     ev = map_events(stance)
     ev_text = f" Diamonds mark one-off events in {_names(ev, names)}." if ev else ""
+    listed = "; ".join(parts)
     return (
         f"Map of Europe, the Caucasus and Central Asia with a world inset, on "
-        f"{date_text(as_of)}. " + "; ".join(parts) + "." + eu_text + ev_text
+        f"{date_text(as_of)}. {listed[:1].upper()}{listed[1:]}." + eu_text + ev_text
     )
 
 

@@ -322,37 +322,23 @@ def plot_timeline(fig, ax, tl: pd.DataFrame, names: dict, as_of) -> None:
             **style,
         )
     point = status == "event"
-    if point.any():
-        ax.scatter(
-            tl["draw_start"][point],
-            yy[point],
-            marker="D",
-            c=list(colour[point]),
-            s=16,
-            edgecolors="black",
-            linewidths=0.5,
-            zorder=4,
-        )
     starts = (status != "announced") & ~point & ~tl["clipped"].to_numpy()
-    ax.scatter(
-        tl["draw_start"][starts],
-        yy[starts],
-        marker="|",
-        color="black",
-        s=30,
-        linewidths=1,
-        zorder=3,
-    )
     going = (status == "in force") & tl["date_ended"].isna().to_numpy()
-    ax.scatter(
-        tl["draw_end"][going],
-        yy[going],
-        marker=">",
-        c=list(colour[going]),
-        s=18,
-        linewidths=0,
-        zorder=3,
+    marks = (  # (where, which rows, how): events, start ticks, "still in force" arrows
+        ("draw_start", point, {"marker": "D", "s": 16, "edgecolors": "black", "linewidths": 0.5}),
+        ("draw_start", starts, {"marker": "|", "s": 30, "linewidths": 1}),
+        ("draw_end", going, {"marker": ">", "s": 18, "linewidths": 0}),
     )
+    for column, mask, style in marks:
+        if mask.any():
+            tick = style["marker"] == "|"
+            ax.scatter(
+                tl[column][mask],
+                yy[mask],
+                c="black" if tick else list(colour[mask]),
+                zorder=3 if tick or style["marker"] == ">" else 4,
+                **style,
+            )
     halo = [patheffects.withStroke(linewidth=1.6, foreground="white")]
     # a label that fits inside a saturated bar is white on it; any other is dark, with a halo
     fits = (
