@@ -3,6 +3,8 @@ sources and dates, parameter validation, and the notebook run with another date.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -591,3 +593,56 @@ def test_host_state_codings_on_the_real_database(policies):
                     r.policy_id,
                     col,
                 )
+
+
+# ---------------------------------------------------------------- computed alt texts, both engines
+
+
+def test_a_computed_alt_text_replaces_the_cell_option_in_both_engines(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from exile_report.render.frontend import NotebookReader
+
+    options = {"label": "fig-x", "fig-cap": "X", "fig-alt": "typed, with no numbers"}
+    data = {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"}
+    reader = NotebookReader(
+        tmp_path / "a.ipynb", Path("a.ipynb"), "a", tmp_path / "media", False, {}, {}, tmp_path
+    )
+    md = reader.figure(data, {"label": "fig-x", "alt": "Georgia is mixed"}, options, "a")
+    assert 'fig-alt="Georgia is mixed"' in md and "typed" not in md
+    assert 'fig-alt="typed, with no numbers"' in reader.figure(data, {}, options, "a")
+    # Quarto reads the cell option: the notebook filter rewrites it from the output's metadata
+    (tmp_path / "_quarto.yml").write_text("project: {type: book}\n")
+    chapters, executed = tmp_path / "chapters", tmp_path / "_build" / "executed"
+    chapters.mkdir()
+    executed.mkdir(parents=True)
+    src = '#| label: fig-x\n#| fig-cap: X\n#| fig-alt: "typed"\nsave_figure(...)'
+
+    def nb(outputs):
+        cell = {"cell_type": "code", "metadata": {}, "source": src, "outputs": outputs}
+        return {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+
+    (chapters / "01-a.ipynb").write_text(json.dumps(nb([])))
+    image = {
+        "output_type": "display_data",
+        "data": data,
+        "metadata": {"exile_report": {"label": "fig-x", "alt": 'Serbia: "none" in force'}},
+    }
+    (executed / "01-a.ipynb").write_text(json.dumps(nb([image])))
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "tools/quarto/executed-notebook.py")],
+        input=json.dumps(nb([])),
+        cwd=chapters,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    source = "".join(json.loads(proc.stdout)["cells"][0]["source"])
+    assert '#| fig-alt: "Serbia: \\"none\\" in force"\n' in source and "typed" not in source
+    import yaml
+
+    line = next(x for x in source.splitlines() if x.startswith("#| fig-alt:"))
+    assert yaml.safe_load(line[3:])["fig-alt"] == 'Serbia: "none" in force'
