@@ -3,6 +3,8 @@ sources and dates, parameter validation, and the notebook run with another date.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -14,22 +16,29 @@ from exile_report.schemas import bib_keys, split_keys
 ROOT = paths.ROOT
 
 
-def _policies(rows) -> pd.DataFrame:
-    """A small policy table in the contract's shape (only the columns the functions read)."""
-    cols = [
-        "policy_id",
-        "jurisdiction",
-        "date_announced",
-        "date_in_force",
-        "date_ended",
-        "measure_type",
-        "direction",
-        "citation_key",
-    ]
+def _frame(rows, cols) -> pd.DataFrame:
+    """Hand-made rows with their dates parsed."""
     df = pd.DataFrame(rows, columns=cols)
     for c in ("date_announced", "date_in_force", "date_ended"):
         df[c] = pd.to_datetime(df[c])
     return df
+
+
+#: The contract's columns the rule reads (dates, type, direction, source).
+BASE = [
+    "policy_id",
+    "jurisdiction",
+    "date_announced",
+    "date_in_force",
+    "date_ended",
+    "measure_type",
+    "direction",
+]
+
+
+def _policies(rows) -> pd.DataFrame:
+    """A small policy table in the contract's shape (only the columns the functions read)."""
+    return _frame(rows, [*BASE, "citation_key"])
 
 
 # A measure that started and ended; two that overlap; one announced long before it applies.
@@ -187,7 +196,7 @@ def test_every_row_has_a_known_source_and_valid_dates(policies):
         cited = split_keys(r.citation_key)
         assert cited, f"{r.policy_id} has no source"
         assert set(cited) <= keys, f"{r.policy_id}: unknown keys {set(cited) - keys}"
-        assert r.direction in ("restrictive", "facilitating")
+        assert r.direction in hs.DIRECTIONS
         assert r.measure_type in hs.MEASURE_TYPES
     assert hs.date_problems(policies) == []
     dated = hs.effective_start(policies).notna() | policies["date_ended"].notna()
@@ -244,7 +253,7 @@ def test_defaults_match_the_notebook_parameters_cell():
     "overrides",
     [
         ["host-states.as_of=2022-10-15"],
-        ["host-states.as_of=2021-06-30", "host-states.jurisdictions=[GEO, ARM]"],
+        ["host-states.as_of=2021-06-30", "host-states.jurisdictions=[ARM, SRB]"],
     ],
 )
 def test_notebook_runs_with_another_date(tmp_path, overrides):
@@ -270,7 +279,8 @@ def test_notebook_runs_with_another_date(tmp_path, overrides):
     day = pd.Timestamp(params["as_of"])
     assert prose.date(day) in text
     assert "{python}" not in text and "\x00" not in text
-    # the data decide which paragraphs are said: nothing had taken effect in GEO/ARM by mid-2021
+    # the data decide which paragraphs are said: nothing had taken effect in ARM/SRB by mid-2021
+    # (Georgia's visa-free stay, in force since 2012, would count)
     nothing = "No measure in the selection had taken effect by this date, so there is no sequence"
     assert (nothing in text) == (day < pd.Timestamp("2022-01-01"))
     assert ("Czechia stopped issuing visas" in text) == (day >= pd.Timestamp("2022-01-01"))
@@ -293,3 +303,346 @@ def test_cite_rows_adds_sources_cited_beside_the_rows(policies):
     assert hs.cite_rows(policies, "P028", also=["extra_key"]).endswith("; @extra_key]")
     with pytest.raises(KeyError, match="P999"):
         hs.cite_rows(policies, "P999")
+
+
+# ---------------------------------------------------------------- issue 16: events, mixed, precision
+
+
+def _rows(rows) -> pd.DataFrame:
+    """Hand-made rows with the coding columns: kind, short name, exclusion and precisions."""
+    cols = [*BASE, "kind", "short_name", "stance_exclusion", "date_in_force_precision"]
+    df = _frame(rows, cols)
+    df["date_announced_precision"] = df["date_announced"].map(lambda d: "" if pd.isna(d) else "day")
+    df["date_ended_precision"] = df["date_ended"].map(lambda d: "" if pd.isna(d) else "day")
+    df["citation_key"] = "k"
+    return df
+
+
+CODING = _rows(
+    [
+        # a year-long visa-free stay since 2012, and one refusal at the border in 2022
+        (
+            "P101",
+            "GGG",
+            None,
+            "2012-02-29",
+            None,
+            "other",
+            "facilitating",
+            "measure",
+            "Visa-free stay",
+            "",
+            "day",
+        ),
+        (
+            "P102",
+            "GGG",
+            None,
+            "2022-11-01",
+            None,
+            "entry-ban",
+            "restrictive",
+            "event",
+            "Journalists turned back",
+            "",
+            "month",
+        ),
+        # an airport case only
+        (
+            "P103",
+            "SSS",
+            None,
+            "2023-07-13",
+            None,
+            "entry-ban",
+            "restrictive",
+            "event",
+            "Activist held at airport",
+            "",
+            "day",
+        ),
+        # a mixed measure, and a restrictive one that ends
+        (
+            "P104",
+            "KKK",
+            None,
+            "2022-10-04",
+            None,
+            "other",
+            "mixed",
+            "measure",
+            "Extradition only if wanted",
+            "",
+            "day",
+        ),
+        (
+            "P105",
+            "KKK",
+            None,
+            "2022-03-01",
+            "2023-06-30",
+            "visa-restriction",
+            "restrictive",
+            "measure",
+            "Visa processing cut",
+            "",
+            "month",
+        ),
+        # a row that is not a measure towards emigrants
+        (
+            "P106",
+            "UUU",
+            None,
+            "2022-02-17",
+            None,
+            "residence-rule",
+            "restrictive",
+            "measure",
+            "Investor visa closed",
+            "closed to every nationality",
+            "day",
+        ),
+    ]
+)
+
+
+def test_an_event_is_a_point_in_time_never_in_force():
+    status = dict(zip(CODING["policy_id"], hs.status_as_of(CODING, "2024-01-01"), strict=True))
+    assert status["P102"] == "event" and status["P103"] == "event"
+    assert status["P101"] == "in force"
+    before = dict(zip(CODING["policy_id"], hs.status_as_of(CODING, "2022-10-01"), strict=True))
+    assert before["P102"] == "future"
+
+
+def test_single_incidents_do_not_colour_the_stance():
+    st = hs.stance_as_of(CODING, "2024-01-01", ["GGG", "SSS"]).set_index("jurisdiction")
+    assert st.loc["GGG", "stance"] == "facilitating"  # the refusal does not make it mixed
+    assert st.loc["GGG", "events_to_date"] == 1 and st.loc["GGG", "event_ids"] == "P102"
+    assert st.loc["SSS", "stance"] == "none in force"  # an airport case is not a policy
+    assert hs.map_events(st.reset_index()) == ["GGG", "SSS"]
+
+
+def test_a_mixed_measure_makes_a_mixed_stance_and_exclusions_do_not_count():
+    st = hs.stance_as_of(CODING, "2024-01-01", ["KKK", "UUU"]).set_index("jurisdiction")
+    assert st.loc["KKK", "stance"] == "mixed" and st.loc["KKK", "mixed_in_force"] == 1
+    assert st.loc["UUU", "stance"] == "none in force"
+    sel = hs.select(CODING, ["GGG", "SSS", "KKK", "UUU"], hs.MEASURE_TYPES)
+    assert "P106" not in set(sel["policy_id"])
+
+
+def test_stance_at_a_date_follows_starts_and_ends():
+    on = {
+        day: hs.stance_as_of(CODING, day, ["KKK"])["stance"].iloc[0]
+        for day in ("2022-02-28", "2022-06-01", "2022-12-01", "2023-07-01")
+    }
+    assert on == {
+        "2022-02-28": "none in force",
+        "2022-06-01": "restrictive",
+        "2022-12-01": "mixed",
+        "2023-07-01": "mixed",  # the restrictive one ended; the mixed one is left
+    }
+
+
+def test_events_do_not_count_as_first_restrictive_measures_nor_in_the_counts():
+    sel = hs.select(CODING, ["GGG", "SSS", "KKK"], hs.MEASURE_TYPES)
+    first = hs.first_restrictive(sel, "2024-01-01")
+    assert list(first["policy_id"]) == ["P105"]
+    counts = hs.counts_by_period(sel, "2024-01-01")
+    assert "P102" not in counts.to_string() and counts["measures"].sum() == 3
+    assert list(hs.events_to_date(sel, "2024-01-01")["policy_id"]) == ["P102", "P103"]
+
+
+def test_month_only_dates_print_as_months_everywhere():
+    assert list(hs.start_text(CODING.iloc[[1, 4]])) == ["November 2022", "March 2022"]
+    assert hs.date_text(pd.Timestamp("2022-09-01"), "month") == "September 2022"
+    sel = hs.select(CODING, ["KKK"], hs.MEASURE_TYPES)
+    st = hs.stance_as_of(sel, "2022-06-01", ["KKK"])
+    table = hs.stance_table(st, sel, {}, "2022-06-01")
+    assert table["Latest measure"].iloc[0] == "Visa processing cut (March 2022)"
+    assert "1 March" not in table.to_string()
+
+
+def _timeline_fig(rows, as_of="2024-01-01"):
+    from exile_report.figures import host_states as draw
+    from exile_report.plotting import new_figure
+
+    sel = hs.select(rows, sorted(set(rows["jurisdiction"])), hs.MEASURE_TYPES)
+    tl = hs.timeline_data(sel, as_of, days_per_char=draw.timeline_days_per_char(as_of))
+    fig, ax = new_figure(height=3.0)
+    draw.plot_timeline(fig, ax, tl, {}, as_of)
+    return fig, ax, tl
+
+
+def test_timeline_draws_events_as_points_and_labels_every_bar():
+    import matplotlib.pyplot as plt
+
+    fig, ax, tl = _timeline_fig(CODING)
+    ev = tl.set_index("policy_id").loc["P102"]
+    assert ev["status"] == "event" and ev["draw_start"] == ev["draw_end"]
+    texts = {t.get_text() for t in ax.texts}
+    assert {"Visa-free stay (from 2012)", "Journalists turned back", "Visa processing cut"} <= texts
+    plt.close(fig)
+
+
+def test_timeline_legend_lists_only_what_is_drawn_and_ended_swatch_matches_the_bars():
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_rgba
+
+    from exile_report.figures import host_states as draw
+
+    rows = CODING[CODING["policy_id"].isin(["P101", "P105"])]  # in force + ended, no events
+    fig, ax, _tl = _timeline_fig(rows)
+    legend = fig.legends[0]
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert not any("announced" in t for t in texts)
+    assert not any("event" in t for t in texts)
+    ended = legend.legend_handles[texts.index("ended (lighter)")]
+    bar = next(p for p in ax.patches if p.get_alpha() == draw.ENDED_ALPHA)
+    assert to_rgba(ended.get_facecolor()) == to_rgba(bar.get_facecolor())
+    assert to_rgba(bar.get_facecolor())[:3] == to_rgba(draw.DIRECTION_COLOURS["restrictive"])[:3]
+    plt.close(fig)
+    # with an announced measure and an event the legend grows accordingly
+    more = pd.concat(
+        [
+            CODING,
+            _rows(
+                [
+                    (
+                        "P107",
+                        "GGG",
+                        "2023-06-01",
+                        "2024-06-01",
+                        None,
+                        "other",
+                        "restrictive",
+                        "measure",
+                        "Law to come",
+                        "",
+                        "day",
+                    ),
+                ]
+            ),
+        ],
+        ignore_index=True,
+    )
+    fig, _ax, _tl = _timeline_fig(more)
+    texts = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "announced, not yet in force" in texts and "one-off event" in texts
+    plt.close(fig)
+
+
+def test_unit_switch_from_cases_to_persons_is_found():
+    def apps(level_units):
+        return pd.DataFrame(
+            [
+                {
+                    "year": y,
+                    "origin_iso3": "RUS",
+                    "asylum_iso3": "USA",
+                    "app_type": "N",
+                    "dec_level": lvl,
+                    "app_pc": u,
+                    "applied": 10,
+                }
+                for lvl, units in level_units.items()
+                for y, u in units.items()
+            ]
+        )
+
+    sw = hs.unit_switches(
+        apps(
+            {
+                "IN": {2018: "C", 2019: "C", 2020: "C", 2021: "P", 2022: "P"},
+                "EO": {2018: "P", 2021: "P"},
+            }
+        ),
+        "USA",
+    )
+    assert sw[["level", "last_cases_year", "first_persons_year"]].values.tolist() == [
+        ["IN", 2020, 2021]
+    ]
+    alternating = apps({"XX": {2016: "P", 2017: "C", 2018: "P", 2019: "C", 2020: "P"}})
+    assert hs.unit_switches(alternating, "USA").empty
+
+
+def test_host_state_codings_on_the_real_database(policies):
+    by = policies.set_index("policy_id")
+    assert by.loc["P065", "direction"] != "facilitating"  # legal limbo
+    assert by.loc["P045", "direction"] == "mixed"
+    assert hs.excluded(policies.set_index("policy_id").loc[["P052", "P053"]].reset_index()).all()
+    events = policies[hs.is_event(policies)]
+    assert {"P067", "P073", "P087"} <= set(events["policy_id"])
+    abductions = policies[policies["short_name"].str.contains("abduct", case=False)]
+    assert len(abductions) and (abductions["direction"] == "restrictive").all()
+    assert pd.notna(hs.effective_start(by.loc[["P060"]]).iloc[0])  # Georgia's stay is dated
+    # Georgia stayed open after the mobilisation; Serbia's only rows are single incidents
+    early = hs.stance_as_of(policies, "2022-10-15", ["GEO"]).iloc[0]
+    assert early["stance"] == "facilitating"
+    from exile_report.coverage import edition_cutoff
+
+    cut = hs.stance_as_of(policies, edition_cutoff(), ["GEO", "SRB", "DEU"]).set_index(
+        "jurisdiction"
+    )
+    assert cut.loc["SRB", "stance"] == "none in force" and cut.loc["SRB", "events_to_date"] >= 1
+    assert cut.loc["GEO", "stance"] == "mixed"
+    assert cut.loc["DEU", "stance"] != "facilitating"
+    for r in policies.itertuples():  # every month-only date says so in its precision column
+        for col in ("date_announced", "date_in_force", "date_ended"):
+            if pd.notna(getattr(r, col)):
+                assert getattr(r, f"{col}_precision") in ("day", "month", "year"), (
+                    r.policy_id,
+                    col,
+                )
+
+
+# ---------------------------------------------------------------- computed alt texts, both engines
+
+
+def test_a_computed_alt_text_replaces_the_cell_option_in_both_engines(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from exile_report.render.frontend import NotebookReader
+
+    options = {"label": "fig-x", "fig-cap": "X", "fig-alt": "typed, with no numbers"}
+    data = {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"}
+    reader = NotebookReader(
+        tmp_path / "a.ipynb", Path("a.ipynb"), "a", tmp_path / "media", False, {}, {}, tmp_path
+    )
+    md = reader.figure(data, {"label": "fig-x", "alt": "Georgia is mixed"}, options, "a")
+    assert 'fig-alt="Georgia is mixed"' in md and "typed" not in md
+    assert 'fig-alt="typed, with no numbers"' in reader.figure(data, {}, options, "a")
+    # Quarto reads the cell option: the notebook filter rewrites it from the output's metadata
+    (tmp_path / "_quarto.yml").write_text("project: {type: book}\n")
+    chapters, executed = tmp_path / "chapters", tmp_path / "_build" / "executed"
+    chapters.mkdir()
+    executed.mkdir(parents=True)
+    src = '#| label: fig-x\n#| fig-cap: X\n#| fig-alt: "typed"\nsave_figure(...)'
+
+    def nb(outputs):
+        cell = {"cell_type": "code", "metadata": {}, "source": src, "outputs": outputs}
+        return {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+
+    (chapters / "01-a.ipynb").write_text(json.dumps(nb([])))
+    image = {
+        "output_type": "display_data",
+        "data": data,
+        "metadata": {"exile_report": {"label": "fig-x", "alt": 'Serbia: "none" in force'}},
+    }
+    (executed / "01-a.ipynb").write_text(json.dumps(nb([image])))
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "tools/quarto/executed-notebook.py")],
+        input=json.dumps(nb([])),
+        cwd=chapters,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    source = "".join(json.loads(proc.stdout)["cells"][0]["source"])
+    assert '#| fig-alt: "Serbia: \\"none\\" in force"\n' in source and "typed" not in source
+    import yaml
+
+    line = next(x for x in source.splitlines() if x.startswith("#| fig-alt:"))
+    assert yaml.safe_load(line[3:])["fig-alt"] == 'Serbia: "none" in force'

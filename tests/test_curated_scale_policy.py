@@ -55,6 +55,10 @@ POLICY_COLUMNS = [
     "grade",
     "date_announced_precision",
     "date_in_force_precision",
+    "date_ended_precision",
+    "kind",
+    "short_name",
+    "stance_exclusion",
 ]
 CONFLICT_COLUMNS = [
     "conflict_id",
@@ -110,7 +114,7 @@ MEASURE_TYPES = {
     "travel-document",
     "other",
 }
-DIRECTIONS = {"restrictive", "facilitating"}
+DIRECTIONS = {"restrictive", "facilitating", "mixed"}
 GRADES = {"A", "B", "C"}
 ISO3 = re.compile(r"^[A-Z]{3}$")
 KEY = re.compile(r"^[a-z][a-z0-9]*_(\d{4}|nd)_[a-z0-9]+$")
@@ -268,7 +272,7 @@ def test_policy_date_precision_matches_dates_and_summary(policies):
     """A precision is given exactly for the dates that are set; a month-only date is written as
     the month's first day, and the summary says which date is month only."""
     for r in policies:
-        for field in ("date_announced", "date_in_force"):
+        for field in ("date_announced", "date_in_force", "date_ended"):
             where = f"{r['policy_id']} {field}"
             precision = r[f"{field}_precision"]
             assert (precision == "") == (r[field] == ""), where

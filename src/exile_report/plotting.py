@@ -154,12 +154,21 @@ def svg_to_png(svg_path: Path, *, width_in: float, dpi: int = DPI) -> bytes:
     )
 
 
-def save_figure(fig, label: str, *, data: pd.DataFrame, source: str, display: bool = True) -> None:
+def save_figure(
+    fig,
+    label: str,
+    *,
+    data: pd.DataFrame,
+    source: str,
+    display: bool = True,
+    alt: str | None = None,
+) -> None:
     """Write ``figures/<label>.{png,svg,csv}`` and show the figure in the notebook.
 
     ``label`` must match the cell's ``#| label:`` (``fig-…``). ``source`` is the line printed under
     the chart ("Source: UNHCR Refugee Population Statistics Database, 2025 release"). ``data`` is the table the chart is drawn from, written
-    as CSV so readers can take the numbers.
+    as CSV so readers can take the numbers. ``alt``: alt text computed from the data; it replaces
+    the cell's ``#| fig-alt:`` (which stays as the text of a notebook not yet run) in both engines.
     """
     if not label.startswith("fig-"):
         raise ValueError(f"figure label must start with 'fig-': {label!r}")
@@ -203,7 +212,7 @@ def save_figure(fig, label: str, *, data: pd.DataFrame, source: str, display: bo
                 "text/plain": f"<Figure {label}>",
             },
             raw=True,
-            metadata={"exile_report": {"label": label}},
+            metadata={"exile_report": {"label": label, **({"alt": alt} if alt else {})}},
         )
         # The source line and the download links: an ordinary Markdown output under the image,
         # which Quarto and the built-in engine both render (and Jupyter shows as it is).

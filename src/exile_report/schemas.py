@@ -609,7 +609,8 @@ CURATED_TABLES = [
                 "measure_type",
                 allowed=MEASURE_TYPES,
             ),
-            Col("direction", allowed=("restrictive", "facilitating")),
+            # mixed: one measure that eases the way for some Russians and bars it for others
+            Col("direction", allowed=("restrictive", "facilitating", "mixed")),
             Col("instrument", required=False),
             Col("affected", required=False),
             Col("summary"),
@@ -619,6 +620,13 @@ CURATED_TABLES = [
             # how exact each date is (a month-only date is written as its first day)
             Col("date_announced_precision", required=False, allowed=("day", "month", "year")),
             Col("date_in_force_precision", required=False, allowed=("day", "month", "year")),
+            Col("date_ended_precision", required=False, allowed=("day", "month", "year")),
+            # measure: applies over a period (in force until it ends); event: a one-off act at a
+            # point in time (a deportation, a refusal at a border, a court case), never in force
+            Col("kind", allowed=("measure", "event")),
+            Col("short_name", max_len=44),
+            # why a row is left out of the stance analysis (empty: it counts)
+            Col("stance_exclusion", required=False),
         ),
         key=("policy_id",),
         date_order=(("date_in_force", "date_ended"), ("date_announced", "date_ended")),

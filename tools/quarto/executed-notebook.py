@@ -4,7 +4,9 @@ Quarto runs this in the notebook's folder with the committed notebook (no output
 build (papermill, once per change) wrote the executed copy to ``_build/executed/<name>``, and that
 is what Quarto renders. Standard library only: Quarto runs it with its own Python.
 
-One adaptation: the Markdown output that ``save_figure`` and ``show_table`` write under a figure or
+Two adaptations. An alt text computed from the data (``save_figure(..., alt=...)``, kept in the
+image output's metadata) replaces the cell's ``#| fig-alt:`` line, as the built-in engine does.
+And the Markdown output that ``save_figure`` and ``show_table`` write under a figure or
 table (``::: {.figure-meta}``: source line and download links) becomes a Markdown cell right after
 its code cell. Quarto would otherwise count it as a second output of the labelled cell and make
 the figure a pair of sub-figures; the built-in engine reads it where it is.
@@ -49,12 +51,37 @@ def hidden(cell) -> bool:
     )
 
 
+def computed_alt(cell) -> str:
+    for output in cell.get("outputs") or []:
+        meta = output.get("metadata") or {}
+        found = [meta.get("exile_report")] + [
+            v.get("exile_report") for v in meta.values() if isinstance(v, dict)
+        ]
+        for m in found:
+            if m and m.get("alt"):
+                return str(m["alt"])
+    return ""
+
+
+def with_alt(cell, alt: str) -> None:
+    lines = text(cell.get("source")).splitlines(keepends=True)
+    cell["source"] = [
+        f"#| fig-alt: {json.dumps(alt, ensure_ascii=False)}\n"
+        if line.startswith("#| fig-alt:")
+        else line
+        for line in lines
+    ]
+
+
 notebook = json.loads(executed.read_text(encoding="utf-8"))
 cells = []
 for cell in notebook.get("cells", []):
     cells.append(cell)
     if cell.get("cell_type") != "code":
         continue
+    alt = computed_alt(cell)
+    if alt:
+        with_alt(cell, alt)
     kept = []
     for output in cell.get("outputs") or []:
         md = text((output.get("data") or {}).get("text/markdown"))

@@ -13,7 +13,9 @@ from ..analysis.host_states import EU_MEMBERS, FAMILIES, MOBILISATION, half_year
 from ..maps import country_rings, equal_earth
 from ..prose import INVASION
 
-DIRECTION_COLOURS = {"restrictive": "#D55E00", "facilitating": "#0072B2"}
+MIXED_COLOUR = "#CC79A7"  # reddish purple: a mixed measure, or both kinds within weeks
+DIRECTION_COLOURS = {"restrictive": "#D55E00", "facilitating": "#0072B2", "mixed": MIXED_COLOUR}
+DIRECTIONS = tuple(DIRECTION_COLOURS)
 
 STANCE_COLOURS = {
     "restrictive": "#D55E00",  # vermillion
@@ -24,7 +26,7 @@ STANCE_COLOURS = {
 
 STANCE_LABELS = {
     "restrictive": "only restrictive measures in force",
-    "mixed": "both restrictive and facilitating in force",
+    "mixed": "both kinds, or a mixed measure, in force",
     "facilitating": "only facilitating measures in force",
     "none in force": "selected, no recorded measure in force",
 }
@@ -83,10 +85,29 @@ def map_figure(height: float = 5.4):
     return plt.figure(figsize=(FIG_WIDTH, height))
 
 
-def plot_stance_map(fig, geo: dict, fills: dict[str, str], eu_stance: str | None) -> None:
+def _anchor(polys: list[np.ndarray], project) -> tuple[float, float]:
+    """A point inside a country for its marker: the vertex mean of its largest ring, projected."""
+
+    def area(xy):
+        x, y = xy[:, 0], xy[:, 1]
+        return abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1))) / 2
+
+    rings = [np.column_stack(project(r[:, 0], r[:, 1])) for r in polys]
+    big = max(rings, key=area)
+    return float(big[:, 0].mean()), float(big[:, 1].mean())
+
+
+EVENT_MARK = {"marker": "D", "facecolor": "white", "edgecolor": "black", "linewidth": 0.8}
+
+
+def plot_stance_map(
+    fig, geo: dict, fills: dict[str, str], eu_stance: str | None, events=()
+) -> None:
     """Europe-and-neighbours map (Lambert equal-area) of each selected jurisdiction's stance, with
     a world inset for the selected states beyond it. EU members are hatched when the EU level had
-    measures in force (they apply in every member state on top of national ones)."""
+    measures in force (they apply in every member state on top of national ones). ``events``:
+    countries with one-off events recorded by the date, marked with a diamond apart from the
+    colour (an event never sets a stance). The legend lists the stances drawn."""
     from matplotlib.collections import PolyCollection
     from matplotlib.patches import Patch
 
@@ -135,6 +156,15 @@ def plot_stance_map(fig, geo: dict, fills: dict[str, str], eu_stance: str | None
                 hatched, facecolors="none", edgecolors="#3a3a3a", hatch="///", linewidths=0
             )
         )
+
+    def in_view(pt):
+        return xs.min() <= pt[0] <= xs.max() and ys.min() <= pt[1] <= ys.max()
+
+    placed = {iso: _anchor(rings[iso], laea) for iso in events if iso in rings}
+    marks = [pt for pt in placed.values() if in_view(pt)]
+    if marks:
+        mx, my = zip(*marks, strict=True)
+        ax.scatter(mx, my, s=22, zorder=5, **EVENT_MARK)
     ax.set_xlim(xs.min(), xs.max())
     ax.set_ylim(ys.min(), ys.max())
     ax.set_aspect("equal")
@@ -157,6 +187,10 @@ def plot_stance_map(fig, geo: dict, fills: dict[str, str], eu_stance: str | None
             linewidths=0.2,
         )
     )
+    far = [_anchor(rings[iso], equal_earth) for iso, pt in placed.items() if not in_view(pt)]
+    if far:
+        fx, fy = zip(*far, strict=True)
+        inset.scatter(fx, fy, s=9, zorder=5, **EVENT_MARK)
     x0, y0 = equal_earth(-180, -60)
     x1, y1 = equal_earth(180, 84)
     inset.set_xlim(x0, x1)
@@ -169,10 +203,27 @@ def plot_stance_map(fig, geo: dict, fills: dict[str, str], eu_stance: str | None
         s.set_color("#9a9a9a")
     inset.set_title("Whole world", fontsize=7.5, fontweight="normal", pad=2)
 
+    from matplotlib.lines import Line2D
+
+    shown = set(fills.values())
     handles = [
         Patch(facecolor=STANCE_COLOURS[k], edgecolor="#3a3a3a", label=STANCE_LABELS[k])
         for k in STANCE_COLOURS
+        if k in shown
     ]
+    if marks or far:
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="D",
+                linestyle="",
+                markerfacecolor="white",
+                markeredgecolor="black",
+                markersize=5,
+                label="one-off events by the date (no colour)",
+            )
+        )
     handles += [
         Patch(facecolor="#dcdcdc", label="not selected"),
         Patch(facecolor="#8c8c8c", label="Russia"),
@@ -183,7 +234,7 @@ def plot_stance_map(fig, geo: dict, fills: dict[str, str], eu_stance: str | None
                 facecolor="white",
                 edgecolor="#3a3a3a",
                 hatch="///",
-                label=f"EU member (EU-level measures in force: {eu_stance})",
+                label=f"EU member; EU-level measures: {eu_stance}",
             )
         )
     fig.legend(
@@ -198,13 +249,45 @@ def plot_stance_map(fig, geo: dict, fills: dict[str, str], eu_stance: str | None
     )
 
 
+#: Size of the labels beside the timeline's bars (points) and the width one character of them
+#: takes on average (inches): :func:`timeline_days_per_char` turns it into days of the time axis.
+LABEL_SIZE = 5.6
+CHAR_INCH = 0.52 * LABEL_SIZE / 72
+#: Inches of the figure's width left to the time axis once the lane names are set.
+TIMELINE_AXES_WIDTH = 5.35
+
+
+def timeline_days_per_char(as_of) -> float:
+    """Days of the time axis one character of a bar's label covers (for packing the sub-rows)."""
+    lo, hi = timeline_window(as_of)
+    return ((hi - lo).days + 20) / TIMELINE_AXES_WIDTH * CHAR_INCH
+
+
+def timeline_styles(tl: pd.DataFrame) -> list[tuple[str, str]]:
+    """The (status, direction) pairs drawn, in a fixed order: the legend lists these and no
+    others, so a style appears in the legend exactly when the chart uses it."""
+    drawn = set(zip(tl["status"], tl["direction"], strict=True))
+    statuses = ("in force", "ended", "announced", "event")
+    return [(st, d) for st in statuses for d in DIRECTIONS if (st, d) in drawn]
+
+
+def _colour(direction: str) -> str:
+    return DIRECTION_COLOURS.get(direction, MIXED_COLOUR)
+
+
+ENDED_ALPHA = 0.45
+
+
 def plot_timeline(fig, ax, tl: pd.DataFrame, names: dict, as_of) -> None:
     """One lane per jurisdiction; each measure a bar from the day it took effect to its end (or to
-    the date shown), coloured by direction; hollow bars: announced, not yet in force."""
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
+    the date shown), coloured by direction and labelled with its name; lighter once ended; hollow
+    when announced, not yet in force. One-off events are diamonds at their date. The legend is
+    built from what is drawn."""
+    import matplotlib.dates as mdates
+    from matplotlib import patheffects
+    from matplotlib.legend_handler import HandlerTuple
 
-    from ..plotting import GREY, LIGHT_GREY, mark_dates
+    from ..plotting import LIGHT_GREY, mark_dates
 
     lo, hi = timeline_window(as_of)
     n_tracks = tl.groupby("lane")["track"].max() + 1
@@ -215,53 +298,70 @@ def plot_timeline(fig, ax, tl: pd.DataFrame, names: dict, as_of) -> None:
         y += n_tracks[lane] + 0.45
     height = 0.62
     yy = tl["lane"].map(base) + tl["track"]
-    colour = tl["direction"].map(DIRECTION_COLOURS)
+    colour = tl["direction"].map(_colour)
     width = tl["draw_end"] - tl["draw_start"]
-    pend = (tl["status"] == "announced").to_numpy()
-    ended = (tl["status"] == "ended").to_numpy()
-    live = ~pend & ~ended
-    for mask, alpha in ((live, 0.95), (ended, 0.45)):
-        if mask.any():
-            ax.barh(
-                yy[mask],
-                width[mask],
-                left=tl["draw_start"][mask],
-                height=height,
-                color=list(colour[mask]),
-                alpha=alpha,
-                linewidth=0,
-            )
-    if pend.any():
+    status = tl["status"].to_numpy()
+    bar_style = {
+        "in force": {"alpha": 0.95, "linewidth": 0},
+        "ended": {"alpha": ENDED_ALPHA, "linewidth": 0},
+        "announced": {"linewidth": 0.9, "linestyle": (0, (2, 1))},
+    }
+    for st, style in bar_style.items():
+        mask = status == st
+        if not mask.any():
+            continue
+        colours = list(colour[mask])
+        fill = {"facecolor": "white", "edgecolor": colours} if st == "announced" else {}
         ax.barh(
-            yy[pend],
-            width[pend],
-            left=tl["draw_start"][pend],
+            yy[mask],
+            width[mask],
+            left=tl["draw_start"][mask],
             height=height,
-            facecolor="white",
-            edgecolor=list(colour[pend]),
-            linewidth=0.9,
-            linestyle=(0, (2, 1)),
+            color=None if fill else colours,
+            **fill,
+            **style,
         )
-    starts = ~pend & ~tl["clipped"].to_numpy()
-    ax.scatter(
-        tl["draw_start"][starts],
-        yy[starts],
-        marker="|",
-        color="black",
-        s=30,
-        linewidths=1,
-        zorder=3,
+    point = status == "event"
+    starts = (status != "announced") & ~point & ~tl["clipped"].to_numpy()
+    going = (status == "in force") & tl["date_ended"].isna().to_numpy()
+    marks = (  # (where, which rows, how): events, start ticks, "still in force" arrows
+        ("draw_start", point, {"marker": "D", "s": 16, "edgecolors": "black", "linewidths": 0.5}),
+        ("draw_start", starts, {"marker": "|", "s": 30, "linewidths": 1}),
+        ("draw_end", going, {"marker": ">", "s": 18, "linewidths": 0}),
     )
-    going = (tl["status"] == "in force").to_numpy() & tl["date_ended"].isna().to_numpy()
-    ax.scatter(
-        tl["draw_end"][going],
-        yy[going],
-        marker=">",
-        c=list(colour[going]),
-        s=18,
-        linewidths=0,
-        zorder=3,
-    )
+    for column, mask, style in marks:
+        if mask.any():
+            tick = style["marker"] == "|"
+            ax.scatter(
+                tl[column][mask],
+                yy[mask],
+                c="black" if tick else list(colour[mask]),
+                zorder=3 if tick or style["marker"] == ">" else 4,
+                **style,
+            )
+    halo = [patheffects.withStroke(linewidth=1.6, foreground="white")]
+    # a label that fits inside a saturated bar is white on it; any other is dark, with a halo
+    fits = (
+        tl["draw_start"]
+        + pd.to_timedelta((tl["label"].str.len() + 2) * timeline_days_per_char(as_of), unit="D")
+    ) <= tl["draw_end"]
+    inside = (status == "in force") & fits.to_numpy()
+    for x, yv, text, is_point, white in zip(
+        tl["draw_start"], yy, tl["label"], point, inside, strict=True
+    ):
+        ax.annotate(
+            text,
+            (x, yv),
+            xytext=(5 if is_point else 3, 0),
+            textcoords="offset points",
+            fontsize=LABEL_SIZE,
+            va="center",
+            ha="left",
+            color="white" if white else "#1a1a1a",
+            path_effects=None if white else halo,
+            zorder=5,
+            annotation_clip=False,
+        )
     ticks = [base[lane] + (n_tracks[lane] - 1) / 2 for lane in sorted(n_tracks.index)]
     labels = [
         names.get(j, j) for j in tl.drop_duplicates("lane").sort_values("lane")["jurisdiction"]
@@ -277,8 +377,6 @@ def plot_timeline(fig, ax, tl: pd.DataFrame, names: dict, as_of) -> None:
         )
     ax.set_ylim(y - 0.4, -2.4)
     ax.set_xlim(lo, hi + pd.Timedelta(days=20))
-    import matplotlib.dates as mdates
-
     if (hi - lo).days > 800:
         ax.xaxis.set_major_locator(mdates.YearLocator())
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
@@ -286,6 +384,7 @@ def plot_timeline(fig, ax, tl: pd.DataFrame, names: dict, as_of) -> None:
     else:  # a short window: label quarters
         ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
+    ax.set_axisbelow(True)  # the grid runs under the bars and their labels
     ax.grid(axis="x", which="both", color=LIGHT_GREY, linewidth=0.5)
     ax.grid(axis="y", visible=False)
     ax.tick_params(axis="y", length=0, labelsize=8)
@@ -296,31 +395,69 @@ def plot_timeline(fig, ax, tl: pd.DataFrame, names: dict, as_of) -> None:
             k for k, d in (("invasion", INVASION), ("mobilisation", MOBILISATION)) if d <= hi
         ),
     )
-    handles = [
-        Patch(color=DIRECTION_COLOURS["restrictive"], label="restrictive"),
-        Patch(color=DIRECTION_COLOURS["facilitating"], label="facilitating"),
-        Patch(facecolor=GREY, alpha=0.45, label="ended (lighter)"),
-        Patch(
-            facecolor="white",
-            edgecolor=GREY,
-            linestyle=(0, (2, 1)),
-            label="announced, not yet in force",
-        ),
-        Line2D([], [], marker=">", color=GREY, linestyle="", markersize=4, label="still in force"),
-    ]
+    handles, texts = timeline_legend(tl)
     fig.legend(
         handles=handles,
+        labels=texts,
+        handler_map={tuple: HandlerTuple(ndivide=None, pad=0)},
         loc="outside upper center",
-        ncol=5,
+        ncol=min(4, len(handles)),
         fontsize=7.5,
-        handlelength=1.4,
+        handlelength=2.2,
         columnspacing=1.0,
     )
 
 
+def timeline_legend(tl: pd.DataFrame) -> tuple[list, list[str]]:
+    """The legend's handles and texts, one per style drawn (see :func:`timeline_styles`); each
+    swatch is drawn exactly as its bars or marks are (same colours, same lightness)."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    styles = timeline_styles(tl)
+    handles, texts = [], []
+    for st in ("in force", "ended", "announced", "event"):
+        dirs = [d for s_, d in styles if s_ == st]
+        if not dirs:
+            continue
+        if st == "in force":
+            for d in dirs:
+                handles.append(Patch(facecolor=_colour(d), alpha=0.95, linewidth=0))
+                texts.append(f"{d}, in force")
+            continue
+        if st == "ended":
+            parts = tuple(Patch(facecolor=_colour(d), alpha=ENDED_ALPHA, linewidth=0) for d in dirs)
+            texts.append("ended (lighter)")
+        elif st == "announced":
+            parts = tuple(
+                Patch(facecolor="white", edgecolor=_colour(d), linestyle=(0, (2, 1))) for d in dirs
+            )
+            texts.append("announced, not yet in force")
+        else:
+            parts = tuple(
+                Line2D(
+                    [],
+                    [],
+                    marker="D",
+                    linestyle="",
+                    markerfacecolor=_colour(d),
+                    markeredgecolor="black",
+                    markeredgewidth=0.5,
+                    markersize=4,
+                )
+                for d in dirs
+            )
+            texts.append("one-off event")
+        handles.append(parts if len(parts) > 1 else parts[0])
+    if ((tl["status"] == "in force") & tl["date_ended"].isna()).any():
+        handles.append(Line2D([], [], marker=">", color="#6b6b6b", linestyle="", markersize=4))
+        texts.append("still in force")
+    return handles, texts
+
+
 def plot_counts(ax, counts: pd.DataFrame, as_of) -> None:
-    """Measures taking effect per half-year, stacked by family: restrictive above the line,
-    facilitating below it."""
+    """Measures taking effect per half-year, stacked by family: restrictive above the line (mixed
+    measures hatched on top of them), facilitating below it."""
     from ..plotting import PALETTE
 
     lo, hi = timeline_window(as_of)
@@ -337,28 +474,37 @@ def plot_counts(ax, counts: pd.DataFrame, as_of) -> None:
     periods = extra + periods  # measures from before the window (e.g. 2017) come first
     x = np.arange(len(periods))
     colours = {fam: PALETTE[i] for i, fam in enumerate(FAMILIES)}
-    for direction, sign in (("restrictive", 1), ("facilitating", -1)):
-        bottom = np.zeros(len(periods))
+    labelled: set[str] = set()
+    up = np.zeros(len(periods))
+    down = np.zeros(len(periods))
+    # restrictive above the line, mixed measures (hatched) on top of them, facilitating below
+    for direction in ("restrictive", "mixed", "facilitating"):
+        sign = -1 if direction == "facilitating" else 1
         for fam in FAMILIES:
             sel = counts[(counts["family"] == fam) & (counts["direction"] == direction)]
             vals = sel.set_index("period")["measures"].reindex(periods, fill_value=0).to_numpy()
+            if not vals.any():
+                continue
+            bottom = down if sign < 0 else up
             ax.bar(
                 x,
                 sign * vals,
                 bottom=sign * bottom,
                 color=colours[fam],
                 width=0.7,
-                label=fam if direction == "restrictive" else None,
+                label=fam if fam not in labelled else None,
                 edgecolor="white",
                 linewidth=0.4,
+                hatch="////" if direction == "mixed" else None,
             )
+            labelled.add(fam)
             bottom += vals
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xticks(x, periods)
     ax.tick_params(axis="x", labelsize=7.5, labelrotation=0)
     top = max(
         1,
-        counts[counts["direction"] == "restrictive"].groupby("period")["measures"].sum().max()
+        counts[counts["direction"] != "facilitating"].groupby("period")["measures"].sum().max()
         if len(counts)
         else 1,
     )
@@ -375,25 +521,38 @@ def plot_counts(ax, counts: pd.DataFrame, as_of) -> None:
     ax.text(
         0.995, 0.03, "facilitating ↓", transform=ax.transAxes, ha="right", va="bottom", fontsize=8
     )
-    ax.figure.legend(loc="outside upper center", fontsize=7.5, ncol=2)
+    handles, texts = ax.get_legend_handles_labels()
+    if (counts["direction"] == "mixed").any():
+        from matplotlib.patches import Patch
+
+        handles.append(Patch(facecolor="white", edgecolor="#3a3a3a", hatch="////"))
+        texts.append("mixed measure (hatched, above)")
+    ax.figure.legend(handles, texts, loc="outside upper center", fontsize=7.5, ncol=2)
     ax.grid(axis="y")
 
 
-def _label_groups(measures: pd.DataFrame, gap_days: int = 130) -> list[tuple]:
-    """Merge measures close in time into one label: [(date, direction or 'mixed', text)]."""
+def _label_groups(measures: pd.DataFrame, gap_days: int = 130, max_chars: int = 34) -> list[tuple]:
+    """Merge measures close in time into one label: [(date, direction or 'mixed', text)]. The
+    text is the measures' short names ('+ n more' past ``max_chars``), else their types."""
     groups: list[list] = []
     for r in measures.sort_values("start").itertuples():
-        text = SHORT_TYPE[r.measure_type]
+        text = str(getattr(r, "short_name", "") or "") or SHORT_TYPE[r.measure_type]
         if groups and (r.start - groups[-1][0]).days <= gap_days:
             groups[-1][1].add(r.direction)
             if text not in groups[-1][2]:
                 groups[-1][2].append(text)
         else:
             groups.append([r.start, {r.direction}, [text]])
-    return [(d, dirs.pop() if len(dirs) == 1 else "mixed", " + ".join(t)) for d, dirs, t in groups]
 
+    def joined(texts):
+        out = texts[0]
+        for i, t in enumerate(texts[1:], start=1):
+            if len(out) + 3 + len(t) > max_chars:
+                return f"{out} + {len(texts) - i} more"
+            out = f"{out} + {t}"
+        return out
 
-MIXED_COLOUR = "#CC79A7"
+    return [(d, dirs.pop() if len(dirs) == 1 else "mixed", joined(t)) for d, dirs, t in groups]
 
 
 def _max(series: pd.Series) -> float:
@@ -403,22 +562,56 @@ def _max(series: pd.Series) -> float:
 
 
 def plot_flows(
-    fig, axes, flows: dict[str, pd.DataFrame], measures: dict[str, pd.DataFrame], names: dict
+    fig,
+    axes,
+    flows: dict[str, pd.DataFrame],
+    measures: dict[str, pd.DataFrame],
+    names: dict,
+    switches: dict[str, pd.DataFrame] | None = None,
 ) -> None:
-    """Small multiples: per host, yearly new asylum applications by Russians (bars, persons) and
-    first residence permits (line), with the state's own measures as labelled vertical lines
-    (EU-level measures apply alike in every member and are left to the timeline)."""
+    """Small multiples: per host, yearly new asylum applications by Russians (bars, persons; where
+    part of them was reported in cases, hollow hatched bars beside them, never added) and first
+    residence permits (line), with the state's own measures as labelled vertical lines (EU-level
+    measures apply alike in every member and are left to the timeline). ``switches``: per host,
+    the years a reporting unit changed from cases to persons (:func:`unit_switches`), marked with
+    a dotted line."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     from ..plotting import GREY, PALETTE, mark_dates, thousands
 
+    switches = switches or {}
+    any_cases = False
     for ax, host in zip(axes.flat, flows, strict=False):
         f = flows[host]
         mid = pd.to_datetime(f["year"].astype(str) + "-07-01")
         persons = f["asylum_new_persons"].astype("Float64")
-        ax.bar(mid, persons.fillna(0).to_numpy(dtype=float), width=300, color=PALETTE[4])
-        ymax = max(_max(f["asylum_new_persons"]), _max(f["first_permits"]), 1.0)
+        cases = f["asylum_new_cases"].astype("Float64")
+        has_cases = bool(cases.notna().any())
+        any_cases |= has_cases
+        shift = pd.Timedelta(days=80 if has_cases else 0)
+        ax.bar(
+            mid - shift,
+            persons.fillna(0).to_numpy(dtype=float),
+            width=150 if has_cases else 300,
+            color=PALETTE[4],
+        )
+        if has_cases:
+            ax.bar(
+                mid + shift,
+                cases.fillna(0).to_numpy(dtype=float),
+                width=150,
+                facecolor="white",
+                edgecolor=PALETTE[4],
+                hatch="/////",
+                linewidth=0.6,
+            )
+        ymax = max(
+            _max(f["asylum_new_persons"]),
+            _max(f["asylum_new_cases"]),
+            _max(f["first_permits"]),
+            1.0,
+        )
         for x in mid[persons.isna().to_numpy()]:
             ax.text(x, ymax * 0.02, "n/a", ha="center", va="bottom", fontsize=6.5, color=GREY)
         if f["first_permits"].notna().any():
@@ -449,6 +642,21 @@ def plot_flows(
                 ha="right",
                 va="top",
             )
+        sw = switches.get(host)
+        for year in sorted(set(sw["first_persons_year"])) if sw is not None and len(sw) else ():
+            x = pd.Timestamp(f"{year}-01-01")
+            ax.axvline(x, color="black", linestyle=":", linewidth=1.0)
+            ax.annotate(
+                f"cases → persons\nfrom {year}",
+                (x, 0.62),
+                xycoords=("data", "axes fraction"),
+                xytext=(-2, 0),
+                textcoords="offset points",
+                fontsize=6.3,
+                ha="right",
+                va="center",
+                color="black",
+            )
         mark_dates(ax, label=False)
         ax.set_title(names.get(host, host), fontsize=9.5)
         ax.yaxis.set_major_formatter(thousands)
@@ -460,6 +668,18 @@ def plot_flows(
         ax.set_visible(False)
     handles = [
         Patch(color=PALETTE[4], label="new asylum applications, persons (UNHCR)"),
+        *(
+            [
+                Patch(
+                    facecolor="white",
+                    edgecolor=PALETTE[4],
+                    hatch="/////",
+                    label="applications counted in cases (not added)",
+                )
+            ]
+            if any_cases
+            else []
+        ),
         Line2D(
             [],
             [],
@@ -470,7 +690,7 @@ def plot_flows(
         ),
         Line2D([], [], color=DIRECTION_COLOURS["restrictive"], label="restrictive measure"),
         Line2D([], [], color=DIRECTION_COLOURS["facilitating"], label="facilitating measure"),
-        Line2D([], [], color=MIXED_COLOUR, label="both, within weeks"),
+        Line2D([], [], color=MIXED_COLOUR, label="mixed, or both within weeks"),
     ]
     fig.legend(handles=handles, loc="outside upper center", ncol=3, fontsize=7.5)
     fig.supylabel("Per year (applications in persons; permits)", fontsize=8.5)

@@ -533,7 +533,7 @@ class NotebookReader:
         caption = options.get("fig-cap")
         if not caption:
             raise RenderError(f"{where}: figure {label} has no fig-cap")
-        alt = options.get("fig-alt")
+        alt = meta.get("alt") or options.get("fig-alt")  # computed from the data, if given
         if not alt or not str(alt).strip():
             raise RenderError(f"{where}: figure {label} has no fig-alt (alt text is required)")
         if meta.get("label") and meta["label"] != label:
