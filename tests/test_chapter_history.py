@@ -738,3 +738,37 @@ def test_an_empty_selection_reads_correctly(tmp_path):
     assert "The chosen years (1822–1830) and categories contain no event of the timeline." in text
     assert "@fig-timeline" not in text and "@fig-machinery" not in text
     assert "changed with the laws: of the" in text
+
+
+# ------------------------------------------------------------------------ reader text, chapters 1 and 4
+
+#: Working names of the project that must never reach a reader (issue 16).
+WORKING_VOCABULARY = (
+    "focus origin",
+    "years in range",
+    "source_choice",
+    "other (restr.)",
+    "app_type",
+    "via the KiraKicka extract",
+)
+
+
+@pytest.mark.parametrize("name", ["01-history.ipynb", "04-asylum-law.ipynb"])
+def test_reader_text_has_no_working_vocabulary_and_alt_texts_no_numbers(name):
+    nb = nbformat.read(ROOT / "chapters" / name, as_version=4)
+    reader = []
+    for c in nb.cells:
+        if c.cell_type == "markdown":
+            reader.append(c.source)
+        else:  # captions and alt texts are reader text too
+            reader += re.findall(r"^#\| (?:fig-cap|fig-alt|tbl-cap): (.*)$", c.source, re.MULTILINE)
+            alts = re.findall(r"^#\| fig-alt: (.*)$", c.source, re.MULTILINE)
+            for alt in alts:
+                # an alt text may name a fixed year (the 2022 invasion) but states no count,
+                # share or range, which would not change with the data
+                assert not re.search(r"\d[\d,.]*\s*(%|per cent|thousand|million)|\d,\d{3}", alt), (
+                    alt
+                )
+    text = "\n".join(reader)
+    for word in WORKING_VOCABULARY:
+        assert word not in text, (name, word)

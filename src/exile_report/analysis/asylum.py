@@ -64,7 +64,7 @@ PARAMETERS = [
     Param(
         "origins",
         "list[str]",
-        "Origins to compare (ISO3); the first is the chapter's focus.",
+        "Origins to compare (ISO3); the chapter describes the first in detail.",
         choices=ORIGINS,
         default=list(ORIGINS),
     ),
@@ -144,7 +144,7 @@ def first_instance(decisions: pd.DataFrame, origin: str, start: int, end: int) -
 
 
 def decision_period(start: int, end: int) -> tuple[int, int]:
-    """The years the destination table sums: the war years in range, else the whole range."""
+    """The years the destination table sums: the war years among those shown, else all of them."""
     if end >= WAR_YEAR:
         return max(start, WAR_YEAR), end
     return start, end
@@ -503,6 +503,22 @@ def destination_label(decisions: pd.DataFrame) -> pd.Series:
     """Short destination names, with '(cases)' on the rows that count cases."""
     cases = decisions["dec_pc"].eq("C").map({True: " (cases)", False: ""})
     return decisions["asylum_name"].map(short_name) + cases
+
+
+#: The decision levels under which UNHCR files the United States' decisions, in words. UNHCR's
+#: documentation defines ``AR`` (administrative review); ``EO`` and ``IN`` occur for no other
+#: country and are not defined there: the chapter reads them by their letters as the two US
+#: asylum authorities, and says that this reading is ours.
+US_DECISION_LEVELS = {
+    "IN": "asylum officers (IN, Immigration and Naturalization Service, now USCIS)",
+    "EO": "immigration judges (EO, Executive Office for Immigration Review)",
+    "AR": "administrative review (AR)",
+}
+
+
+def level_name(code: str) -> str:
+    """A US decision level in words (:data:`US_DECISION_LEVELS`), else the code itself."""
+    return US_DECISION_LEVELS.get(str(code), str(code))
 
 
 def decisions_by_level(

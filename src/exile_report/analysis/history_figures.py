@@ -529,6 +529,20 @@ def _short_number(v, _pos=None) -> str:
     return f"{v:g}"
 
 
+def _axis_note(ax, x: float, y: float, text: str, color: str):
+    """A small note at year ``x`` and height ``y`` (a fraction of the axes), left-aligned."""
+    ax.text(
+        x,
+        y,
+        text,
+        transform=ax.get_xaxis_transform(),
+        fontsize=7,
+        color=color,
+        ha="left",
+        va="top",
+    )
+
+
 def plot_unhcr(
     series: pd.DataFrame,
     breaks: pd.DataFrame | None = None,
@@ -561,15 +575,8 @@ def plot_unhcr(
     if asylum_seekers_from is not None and first < asylum_seekers_from:
         right = min(asylum_seekers_from, last + 1) - 0.5
         ax.axvspan(first - 0.5, right, color="#f2f2f2", zorder=0, linewidth=0)
-        ax.text(
-            first - 0.3,
-            0.97,
-            f"asylum-seekers not reported before {asylum_seekers_from}",
-            transform=ax.get_xaxis_transform(),
-            fontsize=7,
-            color=GREY,
-            ha="left",
-            va="top",
+        _axis_note(
+            ax, first - 0.3, 0.97, f"asylum-seekers not reported before {asylum_seekers_from}", GREY
         )
     if breaks is not None:
         for i, b in enumerate(breaks.itertuples()):
@@ -577,16 +584,7 @@ def plot_unhcr(
                 continue
             x = b.year - 0.5
             ax.axvline(x, color=_INK, linewidth=0.8, linestyle=(0, (1, 1.5)), zorder=3)
-            ax.text(
-                x + 0.3,
-                0.88 - 0.09 * (i % 2),
-                f"break: {b.asylum_iso3}",
-                transform=ax.get_xaxis_transform(),
-                fontsize=7,
-                color=_INK,
-                ha="left",
-                va="top",
-            )
+            _axis_note(ax, x + 0.3, 0.88 - 0.09 * (i % 2), f"break: {b.asylum_iso3}", _INK)
     if first <= 2022 <= last:
         mark_dates(ax, ("invasion",), as_year=True)
     ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.86), fontsize=7.5)

@@ -164,22 +164,11 @@ def rates_by_destination(shown: pd.DataFrame, min_decisions: int):
         ax.plot(
             [r.refugee_rate, r.protection_rate], [i, i], color=LIGHT_GREY, linewidth=2, zorder=1
         )
-    ax.scatter(
-        t["protection_rate"].astype(float),
-        y,
-        color=PALETTE[4],
-        s=30,
-        zorder=2,
-        label="Protection rate (refugee status + complementary)",
-    )
-    ax.scatter(
-        t["refugee_rate"].astype(float),
-        y,
-        color=PALETTE[0],
-        s=30,
-        zorder=3,
-        label="Refugee-status rate",
-    )
+    for column, color, zorder, label in (
+        ("protection_rate", PALETTE[4], 2, "Protection rate (refugee status + complementary)"),
+        ("refugee_rate", PALETTE[0], 3, "Refugee-status rate"),
+    ):
+        ax.scatter(t[column].astype(float), y, color=color, s=30, zorder=zorder, label=label)
     ax.set_yticks(y, destination_label(t))
     ax.set_xlim(-0.02, 1.02)
     for i, r in t.iterrows():
@@ -237,6 +226,19 @@ def stock(stock: pd.DataFrame, origins, start: int, end: int):
     return fig
 
 
+def _rate_line(ax, years: pd.DataFrame, rates: pd.DataFrame, column: str, origin: str):
+    """One origin's rate per year as a dotted line, on the years of ``years`` (a year with no
+    rate leaves a gap): the right-hand panels of the origins and UK charts."""
+    r = years[["year"]].merge(rates, on="year", how="left")
+    ax.plot(
+        r.year.astype(int),
+        as_float(r[column]),
+        color=ORIGIN_COLOURS[origin],
+        marker="o",
+        markersize=2.5,
+    )
+
+
 def origins_compared(by_origin: pd.DataFrame, rates: pd.DataFrame, origins, start: int, end: int):
     """Applications by persons per year on a log scale (left) and the first-instance protection
     rate (right), one line per origin (``applications_by_origin``, ``yearly_rates``)."""
@@ -249,14 +251,7 @@ def origins_compared(by_origin: pd.DataFrame, rates: pd.DataFrame, origins, star
             color=ORIGIN_COLOURS[o],
             label=ORIGIN_NAMES[o],
         )
-        r = c[["year"]].merge(rates[rates.origin_iso3 == o], on="year", how="left")
-        ax2.plot(
-            r.year.astype(int),
-            as_float(r.protection_rate),
-            color=ORIGIN_COLOURS[o],
-            marker="o",
-            markersize=2.5,
-        )
+        _rate_line(ax2, c, rates[rates.origin_iso3 == o], "protection_rate", o)
     ax1.set_yscale("log")
     ax1.yaxis.set_major_formatter(mticker.FuncFormatter(thousands))
     ax1.set_ylabel("Applications by persons (log scale)")
@@ -296,14 +291,7 @@ def united_kingdom(uk_apps: pd.DataFrame, uk_rates: pd.DataFrame, origins):
             markerfacecolor="white",
             markeredgecolor=ORIGIN_COLOURS[o],
         )
-        r = s[["year"]].merge(uk_rates[uk_rates.nationality_iso3 == o], on="year", how="left")
-        ax2.plot(
-            r.year.astype(int),
-            as_float(r.grant_rate),
-            color=ORIGIN_COLOURS[o],
-            marker="o",
-            markersize=2.5,
-        )
+        _rate_line(ax2, s, uk_rates[uk_rates.nationality_iso3 == o], "grant_rate", o)
     partial = sorted(uk_apps.loc[uk_apps.months_covered < 12, "year"].astype(int).unique())
     ax1.set_ylabel("Applications, main applicants")
     ax1.yaxis.set_major_formatter(mticker.FuncFormatter(thousands))
