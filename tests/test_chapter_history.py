@@ -522,39 +522,46 @@ def _pop(rows):
     )
 
 
-def test_reporting_breaks_flag_large_one_year_jumps_of_a_large_host():
+def test_reporting_breaks_flag_large_one_year_falls_of_a_large_host():
     pop = _pop(
         [
             # A: 100,000 -> 5,000 in a year while it holds most of the total: a break
             (1998, "RUS", "AAA", "Aland", 100000, 0),
             (1999, "RUS", "AAA", "Aland", 5000, 0),
-            # B: from 0 to 40,000 while holding half the total: a break
+            # B: from 0 to 40,000: a rise, which flight can cause: no break
             (1998, "RUS", "BBB", "Bland", 0, 0),
             (1999, "RUS", "BBB", "Bland", 40000, 0),
-            # C: tenfold, but a tiny share of the total: no break
-            (1998, "RUS", "CCC", "Cland", 100, 0),
-            (1999, "RUS", "CCC", "Cland", 1000, 0),
-            # D: large host, fourfold only: no break
-            (1998, "RUS", "DDD", "Dland", 10000, 0),
-            (1999, "RUS", "DDD", "Dland", 40000, 0),
+            # C: a tenfold fall, but a tiny share of the total: no break
+            (1998, "RUS", "CCC", "Cland", 1000, 0),
+            (1999, "RUS", "CCC", "Cland", 100, 0),
+            # D: large host, falls to a quarter only: no break
+            (1998, "RUS", "DDD", "Dland", 40000, 0),
+            (1999, "RUS", "DDD", "Dland", 10000, 0),
             # E: a gap of a year is not compared
             (1995, "RUS", "EEE", "Eland", 90000, 0),
             (1997, "RUS", "EEE", "Eland", 10, 0),
             # another origin never counts
-            (1998, "UKR", "AAA", "Aland", 1, 0),
-            (1999, "UKR", "AAA", "Aland", 100000, 0),
+            (1998, "UKR", "AAA", "Aland", 100000, 0),
+            (1999, "UKR", "AAA", "Aland", 1, 0),
         ]
     )
     b = h.reporting_breaks(pop)
-    assert list(zip(b["asylum_iso3"], b["year_before"], b["year"])) == [
-        ("AAA", 1998, 1999),
-        ("BBB", 1998, 1999),
-    ]
-    assert list(b["before"]) == [100000, 0] and list(b["after"]) == [5000, 40000]
-    assert b["share"].iloc[0] == pytest.approx(100000 / 110100)
+    assert list(zip(b["asylum_iso3"], b["year_before"], b["year"])) == [("AAA", 1998, 1999)]
+    assert (b["before"].iloc[0], b["after"].iloc[0]) == (100000, 5000)
+    assert b["share"].iloc[0] == pytest.approx(100000 / 141000)
     # the rule is declared once, with its thresholds
-    assert h.reporting_breaks(pop, factor=3)["asylum_iso3"].tolist() == ["AAA", "BBB", "DDD"]
+    assert h.reporting_breaks(pop, factor=4)["asylum_iso3"].tolist() == ["AAA", "DDD"]
+    assert h.reporting_breaks(pop, origin="UKR")["asylum_iso3"].tolist() == ["AAA"]
     assert h.reporting_breaks(pop, origin="BLR").empty
+
+
+def test_real_reporting_breaks_include_the_us_fall_after_the_1990s_peak():
+    b = h.reporting_breaks(load("unhcr_population"))
+    us = b[(b["asylum_iso3"] == "USA") & (b["year"] == 1999)]
+    assert len(us) == 1
+    assert int(us["before"].iloc[0]) > 100_000 and int(us["after"].iloc[0]) < 10_000
+    # Ukrainians' flight of 2022 is a rise, never a break
+    assert not (h.reporting_breaks(load("unhcr_population"), "UKR")["year"] == 2022).any()
 
 
 def test_asylum_seekers_before_first_reported_year_are_not_zero():

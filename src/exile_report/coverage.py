@@ -58,6 +58,7 @@ CHAPTER_TABLES: dict[str, tuple[str, ...]] = {
     "asylum-law": (
         "unhcr_applications",
         "unhcr_decisions",
+        "unhcr_population",
         "unhcr_population_origin_year",
         "uk_applications",
         "uk_initial_decisions",

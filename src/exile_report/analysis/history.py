@@ -460,12 +460,13 @@ def unhcr_series(
     return out.sort_values("year").reset_index(drop=True)
 
 
-#: A reporting break in UNHCR's stocks: one country of asylum's figure for an origin is
-#: multiplied or divided by at least ``BREAK_FACTOR`` from one year to the next (or goes from or
-#: to zero), while that country holds at least ``BREAK_MIN_SHARE`` of the origin's total in one of
-#: the two years. No flight or return moves a whole country's refugee population that way in a
-#: year; UNHCR's data carry no note on these jumps, so the book reads them as changes in how the
-#: country reported, flags them, and compares no years across them.
+#: A reporting break in UNHCR's stocks: one country of asylum's figure for an origin falls to
+#: ``1 / BREAK_FACTOR`` of the year before or less, while that country held at least
+#: ``BREAK_MIN_SHARE`` of the origin's total that year. Refugees stay in a country's count until
+#: they return, move on or naturalise, so such a fall in one year is no movement of people; UNHCR's
+#: data carry no note on these falls, and the book reads them as changes in how the country
+#: reported, flags them, and compares no years across them. Rises are not flagged: mass flight
+#: can multiply a country's figure in a year (Ukrainians in 2022).
 BREAK_FACTOR = 5
 BREAK_MIN_SHARE = 0.25
 
@@ -482,7 +483,7 @@ def reporting_breaks(
     ``population`` is UNHCR's table by country of asylum (``unhcr_population``). One row per
     break: ``asylum_iso3``, ``asylum_name``, ``year_before``, ``year`` (the first year after the
     break), ``before``, ``after`` and ``share`` (the country's share of the origin's total in
-    the larger of the two years). Only consecutive years are compared."""
+    the year before). Only consecutive years are compared."""
     cols = ["asylum_iso3", "asylum_name", "year_before", "year", "before", "after", "share"]
     df = population[population["origin_iso3"] == origin]
     if df.empty:
@@ -496,10 +497,9 @@ def reporting_breaks(
             if year - 1 not in g.index:
                 continue
             a, b = int(g.loc[year - 1, "v"]), int(g.loc[year, "v"])
-            lo, hi = min(a, b), max(a, b)
-            if hi == 0 or (lo > 0 and hi / lo < factor):
+            if a == 0 or b * factor > a:
                 continue
-            share = max(a / total[year - 1] if total[year - 1] else 0, b / total[year])
+            share = a / total[year - 1]
             if share >= min_share:
                 rows.append((iso, str(g.loc[year, "asylum_name"]), year - 1, year, a, b, share))
     out = pd.DataFrame(rows, columns=cols)

@@ -200,9 +200,11 @@ def rates_by_destination(shown: pd.DataFrame, min_decisions: int):
     return fig
 
 
-def stock(stock: pd.DataFrame, origins, start: int, end: int):
+def stock(stock: pd.DataFrame, origins, start: int, end: int, breaks: pd.DataFrame | None = None):
     """One panel per origin present in ``stock`` (``end_year_stock``): refugees and pending
-    asylum-seekers at the end of each year, each panel on its own scale."""
+    asylum-seekers at the end of each year, each panel on its own scale. ``breaks`` (rows of
+    :func:`exile_report.analysis.history.reporting_breaks` with an ``origin_iso3`` column) are
+    drawn as dotted lines between the two years of each break, named by the reporting country."""
     present = [o for o in origins if (stock.origin_iso3 == o).any()]
     fig, axes = new_figure(2.0 * len(present) + 0.7, nrows=len(present), sharex=True, squeeze=False)
     for ax, o in zip(axes[:, 0], present, strict=True):
@@ -220,6 +222,20 @@ def stock(stock: pd.DataFrame, origins, start: int, end: int):
         ax.set_ylabel("Persons")
         if _war_in(start, end):
             mark_war(ax, end_of_year=True, label=ax is axes[0, 0])
+        if breaks is not None:
+            mine = breaks[(breaks.origin_iso3 == o) & breaks.year.between(start + 1, end)]
+            for b in mine.itertuples():
+                ax.axvline(b.year - 0.5, color=GREY, linewidth=0.8, linestyle=(0, (1, 1.5)))
+                ax.annotate(
+                    f"break: {b.asylum_iso3}",
+                    xy=(b.year - 0.5, 1),
+                    xycoords=("data", "axes fraction"),
+                    xytext=(2, -2),
+                    textcoords="offset points",
+                    fontsize=7,
+                    color=GREY,
+                    va="top",
+                )
     fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside upper center", ncols=2)
     axes[-1, 0].set_xlabel("End of year")
     axes[-1, 0].xaxis.set_major_locator(mticker.MaxNLocator(integer=True))
