@@ -345,6 +345,34 @@ def uk_outcomes(
     return wide
 
 
+def months_label(months_covered) -> str:
+    """A partial year's months as the tables print them: 9 -> 'Jan–Sep'; '' for a full year."""
+    import calendar
+
+    m = int(months_covered)
+    return "" if m >= 12 else f"Jan–{calendar.month_abbr[m]}"
+
+
+def uk_totals(totals: pd.DataFrame, origins: list[str], min_decisions: int) -> pd.DataFrame:
+    """The Home Office's totals of initial decisions over a span of years (no yearly split), for
+    the selected nationalities it lists: decisions, grants, refusals and the grant rate,
+    grants ÷ (grants + refusals), recomputed and hidden below ``min_decisions``. In the order of
+    ``origins``."""
+    t = totals[totals["nationality_iso3"].isin(origins)].copy()
+    t["_o"] = t["nationality_iso3"].map({o: i for i, o in enumerate(origins)})
+    t["grant_rate"] = _ratio(t["grants"], t["grants"] + t["refusals"], min_decisions)
+    cols = [
+        "nationality_iso3",
+        "period_start",
+        "period_end",
+        "decisions",
+        "grants",
+        "refusals",
+        "grant_rate",
+    ]
+    return t.sort_values("_o")[cols].reset_index(drop=True)
+
+
 # --------------------------------------------------------------------------- law
 
 
