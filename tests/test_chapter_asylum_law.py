@@ -282,3 +282,33 @@ def test_notebook_runs_for_years_beyond_the_data(tmp_path):
     ) in paras
     assert "The Home Office data hold no applications by nationals of Russia in 2027–2030." in paras
     assert not any("peaked at" in p or "{python}" in p for p in paras)
+
+
+def test_uk_totals_recompute_the_rate_and_keep_the_selected_order():
+    totals = pd.DataFrame(
+        {
+            "nationality_iso3": ["UKR", "RUS", "XXX", "BLR"],
+            "period_start": pd.to_datetime(["2020-01-01"] * 4),
+            "period_end": pd.to_datetime(["2025-12-31"] * 4),
+            "decisions": [50, 120, 9, 30],
+            "grants": [30, 60, 1, 10],
+            "refusals": [10, 40, 1, 5],
+        }
+    )
+    t = A.uk_totals(totals, ["RUS", "UKR", "BLR"], min_decisions=20)
+    assert list(t["nationality_iso3"]) == ["RUS", "UKR", "BLR"]
+    assert t["grant_rate"].iloc[0] == pytest.approx(60 / 100)
+    assert t["grant_rate"].iloc[1] == pytest.approx(30 / 40)
+    assert pd.isna(t["grant_rate"].iloc[2])  # 15 substantive decisions: below the minimum
+    assert A.months_label(9) == "Jan–Sep" and A.months_label(3) == "Jan–Mar"
+    assert A.months_label(12) == ""
+
+
+def test_us_decision_levels_are_named_where_they_appear():
+    assert A.level_name("EO").startswith("immigration judges")
+    assert A.level_name("IN").startswith("asylum officers")
+    assert A.level_name("AR") == "administrative review (AR)"
+    assert A.level_name("FI") == "FI"  # a level without a name stays as it is
+    nb = nbformat.read(ROOT / "chapters/04-asylum-law.ipynb", as_version=4)
+    text = "\n".join(c.source for c in nb.cells)
+    assert "A.level_name(r.dec_level)" in text and "level {r.dec_level}" not in text

@@ -10,6 +10,7 @@ import pytest
 
 from exile_report.analysis import history as h
 from exile_report.analysis import history_figures as hf
+from exile_report.coverage import table_until
 from exile_report.data import load
 from exile_report.params import ParamError, resolve_params
 
@@ -248,6 +249,125 @@ def test_select_wave_estimates_by_period_and_spread():
     assert h.spread(w3.iloc[0:0]) is None
 
 
+def test_bounds_are_printed_as_bounds_not_points():
+    we = _we(
+        [
+            (
+                "tsarist",
+                "up",
+                "1831-01-01",
+                "1870-12-31",
+                "x",
+                None,
+                None,
+                6000,
+                "persons",
+                "a",
+                "C",
+                None,
+            ),
+            (
+                "tsarist",
+                "more",
+                "1863-01-01",
+                "1864-12-31",
+                "y",
+                20000,
+                None,
+                None,
+                "persons",
+                "b",
+                "B",
+                None,
+            ),
+            (
+                "tsarist",
+                "range",
+                "1831-01-01",
+                None,
+                "z",
+                5000,
+                None,
+                9000,
+                "persons",
+                "c",
+                "C",
+                None,
+            ),
+            (
+                "tsarist",
+                "one",
+                "1999-01-01",
+                "1999-12-31",
+                "w",
+                None,
+                215000,
+                None,
+                "persons",
+                "d",
+                "B",
+                None,
+            ),
+        ]
+    )
+    est = h.select_wave_estimates(we, 1700, 2030)
+    got = dict(zip(est["estimator"], est["bound"]))
+    assert got == {"up": "upper", "more": "lower", "range": "range", "one": "point"}
+    t = h.wave_estimates_table(est).set_index("What is counted")
+    assert t.loc["x", "Figure"] == "up to 6,000"
+    assert t.loc["y", "Figure"] == "more than 20,000"
+    assert t.loc["z", "Figure"] == "5,000–9,000"
+    assert t.loc["w", "Figure"] == "215,000"
+    assert (t.loc["x", "Years"], t.loc["z", "Years"], t.loc["w", "Years"]) == (
+        "1831–1870",
+        "from 1831",
+        "1999",
+    )
+
+
+def test_wave_chart_labels_are_whole():
+    long = "Soviet and post-Soviet Jews and relatives who left, all destinations, counted twice"
+    we = _we(
+        [
+            (
+                "tsarist",
+                "A",
+                "1831-01-01",
+                "1870-12-31",
+                long,
+                5000,
+                None,
+                9000,
+                "persons",
+                "a",
+                "C",
+                None,
+            ),
+            (
+                "tsarist",
+                "B",
+                "1831-01-01",
+                "1870-12-31",
+                "short",
+                None,
+                None,
+                6000,
+                "persons",
+                "b",
+                "B",
+                None,
+            ),
+        ]
+    )
+    fig = hf.plot_wave_estimates(h.select_wave_estimates(we, 1700, 2030))
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert all("…" not in lab for lab in labels)
+    assert " ".join(labels[0].split()) == long  # every word kept, wrapped onto lines
+    assert all(len(line) <= hf.LABEL_WRAP for line in labels[0].splitlines())
+    # the upper bound is drawn as a left-pointing marker, not as a dot
+    assert any(line.get_marker() == "<" for line in fig.axes[0].lines)
+
+
 # ------------------------------------------------------------------------- registers, unit
 
 
@@ -264,12 +384,37 @@ FA = pd.DataFrame(
 )
 
 
-def test_register_by_year_counts_and_zero_years():
-    reg = h.register_by_year(FA, [2012, 2013, 2021, 2022, 2023])
-    assert list(reg["designations"]) == [0, 2, 3, 6, 0]
-    assert list(reg["individual"]) == [0, 0, 3, 5, 0]
-    assert list(reg["legal-entity"]) == [0, 2, 0, 1, 0]
+FA_YEAR = pd.DataFrame(
+    {
+        "year": [2013, 2021, 2022, 2023],
+        "designations": [2, 3, 6, 4],
+        "designations_individuals": [0, 3, 5, 1],
+        "removals": [0, 0, 0, 2],
+        "period_end": pd.to_datetime(["2013-12-31", "2021-12-31", "2022-12-31", "2023-03-15"]),
+        "partial_year": [False, False, False, True],
+    }
+)
+
+
+def test_register_per_year_counts_zero_years_and_partial_year():
+    reg = h.register_per_year(FA_YEAR, [2012, 2013, 2021, 2022, 2023])
+    assert list(reg["designations"]) == [0, 2, 3, 6, 4]
+    assert list(reg["individuals"]) == [0, 0, 3, 5, 1]
+    assert list(reg["organisations"]) == [0, 2, 0, 1, 3]
     assert list(reg["removals"]) == [0, 0, 0, 0, 2]
+    # only the snapshot's own year is partial, and it ends on the table's period_end
+    assert list(reg["partial"]) == [False, False, False, False, True]
+    assert reg["period_end"].iloc[-1] == pd.Timestamp("2023-03-15")
+    assert reg["period_end"].iloc[1] == pd.Timestamp("2013-12-31")
+    assert h.partial_years(FA_YEAR) == {2023: pd.Timestamp("2023-03-15")}
+    assert h.partial_years(FA_YEAR.assign(partial_year=False)) == {}
+
+
+def test_individual_shares_before_and_after_a_year():
+    reg = h.register_per_year(FA_YEAR, [2013, 2021, 2022, 2023])
+    s = h.individual_shares(reg, 2021)
+    assert (s["early"], s["late"]) == (2, 13)
+    assert s["early_share"] == 0 and s["late_share"] == pytest.approx(9 / 13)
 
 
 def test_register_summary_share_after_invasion():
@@ -287,7 +432,7 @@ def test_register_by_type_totals():
     assert t.loc["All types", "Share since invasion"] == pytest.approx(5 / 11)
 
 
-def test_undesirable_by_year_and_summary():
+def test_undesirable_per_year_and_summary():
     ud = pd.DataFrame(
         {
             "date": pd.to_datetime(["2015-07-29", "2015-12-01", "2023-03-01"]),
@@ -295,9 +440,52 @@ def test_undesirable_by_year_and_summary():
             "count": pd.array([1, 2, 4], dtype="Int64"),
         }
     )
-    assert list(h.undesirable_by_year(ud, [2015, 2016, 2023])["designations"]) == [3, 0, 4]
+    per = pd.DataFrame(
+        {
+            "year": [2015, 2023],
+            "designations": [3, 4],
+            "period_end": pd.to_datetime(["2015-12-31", "2023-03-01"]),
+            "partial_year": [False, True],
+        }
+    )
+    und = h.undesirable_per_year(per, [2015, 2016, 2023])
+    assert list(und["designations"]) == [3, 0, 4]
+    assert list(und["partial"]) == [False, False, True]
     s = h.undesirable_summary(ud)
     assert (s["total"], s["after"], s["top_country"], s["top_country_count"]) == (7, 4, "USA", 6)
+
+
+def test_plot_machinery_hatches_the_partial_year_and_labels_its_end():
+    reg = h.register_per_year(FA_YEAR, [2013, 2021, 2022, 2023])
+    per = pd.DataFrame(
+        {
+            "year": [2013, 2023],
+            "designations": [1, 5],
+            "period_end": pd.to_datetime(["2013-12-31", "2023-03-01"]),
+            "partial_year": [False, True],
+        }
+    )
+    und = h.undesirable_per_year(per, [2013, 2021, 2022, 2023])
+    steps = TL.iloc[0:0]
+    fig = hf.plot_machinery(reg, und, steps, pd.Timestamp("2023-03-15"), pd.Timestamp("2023-03-01"))
+    _, ax_f, ax_u = fig.axes[:3]
+    for ax in (ax_f, ax_u):
+        bars = [p for p in ax.patches if p.get_height() != 0]
+        hatched = {round(p.get_x() + p.get_width() / 2) for p in bars if p.get_hatch()}
+        solid = {round(p.get_x() + p.get_width() / 2) for p in bars if not p.get_hatch()}
+        assert hatched == {2023}, hatched  # the partial year, and only it
+        assert 2023 not in solid
+    texts = [t.get_text() for ax in (ax_f, ax_u) for t in ax.texts]
+    assert "to 15 Mar" in texts and "to 1 Mar" in texts
+    # the same chart with no partial year has no hatch at all
+    fig = hf.plot_machinery(
+        reg.assign(partial=False),
+        und.assign(partial=False),
+        steps,
+        pd.Timestamp("2023-12-31"),
+        pd.Timestamp("2023-12-31"),
+    )
+    assert not [p for ax in fig.axes for p in ax.patches if p.get_hatch()]
 
 
 def test_register_years_clip_to_2012_and_snapshot():
@@ -327,43 +515,124 @@ def test_unhcr_series_gaps_and_change():
     assert h.unhcr_series(pop, 1995, 2000).empty
 
 
+def _pop(rows):
+    return pd.DataFrame(
+        rows,
+        columns=["year", "origin_iso3", "asylum_iso3", "asylum_name", "refugees", "asylum_seekers"],
+    )
+
+
+def test_reporting_breaks_flag_large_one_year_falls_of_a_large_host():
+    pop = _pop(
+        [
+            # A: 100,000 -> 5,000 in a year while it holds most of the total: a break
+            (1998, "RUS", "AAA", "Aland", 100000, 0),
+            (1999, "RUS", "AAA", "Aland", 5000, 0),
+            # B: from 0 to 40,000: a rise, which flight can cause: no break
+            (1998, "RUS", "BBB", "Bland", 0, 0),
+            (1999, "RUS", "BBB", "Bland", 40000, 0),
+            # C: a tenfold fall, but a tiny share of the total: no break
+            (1998, "RUS", "CCC", "Cland", 1000, 0),
+            (1999, "RUS", "CCC", "Cland", 100, 0),
+            # D: large host, falls to a quarter only: no break
+            (1998, "RUS", "DDD", "Dland", 40000, 0),
+            (1999, "RUS", "DDD", "Dland", 10000, 0),
+            # E: a gap of a year is not compared
+            (1995, "RUS", "EEE", "Eland", 90000, 0),
+            (1997, "RUS", "EEE", "Eland", 10, 0),
+            # another origin never counts
+            (1998, "UKR", "AAA", "Aland", 100000, 0),
+            (1999, "UKR", "AAA", "Aland", 1, 0),
+        ]
+    )
+    b = h.reporting_breaks(pop)
+    assert list(zip(b["asylum_iso3"], b["year_before"], b["year"])) == [("AAA", 1998, 1999)]
+    assert (b["before"].iloc[0], b["after"].iloc[0]) == (100000, 5000)
+    assert b["share"].iloc[0] == pytest.approx(100000 / 141000)
+    # the rule is declared once, with its thresholds
+    assert h.reporting_breaks(pop, factor=4)["asylum_iso3"].tolist() == ["AAA", "DDD"]
+    assert h.reporting_breaks(pop, origin="UKR")["asylum_iso3"].tolist() == ["AAA"]
+    assert h.reporting_breaks(pop, origin="BLR").empty
+
+
+def test_real_reporting_breaks_include_the_us_fall_after_the_1990s_peak():
+    b = h.reporting_breaks(load("unhcr_population"))
+    us = b[(b["asylum_iso3"] == "USA") & (b["year"] == 1999)]
+    assert len(us) == 1
+    assert int(us["before"].iloc[0]) > 100_000 and int(us["after"].iloc[0]) < 10_000
+    # Ukrainians' flight of 2022 is a rise, never a break
+    assert not (h.reporting_breaks(load("unhcr_population"), "UKR")["year"] == 2022).any()
+
+
+def test_asylum_seekers_before_first_reported_year_are_not_zero():
+    pop = pd.DataFrame(
+        {
+            "year": [1998, 1999, 2000, 1998, 2000],
+            "origin_iso3": ["RUS", "RUS", "RUS", "WLD", "WLD"],
+            "refugees": pd.array([10, 20, 30, 5, 6], dtype="Int64"),
+            "asylum_seekers": pd.array([0, 0, 7, 50, 60], dtype="Int64"),
+        }
+    )
+    # the all-origins aggregate (WLD) reports earlier; it is not an origin
+    assert h.first_reported_year(pop) == 2000
+    s = h.unhcr_series(pop, 1990, 2030, asylum_seekers_from=2000)
+    assert s["asylum_seekers"].isna().tolist() == [True, True, False]
+    assert list(s["total"]) == [10, 20, 37]  # refugees alone where not reported
+    assert h.first_reported_year(pop.assign(asylum_seekers=0)) is None
+
+
+def test_plot_unhcr_marks_breaks_and_the_unreported_years():
+    pop = pd.DataFrame(
+        {
+            "year": [1997, 1998, 1999, 2000, 2001],
+            "origin_iso3": ["RUS"] * 5,
+            "refugees": pd.array([100, 100, 5, 5, 5], dtype="Int64"),
+            "asylum_seekers": pd.array([0, 0, 0, 3, 4], dtype="Int64"),
+        }
+    )
+    series = h.unhcr_series(pop, 1990, 2030, asylum_seekers_from=2000)
+    breaks = pd.DataFrame(
+        {
+            "asylum_iso3": ["AAA"],
+            "year": [1999],
+            "year_before": [1998],
+            "before": [100],
+            "after": [5],
+        }
+    )
+    fig = hf.plot_unhcr(series, breaks, 2000)
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    assert "break: AAA" in texts
+    assert "asylum-seekers not reported before 2000" in texts
+    assert any(list(line.get_xdata()) == [1998.5, 1998.5] for line in ax.lines)
+    plain = hf.plot_unhcr(series)
+    assert not [t for t in plain.axes[0].texts if t.get_text().startswith("break")]
+
+
 # ----------------------------------------------------------------------------- real data
 
 
 def test_real_register_yearly_designations_match_provenance():
-    fa = load("foreign_agents_events")
-    reg = h.register_by_year(fa, list(range(2013, 2026))).set_index("year")["designations"]
-    # the inclusions per year listed in the raw snapshot's PROVENANCE.md
-    expected = {
-        2013: 1,
-        2014: 29,
-        2015: 81,
-        2016: 43,
-        2017: 25,
-        2018: 7,
-        2019: 14,
-        2020: 17,
-        2021: 110,
-        2022: 188,
-        2023: 227,
-        2024: 164,
-        2025: 144,
-    }
-    assert reg.to_dict() == expected
-    s = h.register_summary(fa)
-    assert (s["total"], s["removed"], s["listed"]) == (1050, 232, 818)
-    assert s["after"] == sum(v for y, v in expected.items() if y >= 2023) + int(
-        fa[(fa["event"] == "designation") & fa["date"].between("2022-02-24", "2022-12-31")][
-            "count"
-        ].sum()
-    )
+    # issue 17: the register of 10 July 2026 (2025: 219 designations; 2026 to 10 July: 106)
+    reg = h.register_per_year(load("foreign_agents_per_year"), list(range(2013, 2027)))
+    reg = reg.set_index("year")
+    assert reg.loc[2025, "designations"] == 219 and not reg.loc[2025, "partial"]
+    assert reg.loc[2026, "designations"] == 106 and reg.loc[2026, "partial"]
+    assert reg.loc[2026, "period_end"] == table_until("foreign_agents_per_year")
+    s = h.register_summary(load("foreign_agents_per_date"))
+    assert s["total"] == 1226 == reg["designations"].sum()
+    # the types table still rests on the last export with types (15 August 2025)
+    assert h.register_summary(load("foreign_agents_events"))["total"] == 1050
 
 
 def test_real_undesirable_yearly_designations_match_provenance():
     # the table now holds the list's state of 3 July 2026 (issue 17): 2015-2023 as in the
     # 2024-09-05 snapshot's PROVENANCE.md, 2024-2026 as in the 2026-07-03 snapshot's
     ud = load("undesirable_designations")
-    per = h.undesirable_by_year(ud, list(range(2015, 2027))).set_index("year")["designations"]
+    und = h.undesirable_per_year(load("undesirable_per_year"), list(range(2015, 2027)))
+    assert und.set_index("year")["partial"].to_dict()[2026]
+    per = und.set_index("year")["designations"]
     assert per.to_dict() == {
         2015: 4,
         2016: 3,
@@ -403,7 +672,7 @@ def test_real_timeline_supports_the_chapter():
     assert len(quoted) >= 30
     for i in sorted(quoted):
         h.event(tl, i)
-    steps = h.legal_steps(tl, list(range(2012, 2026)), until=h.FOREIGN_AGENTS_SNAPSHOT)
+    steps = h.legal_steps(tl, list(range(2012, 2027)), until=table_until("foreign_agents_per_year"))
     assert {d.year for d in steps["date"]} >= {2012, 2015, 2022}
 
 
@@ -456,7 +725,7 @@ def test_notebook_runs_with_non_default_parameters(tmp_path):
     params = {"start_year": 1991, "end_year": 2023, "categories": ["law", "expulsion"]}
     out, text = _execute(tmp_path, params)
     assert "fall between 1991 and 2023" in text
-    total = h.register_summary(load("foreign_agents_events"))["total"]
+    total = h.register_summary(load("foreign_agents_per_date"))["total"]
     assert f"held {total:,} entries" in text  # the register totals do not depend on the years shown
     assert "contain no event" not in text
     labels = [
@@ -476,3 +745,37 @@ def test_an_empty_selection_reads_correctly(tmp_path):
     assert "The chosen years (1822–1830) and categories contain no event of the timeline." in text
     assert "@fig-timeline" not in text and "@fig-machinery" not in text
     assert "changed with the laws: of the" in text
+
+
+# ------------------------------------------------------------------------ reader text, chapters 1 and 4
+
+#: Working names of the project that must never reach a reader (issue 16).
+WORKING_VOCABULARY = (
+    "focus origin",
+    "years in range",
+    "source_choice",
+    "other (restr.)",
+    "app_type",
+    "via the KiraKicka extract",
+)
+
+
+@pytest.mark.parametrize("name", ["01-history.ipynb", "04-asylum-law.ipynb"])
+def test_reader_text_has_no_working_vocabulary_and_alt_texts_no_numbers(name):
+    nb = nbformat.read(ROOT / "chapters" / name, as_version=4)
+    reader = []
+    for c in nb.cells:
+        if c.cell_type == "markdown":
+            reader.append(c.source)
+        else:  # captions and alt texts are reader text too
+            reader += re.findall(r"^#\| (?:fig-cap|fig-alt|tbl-cap): (.*)$", c.source, re.MULTILINE)
+            alts = re.findall(r"^#\| fig-alt: (.*)$", c.source, re.MULTILINE)
+            for alt in alts:
+                # an alt text may name a fixed year (the 2022 invasion) but states no count,
+                # share or range, which would not change with the data
+                assert not re.search(r"\d[\d,.]*\s*(%|per cent|thousand|million)|\d,\d{3}", alt), (
+                    alt
+                )
+    text = "\n".join(reader)
+    for word in WORKING_VOCABULARY:
+        assert word not in text, (name, word)

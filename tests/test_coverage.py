@@ -15,6 +15,7 @@ from _data_helpers import ROOT
 from exile_report import coverage, execute
 from exile_report.analysis import history as h
 from exile_report.analysis import host_states as hs
+from exile_report.coverage import table_until
 from exile_report.data import DataError, load
 from exile_report.params import CHAPTER_MODULES
 from exile_report.schemas import bib_keys
@@ -99,11 +100,18 @@ def test_the_appendix_prints_each_sources_date_from_the_register():
 
 
 def test_history_snapshot_dates_are_the_register_dates():
-    assert h.FOREIGN_AGENTS_SNAPSHOT == _until(_source_writing("foreign_agents_events")["id"])
-    assert h.UNDESIRABLE_SNAPSHOT == _until(_source_writing("undesirable_designations")["id"])
-    # and they are the registers' own snapshot days (not the last inclusion)
-    assert h.FOREIGN_AGENTS_SNAPSHOT == _until("ru-minjust-foreign-agents-registry")
-    assert h.UNDESIRABLE_SNAPSHOT == _until("ru-minjust-undesirable-organizations-2026-07-03")
+    """Chapter 1 types no snapshot date: the constants are gone and every date it prints
+    comes from table_until, i.e. the source's period_end."""
+    assert not [n for n in dir(h) if n.endswith("_SNAPSHOT")]
+    with pytest.raises(AttributeError):
+        _ = h.UNDESIRABLE_SNAPSHOT
+    assert table_until("undesirable_designations") == _until(
+        "ru-minjust-undesirable-organizations-2026-07-03"
+    )
+    assert table_until("foreign_agents_per_year") == _until(
+        "ru-minjust-foreign-agents-registry-2026-07-10"
+    )
+    assert table_until("foreign_agents_events") == _until("ru-minjust-foreign-agents-registry")
 
 
 def test_no_processed_table_reaches_past_its_sources_date():

@@ -28,6 +28,7 @@ from exile_report.data import DataError
 CHAPTER_TABLES: dict[str, tuple[str, ...]] = {
     "index": (
         "foreign_agents_events",
+        "foreign_agents_per_date",
         "foreign_agents_per_year",
         "undesirable_designations",
         "unhcr_applications",
@@ -38,6 +39,7 @@ CHAPTER_TABLES: dict[str, tuple[str, ...]] = {
         "timeline",
         "wave_estimates",
         "foreign_agents_events",
+        "foreign_agents_per_date",
         "foreign_agents_per_year",
         "undesirable_designations",
         "undesirable_per_year",
@@ -57,6 +59,7 @@ CHAPTER_TABLES: dict[str, tuple[str, ...]] = {
     "asylum-law": (
         "unhcr_applications",
         "unhcr_decisions",
+        "unhcr_population",
         "unhcr_population_origin_year",
         "uk_applications",
         "uk_initial_decisions",

@@ -10,23 +10,24 @@ function of :mod:`exile_report.analysis` that the chapter quoting it uses, and i
 from __future__ import annotations
 
 from .analysis import history, scale
+from .coverage import table_until
 from .data import load
 from .prose import INVASION, date, num, pct
 
 
 def register_findings() -> dict:
     """The two registers' totals, as chapter 1 states them (@sec-history-machinery)."""
-    fa = history.register_summary(load("foreign_agents_events"))
+    fa = history.register_summary(load("foreign_agents_per_date"))
     ud = history.undesirable_summary(load("undesirable_designations"))
     return {
         "fa_entries": num(fa["total"]),
         "fa_removed": num(fa["removed"]),
         "fa_after_invasion": num(fa["after"]),
         "fa_share_after_invasion": pct(fa["share_after"]),
-        "fa_last_date": date(fa["last"]),
+        "fa_last_date": date(table_until("foreign_agents_per_date")),  # as chapter 1 states it
         "undesirable_total": num(ud["total"]),
         "undesirable_after_invasion": num(ud["after"]),
-        "undesirable_last_date": date(history.UNDESIRABLE_SNAPSHOT),  # as chapter 1 states it
+        "undesirable_last_date": date(table_until("undesirable_designations")),  # as chapter 1
     }
 
 

@@ -64,7 +64,7 @@ PARAMETERS = [
     Param(
         "origins",
         "list[str]",
-        "Origins to compare (ISO3); the first is the chapter's focus.",
+        "Origins to compare (ISO3); the chapter describes the first in detail.",
         choices=ORIGINS,
         default=list(ORIGINS),
     ),
@@ -144,7 +144,7 @@ def first_instance(decisions: pd.DataFrame, origin: str, start: int, end: int) -
 
 
 def decision_period(start: int, end: int) -> tuple[int, int]:
-    """The years the destination table sums: the war years in range, else the whole range."""
+    """The years the destination table sums: the war years among those shown, else all of them."""
     if end >= WAR_YEAR:
         return max(start, WAR_YEAR), end
     return start, end
@@ -345,6 +345,34 @@ def uk_outcomes(
     return wide
 
 
+def months_label(months_covered) -> str:
+    """A partial year's months as the tables print them: 9 -> 'Jan–Sep'; '' for a full year."""
+    import calendar
+
+    m = int(months_covered)
+    return "" if m >= 12 else f"Jan–{calendar.month_abbr[m]}"
+
+
+def uk_totals(totals: pd.DataFrame, origins: list[str], min_decisions: int) -> pd.DataFrame:
+    """The Home Office's totals of initial decisions over a span of years (no yearly split), for
+    the selected nationalities it lists: decisions, grants, refusals and the grant rate,
+    grants ÷ (grants + refusals), recomputed and hidden below ``min_decisions``. In the order of
+    ``origins``."""
+    t = totals[totals["nationality_iso3"].isin(origins)].copy()
+    t["_o"] = t["nationality_iso3"].map({o: i for i, o in enumerate(origins)})
+    t["grant_rate"] = _ratio(t["grants"], t["grants"] + t["refusals"], min_decisions)
+    cols = [
+        "nationality_iso3",
+        "period_start",
+        "period_end",
+        "decisions",
+        "grants",
+        "refusals",
+        "grant_rate",
+    ]
+    return t.sort_values("_o")[cols].reset_index(drop=True)
+
+
 # --------------------------------------------------------------------------- law
 
 
@@ -503,6 +531,22 @@ def destination_label(decisions: pd.DataFrame) -> pd.Series:
     """Short destination names, with '(cases)' on the rows that count cases."""
     cases = decisions["dec_pc"].eq("C").map({True: " (cases)", False: ""})
     return decisions["asylum_name"].map(short_name) + cases
+
+
+#: The decision levels under which UNHCR files the United States' decisions, in words. UNHCR's
+#: documentation defines ``AR`` (administrative review); ``EO`` and ``IN`` occur for no other
+#: country and are not defined there: the chapter reads them by their letters as the two US
+#: asylum authorities, and says that this reading is ours.
+US_DECISION_LEVELS = {
+    "IN": "asylum officers (IN, Immigration and Naturalization Service, now USCIS)",
+    "EO": "immigration judges (EO, Executive Office for Immigration Review)",
+    "AR": "administrative review (AR)",
+}
+
+
+def level_name(code: str) -> str:
+    """A US decision level in words (:data:`US_DECISION_LEVELS`), else the code itself."""
+    return US_DECISION_LEVELS.get(str(code), str(code))
 
 
 def decisions_by_level(

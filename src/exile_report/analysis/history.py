@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..params import Param
-from ..prose import INVASION, cite, date
+from ..prose import INVASION, cite, date, num
 from ..schemas import CATEGORIES
 
 PARAMETERS = [
@@ -26,7 +26,7 @@ PARAMETERS = [
         maximum=2030,
         default=1822,
     ),
-    Param("end_year", "int", "Last year shown.", minimum=1700, maximum=2030, default=2025),
+    Param("end_year", "int", "Last year shown.", minimum=1700, maximum=2030, default=2026),
     Param(
         "categories",
         "list[str]",
@@ -50,7 +50,7 @@ WAVES = {
     "revolution-white": "Revolution and White emigration",
     "soviet-deportations-dissidents": "Soviet deportations and dissidents",
     "late-soviet-1990s": "Late-Soviet and 1990s emigration",
-    "putin-2011-2021": "Putin era, 2011–2021",
+    "putin-2011-2021": "Putin era, 2000–2021",
     "invasion-2022": "Invasion, 2022",
     "mobilisation-2022": "Mobilisation, Sept 2022",
     "wartime-2023-2025": "Wartime, 2023–2025",
@@ -74,23 +74,6 @@ AGENT_TYPES = {
     "foreign-structure": "Foreign structures",
     "unknown": "Type not stated",
 }
-
-#: Snapshot dates of the two registers: ``FOREIGN_AGENTS_SNAPSHOT`` and ``UNDESIRABLE_SNAPSHOT``
-#: are the last day covered by the source of ``foreign_agents_events`` and of
-#: ``undesirable_designations``, read (on first use) from the source register, data/sources.yml.
-_SNAPSHOT_TABLES = {
-    "FOREIGN_AGENTS_SNAPSHOT": "foreign_agents_events",
-    "UNDESIRABLE_SNAPSHOT": "undesirable_designations",
-}
-
-
-def __getattr__(name: str):
-    if name in _SNAPSHOT_TABLES:
-        from ..coverage import table_until
-
-        return table_until(_SNAPSHOT_TABLES[name])
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
 
 #: The first year the foreign-agents law existed; register charts never start earlier.
 REGISTER_FIRST_YEAR = 2012
@@ -178,7 +161,45 @@ def select_wave_estimates(we: pd.DataFrame, start_year: int, end_year: int) -> p
         df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
     df["low_shown"] = df["low"].fillna(df["central"]).fillna(df["high"])
     df["high_shown"] = df["high"].fillna(df["central"]).fillna(df["low"])
+    df["bound"] = bound_kind(df)
     return df
+
+
+def bound_kind(est: pd.DataFrame) -> pd.Series:
+    """What a published figure is: ``range`` (low and high), ``upper`` (only an upper bound, "up
+    to"), ``lower`` (only a lower bound, "more than") or ``point`` (a single figure).
+
+    A row's columns say it: an upper bound as published is entered in ``high`` alone, a lower
+    bound in ``low`` alone, a single figure in ``central``."""
+    low, central, high = (est[c].notna() for c in ("low", "central", "high"))
+    kind = pd.Series("point", index=est.index, dtype="string")
+    kind[low & high] = "range"
+    kind[high & ~low & ~central] = "upper"
+    kind[low & ~high & ~central] = "lower"
+    return kind
+
+
+def figure_text(row) -> str:
+    """A published figure as the table prints it: '5,000–9,000', 'up to 6,000', 'more than
+    20,000' or '10,000' (see :func:`bound_kind`)."""
+    kind = row["bound"]
+    if kind == "range":
+        return f"{num(row['low'])}–{num(row['high'])}"
+    if kind == "upper":
+        return f"up to {num(row['high'])}"
+    if kind == "lower":
+        return f"more than {num(row['low'])}"
+    return num(row["low_shown"])
+
+
+def period_text(row) -> str:
+    """The years an estimate covers: '1831–1870', '1999', 'from 1917'."""
+    start, end = row["period_start"], row["period_end"]
+    if pd.isna(start):
+        return f"to {end.year}" if pd.notna(end) else ""
+    if pd.isna(end):
+        return f"from {start.year}"
+    return str(start.year) if start.year == end.year else f"{start.year}–{end.year}"
 
 
 #: Waves whose every estimate covers months, not years: a short period is their nature.
@@ -217,21 +238,17 @@ def spread(est: pd.DataFrame) -> dict | None:
     }
 
 
-def _short(text: str, n: int = 52) -> str:
-    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
-
-
 def wave_estimates_table(est: pd.DataFrame) -> pd.DataFrame:
-    """The estimates as a page table: wave (named once per group), what is counted, low, high,
-    source. Five columns so that the long descriptions of what is counted fit the PDF page;
-    periods and grades are in the figure's CSV."""
+    """The estimates as a page table: wave (named once per group), what is counted, the years
+    it covers, the figure as a range or a bound ('up to', 'more than'), source. Numbers for
+    charts (low, central, high) and the grades are in the figure's CSV."""
     waves = est["wave_label"].astype(str)
     return pd.DataFrame(
         {
             "Wave": waves.where(waves != waves.shift(), "").to_numpy(),
             "What is counted": est["concept"].to_numpy(),
-            "Low": est["low_shown"].to_numpy(),
-            "High": est["high_shown"].to_numpy(),
+            "Years": [period_text(r) for _, r in est.iterrows()],
+            "Figure": [figure_text(r) for _, r in est.iterrows()],
             "Source": [cite(v) for v in est["citation_key"]],
         }
     )
@@ -247,28 +264,59 @@ def register_years(start_year: int, end_year: int, last: pd.Timestamp) -> list[i
     return list(range(lo, hi + 1))
 
 
-def register_by_year(fa: pd.DataFrame, years: list[int]) -> pd.DataFrame:
-    """Foreign-agents register: designations per year and agent type, removals, and the total.
+def partial_years(per_year: pd.DataFrame) -> dict[int, pd.Timestamp]:
+    """The years a per-year register table marks as partial (``partial_year``), each with the
+    last day it covers (``period_end``): the snapshot's own year, read from the table itself."""
+    rows = per_year[per_year["partial_year"].astype(bool)]
+    return {int(r.year): pd.Timestamp(r.period_end) for r in rows.itertuples()}
 
-    One row per year in ``years`` (zeros where nothing happened), columns: ``year``, one column per
-    agent type present in the data (designations), ``designations``, ``removals``.
-    """
-    df = fa.assign(year=fa["date"].dt.year, count=fa["count"].astype("int64"))
-    des = df[df["event"] == "designation"]
-    types = [t for t in AGENT_TYPES if t in set(des["agent_type"])]
-    wide = (
-        des.pivot_table(
-            index="year", columns="agent_type", values="count", aggfunc="sum", fill_value=0
-        )
-        .reindex(index=years, columns=types, fill_value=0)
-        .fillna(0)
-        .astype("int64")
+
+def _per_year_frame(per_year: pd.DataFrame, years: list[int], columns: dict) -> pd.DataFrame:
+    """One row per year in ``years`` (zeros where the table has none) with ``columns`` renamed,
+    and each year's ``partial`` flag and ``period_end`` (a full year ends on 31 December)."""
+    df = per_year.set_index(per_year["year"].astype("int64"))
+    out = pd.DataFrame({"year": years})
+    for new, old in columns.items():
+        out[new] = df[old].reindex(years, fill_value=0).astype("int64").to_numpy()
+    part = partial_years(per_year)
+    out["partial"] = [y in part for y in years]
+    out["period_end"] = [part.get(y, pd.Timestamp(year=y, month=12, day=31)) for y in years]
+    return out
+
+
+def register_per_year(per_year: pd.DataFrame, years: list[int]) -> pd.DataFrame:
+    """Foreign-agents register, from ``foreign_agents_per_year``: per year in ``years`` the
+    designations of individuals and of organisations (all other entries), their sum, the
+    removals, and whether the year is partial (the snapshot's year) with its last day."""
+    out = _per_year_frame(
+        per_year,
+        years,
+        {
+            "individuals": "designations_individuals",
+            "designations": "designations",
+            "removals": "removals",
+        },
     )
-    wide.columns.name = None
-    wide["designations"] = wide[types].sum(axis=1) if types else 0
-    rem = df[df["event"] == "removal"].groupby("year")["count"].sum()
-    wide["removals"] = rem.reindex(years, fill_value=0).astype("int64")
-    return wide.rename_axis("year").reset_index()
+    out.insert(2, "organisations", out["designations"] - out["individuals"])
+    return out
+
+
+def undesirable_per_year(per_year: pd.DataFrame, years: list[int]) -> pd.DataFrame:
+    """Inclusions in the list of "undesirable" organisations per year in ``years``, from
+    ``undesirable_per_year``, with the partial flag of the snapshot's year."""
+    return _per_year_frame(per_year, years, {"designations": "designations"})
+
+
+def individual_shares(reg: pd.DataFrame, split_year: int) -> dict:
+    """Designations up to ``split_year - 1`` and from ``split_year`` on, and the share of
+    individuals in each (denominator: all designations of those years)."""
+    early, late = reg[reg["year"] < split_year], reg[reg["year"] >= split_year]
+    out = {}
+    for name, part in (("early", early), ("late", late)):
+        total = int(part["designations"].sum())
+        out[name] = total
+        out[f"{name}_share"] = part["individuals"].sum() / total if total else float("nan")
+    return out
 
 
 def register_summary(fa: pd.DataFrame, cutoff: pd.Timestamp = INVASION) -> dict:
@@ -330,14 +378,6 @@ def register_by_type(fa: pd.DataFrame, cutoff: pd.Timestamp = INVASION) -> pd.Da
     ]
 
 
-def undesirable_by_year(ud: pd.DataFrame, years: list[int]) -> pd.DataFrame:
-    """Inclusions in the list of "undesirable" organisations per year (zeros where none)."""
-    per = ud.assign(year=ud["date"].dt.year).groupby("year")["count"].sum()
-    return pd.DataFrame(
-        {"year": years, "designations": per.reindex(years, fill_value=0).astype("int64").to_numpy()}
-    )
-
-
 def undesirable_summary(ud: pd.DataFrame, cutoff: pd.Timestamp = INVASION) -> dict:
     """Totals of the undesirable list: organisations, share since cutoff, most frequent country."""
     total = int(ud["count"].sum())
@@ -382,21 +422,88 @@ def legal_steps(
 # ------------------------------------------------------------------------------------- UNHCR
 
 
+#: Aggregate rows of UNHCR's by-origin table that are not an origin (``WLD``: all origins).
+AGGREGATE_ORIGINS = ("WLD",)
+
+
+def first_reported_year(pop: pd.DataFrame, column: str = "asylum_seekers") -> int | None:
+    """The first year in which UNHCR's by-origin stocks hold a non-zero ``column`` for any
+    origin (aggregates left out). Earlier years carry 0 for every origin: the figure was not
+    reported by origin then, and those zeros are no count of people."""
+    df = pop[~pop["origin_iso3"].isin(AGGREGATE_ORIGINS)]
+    years = df.loc[df[column].fillna(0) > 0, "year"]
+    return int(years.min()) if len(years) else None
+
+
 def unhcr_series(
-    pop: pd.DataFrame, start_year: int, end_year: int, origin: str = "RUS"
+    pop: pd.DataFrame,
+    start_year: int,
+    end_year: int,
+    origin: str = "RUS",
+    asylum_seekers_from: int | None = None,
 ) -> pd.DataFrame:
     """End-year stocks of refugees and asylum-seekers of one origin, for the years the data has.
 
     ``total`` adds refugees and asylum-seekers: both are people (a stock at 31 December), one
-    recognised and one awaiting a decision, so the sum is the people in UNHCR's count.
+    recognised and one awaiting a decision, so the sum is the people in UNHCR's count. Before
+    ``asylum_seekers_from`` (see :func:`first_reported_year`) asylum-seekers were not reported:
+    their column is left empty there, and ``total`` counts refugees alone.
     """
     df = pop[(pop["origin_iso3"] == origin) & pop["year"].between(start_year, end_year)]
     out = df[["year", "refugees", "asylum_seekers"]].copy()
     out["year"] = out["year"].astype("int64")
     out["refugees"] = out["refugees"].fillna(0).astype("int64")
-    out["asylum_seekers"] = out["asylum_seekers"].fillna(0).astype("int64")
-    out["total"] = out["refugees"] + out["asylum_seekers"]
+    out["asylum_seekers"] = out["asylum_seekers"].fillna(0).astype("Int64")
+    if asylum_seekers_from is not None:
+        out.loc[out["year"] < asylum_seekers_from, "asylum_seekers"] = pd.NA
+    out["total"] = (out["refugees"] + out["asylum_seekers"].fillna(0)).astype("int64")
     return out.sort_values("year").reset_index(drop=True)
+
+
+#: A reporting break in UNHCR's stocks: one country of asylum's figure for an origin falls to
+#: ``1 / BREAK_FACTOR`` of the year before or less, while that country held at least
+#: ``BREAK_MIN_SHARE`` of the origin's total that year. Refugees stay in a country's count until
+#: they return, move on or naturalise, so such a fall in one year is no movement of people; UNHCR's
+#: data carry no note on these falls, and the book reads them as changes in how the country
+#: reported, flags them, and compares no years across them. Rises are not flagged: mass flight
+#: can multiply a country's figure in a year (Ukrainians in 2022).
+BREAK_FACTOR = 5
+BREAK_MIN_SHARE = 0.25
+
+
+def reporting_breaks(
+    population: pd.DataFrame,
+    origin: str = "RUS",
+    column: str = "refugees",
+    factor: float = BREAK_FACTOR,
+    min_share: float = BREAK_MIN_SHARE,
+) -> pd.DataFrame:
+    """The reporting breaks of one origin's stocks by country of asylum (rule above).
+
+    ``population`` is UNHCR's table by country of asylum (``unhcr_population``). One row per
+    break: ``asylum_iso3``, ``asylum_name``, ``year_before``, ``year`` (the first year after the
+    break), ``before``, ``after`` and ``share`` (the country's share of the origin's total in
+    the year before). Only consecutive years are compared."""
+    cols = ["asylum_iso3", "asylum_name", "year_before", "year", "before", "after", "share"]
+    df = population[population["origin_iso3"] == origin]
+    if df.empty:
+        return pd.DataFrame(columns=cols)
+    values = df.assign(v=df[column].fillna(0).astype("int64"))
+    total = values.groupby("year")["v"].sum()
+    rows = []
+    for iso, g in values.groupby("asylum_iso3", sort=True):
+        g = g.set_index("year").sort_index()
+        for year in g.index:
+            if year - 1 not in g.index:
+                continue
+            a, b = int(g.loc[year - 1, "v"]), int(g.loc[year, "v"])
+            if a == 0 or b * factor > a:
+                continue
+            share = a / total[year - 1]
+            if share >= min_share:
+                rows.append((iso, str(g.loc[year, "asylum_name"]), year - 1, year, a, b, share))
+    out = pd.DataFrame(rows, columns=cols)
+    return out.sort_values(["year", "asylum_iso3"]).reset_index(drop=True)
 
 
 def missing_years(series: pd.DataFrame) -> list[int]:

@@ -10,7 +10,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from .history import AGENT_TYPES, CATEGORY_LABELS, WAVES, _short, wave_spans, year_fraction
+from .history import CATEGORY_LABELS, WAVES, wave_spans, year_fraction
 
 # ------------------------------------------------------------------------------------ charts
 # The chapter's figures are drawn here (not in the notebook) so the notebook stays thin and the
@@ -276,6 +276,47 @@ def _legal_strip(ax, steps: pd.DataFrame, x0: float, x1: float, years_per_inch: 
     return rows
 
 
+#: Hatching of a partial year's bars (the snapshot's own year, not a full year of decisions).
+PARTIAL_HATCH = "////"
+
+
+def _bars(ax, years, values, bottom, partial, **style):
+    """Bars of full years solid and of partial years hatched (lighter fill, same colour), so a
+    year still in progress never reads as a fall."""
+    values = np.asarray(values, dtype=float)
+    partial = np.asarray(partial, dtype=bool)
+    years = np.asarray(years)
+    full = ~partial
+    label = style.pop("label", None)
+    ax.bar(years[full], values[full], bottom=bottom[full], label=label, **style)
+    if partial.any():
+        ax.bar(
+            years[partial],
+            values[partial],
+            bottom=bottom[partial],
+            hatch=PARTIAL_HATCH,
+            edgecolor=style["color"],
+            linewidth=0.6,
+            **{**style, "color": "white"},
+        )
+
+
+def _mark_partial(ax, table: pd.DataFrame, top: pd.Series):
+    """Write 'to 10 Jul' above each partial year's bar (the last day its data cover)."""
+    for r, t in zip(table.itertuples(), top):
+        if r.partial:
+            ax.annotate(
+                f"to {r.period_end:%-d %b}",
+                xy=(r.year, t),
+                xytext=(0, 2),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=7,
+                color=_INK,
+            )
+
+
 def plot_machinery(
     reg: pd.DataFrame,
     und: pd.DataFrame,
@@ -283,8 +324,12 @@ def plot_machinery(
     fa_last: pd.Timestamp,
     ud_last: pd.Timestamp,
 ):
-    """Foreign-agent designations by type (removals below zero) and undesirable designations per
-    year, sharing one year axis, with the legal steps marked above and through both charts."""
+    """Foreign-agent designations (individuals and organisations, removals below zero) and
+    undesirable designations per year, sharing one year axis, with the legal steps marked above
+    and through both charts. ``reg`` and ``und`` are :func:`~.history.register_per_year` and
+    :func:`~.history.undesirable_per_year`; a partial year is hatched and says up to when."""
+    from matplotlib.patches import Patch
+
     from ..plotting import GREY, new_figure, thousands
 
     years = list(reg["year"])
@@ -302,43 +347,52 @@ def plot_machinery(
         _legal_strip(ax_s, steps, x0, x1, years_per_inch)
     else:
         ax_s.axis("off")
-    types = [t for t in AGENT_TYPES if t in reg.columns]
-    colors = dict(
-        zip(AGENT_TYPES, ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#6b6b6b"])
-    )
+    partial = reg["partial"].to_numpy(dtype=bool)
     bottom = np.zeros(len(years))
-    for t in types:
-        vals = reg[t].to_numpy(dtype=float)
-        if vals.sum() == 0:
-            continue
-        ax_f.bar(
-            years, vals, bottom=bottom, color=colors[t], width=0.75, label=AGENT_TYPES[t], zorder=2
-        )
+    for column, label, color in (
+        ("individuals", "Individuals", "#0072B2"),
+        ("organisations", "Organisations and other entries", "#E69F00"),
+    ):
+        vals = reg[column].to_numpy(dtype=float)
+        _bars(ax_f, years, vals, bottom, partial, color=color, width=0.75, label=label, zorder=2)
         bottom += vals
-    ax_f.bar(
+    _bars(
+        ax_f,
         years,
         -reg["removals"].to_numpy(dtype=float),
-        color="#bdbdbd",
+        np.zeros(len(years)),
+        partial,
+        color="#9e9e9e",
         width=0.75,
         label="Removals (below zero)",
         zorder=2,
     )
+    _mark_partial(ax_f, reg, reg["designations"])
     ax_f.axhline(0, color=_INK, linewidth=0.8)
     ax_f.set_ylabel("Register entries per year")
     ax_f.yaxis.set_major_formatter(lambda v, _p: thousands(abs(v)))
-    ax_f.legend(loc="upper left", ncol=2, fontsize=7.5)
+    ax_f.set_ylim(top=float(reg["designations"].max()) * 1.15 or 1)
+    handles, labels = ax_f.get_legend_handles_labels()
+    if partial.any() or und["partial"].any():
+        handles.append(Patch(facecolor="white", edgecolor=_INK, hatch=PARTIAL_HATCH))
+        labels.append("Year in progress at the snapshot (partial)")
+    ax_f.legend(handles, labels, loc="upper left", ncol=2, fontsize=7.5)
     ax_f.set_title(
-        f"Foreign agents: designations by type, and removals "
-        f"(register export of {fa_last:%-d %b %Y})",
+        f"Foreign agents: designations and removals (register as of {fa_last:%-d %b %Y})",
         fontsize=9,
     )
-    ax_u.bar(
+    _bars(
+        ax_u,
         und["year"],
         und["designations"].to_numpy(dtype=float),
+        np.zeros(len(und)),
+        und["partial"].to_numpy(dtype=bool),
         color="#D55E00",
         width=0.75,
         zorder=2,
     )
+    _mark_partial(ax_u, und, und["designations"])
+    ax_u.set_ylim(top=float(und["designations"].max()) * 1.25 or 1)
     ax_u.set_ylabel("Organisations per year")
     ax_u.set_title(
         f"“Undesirable” organisations: designations (list as of {ud_last:%-d %b %Y})", fontsize=9
@@ -366,41 +420,61 @@ def plot_machinery(
     return fig
 
 
+#: Width, in characters, at which the wave chart's row labels wrap (whole words, never cut).
+LABEL_WRAP = 46
+
+#: Markers of one-sided figures: an upper bound ("up to") points left, a lower bound ("more
+#: than") points right, from the published figure.
+BOUND_MARKERS = {"upper": "<", "lower": ">"}
+
+
+def wrapped_label(text: str, width: int = LABEL_WRAP) -> str:
+    """A row label wrapped onto lines of at most ``width`` characters, every word kept."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(str(text), width=width, break_long_words=False)) or str(text)
+
+
 def plot_wave_estimates(est: pd.DataFrame):
-    """Each published estimate as a low–high range (a dot when only one figure), grouped by wave,
-    coloured by confidence grade, on a log scale: waves differ by orders of
-    magnitude."""
+    """Each published estimate as a low–high range, a dot for a single figure, or an arrow head
+    for a bound ("up to" points left, "more than" points right), grouped by wave, coloured by
+    confidence grade, on a log scale: waves differ by orders of magnitude. Row labels wrap."""
     from matplotlib.lines import Line2D
     from matplotlib.ticker import FuncFormatter, LogLocator
 
     from ..plotting import new_figure
 
-    n = len(est)
-    fig, ax = new_figure(height=0.17 * n + 1.3)
+    labels = [wrapped_label(c) for c in est["concept"]]
+    lines = [lab.count("\n") + 1 for lab in labels]
+    heights = [max(1.0, 0.62 * k + 0.1) for k in lines]  # row height in units of one-line rows
+    tops = np.cumsum([0.0, *heights[:-1]])
+    total = float(sum(heights))
+    ys = [total - t - h / 2 for t, h in zip(tops, heights)]
+    fig, ax = new_figure(height=0.17 * total + 1.3)
     ax.grid(False)
     ax.grid(True, axis="x", which="major", color="#e4e4e4", linewidth=0.6)
-    ticks, labels = [], []
-    wave_rows: dict[str, list[int]] = {}
-    for i, (_, r) in enumerate(est.iterrows()):
-        y = n - 1 - i
-        wave_rows.setdefault(r["wave"], []).append(y)
+    wave_rows: dict[str, list[tuple[float, float]]] = {}
+    bounds = est["bound"] if "bound" in est else pd.Series("range", index=est.index)
+    for (_, r), y, hgt, kind in zip(est.iterrows(), ys, heights, bounds):
+        wave_rows.setdefault(r["wave"], []).append((y - hgt / 2, y + hgt / 2))
         lo, hi = r["low_shown"], r["high_shown"]
         color = GRADE_COLORS.get(r["grade"], "#6b6b6b")
-        if hi > lo:
+        if kind in BOUND_MARKERS:
+            ax.plot([lo], [y], marker=BOUND_MARKERS[kind], color=color, markersize=6, zorder=2)
+        elif hi > lo:
             ax.plot([lo, hi], [y, y], color=color, linewidth=3.5, solid_capstyle="round", zorder=2)
         else:
             ax.plot([lo], [y], marker="o", color=color, markersize=5, zorder=2)
         if pd.notna(r["central"]) and hi > lo:
             ax.plot([r["central"]], [y], marker="|", color="black", markersize=8, zorder=3)
-        ticks.append(y)
-        labels.append(_short(str(r["concept"])))
-    for i, (wave, ys) in enumerate(wave_rows.items()):
+    for i, (wave, spans) in enumerate(wave_rows.items()):
+        bottom, top = min(a for a, _b in spans), max(b for _a, b in spans)
         if i % 2 == 0:
-            ax.axhspan(min(ys) - 0.5, max(ys) + 0.5, color="#f2f2f2", zorder=0, linewidth=0)
+            ax.axhspan(bottom, top, color="#f2f2f2", zorder=0, linewidth=0)
         ax.text(
             1.01,
-            (min(ys) + max(ys)) / 2,
-            WAVES[wave].replace(", ", ",\n", 1).replace(" and ", " and\n", 1),
+            (bottom + top) / 2,
+            wrapped_label(WAVES[wave], 20),
             transform=ax.get_yaxis_transform(),
             fontsize=7.5,
             fontweight="bold",
@@ -408,9 +482,9 @@ def plot_wave_estimates(est: pd.DataFrame):
             ha="left",
             color=_INK,
         )
-    ax.set_yticks(ticks, labels, fontsize=7)
+    ax.set_yticks(ys, labels, fontsize=7, linespacing=1.0)
     ax.tick_params(axis="y", length=0)
-    ax.set_ylim(-0.6, n - 0.4)
+    ax.set_ylim(0, total)
     ax.set_xscale("log")
     ax.xaxis.set_major_locator(LogLocator(base=10))
     ax.xaxis.set_major_formatter(FuncFormatter(_short_number))
@@ -432,7 +506,13 @@ def plot_wave_estimates(est: pd.DataFrame):
             label="central figure",
         ),
     ]
-    fig.legend(handles=handles, loc="outside upper center", ncol=len(handles), fontsize=7.5)
+    names = {"upper": "upper bound (up to)", "lower": "lower bound (more than)"}
+    handles += [
+        Line2D([], [], color="#6b6b6b", marker=m, linestyle="none", label=names[k])
+        for k, m in BOUND_MARKERS.items()
+        if k in set(bounds)
+    ]
+    fig.legend(handles=handles, loc="outside upper center", ncol=4, fontsize=7.5)
     return fig
 
 
@@ -449,10 +529,30 @@ def _short_number(v, _pos=None) -> str:
     return f"{v:g}"
 
 
-def plot_unhcr(series: pd.DataFrame):
+def _axis_note(ax, x: float, y: float, text: str, color: str):
+    """A small note at year ``x`` and height ``y`` (a fraction of the axes), left-aligned."""
+    ax.text(
+        x,
+        y,
+        text,
+        transform=ax.get_xaxis_transform(),
+        fontsize=7,
+        color=color,
+        ha="left",
+        va="top",
+    )
+
+
+def plot_unhcr(
+    series: pd.DataFrame,
+    breaks: pd.DataFrame | None = None,
+    asylum_seekers_from: int | None = None,
+):
     """Refugees and asylum-seekers of Russian origin at each year's end, stacked, with the
-    invasion marked."""
-    from ..plotting import mark_dates, new_figure, thousands
+    invasion marked, each reporting break (:func:`~.history.reporting_breaks`) drawn as a
+    dotted line between its two years, and the years before asylum-seekers were reported
+    shaded and labelled (no orange bar there means "not reported", not zero)."""
+    from ..plotting import GREY, mark_dates, new_figure, thousands
 
     fig, ax = new_figure(height=3.8)
     ax.bar(
@@ -460,7 +560,7 @@ def plot_unhcr(series: pd.DataFrame):
     )
     ax.bar(
         series["year"],
-        series["asylum_seekers"],
+        series["asylum_seekers"].fillna(0).astype(float),
         bottom=series["refugees"],
         width=0.8,
         color="#E69F00",
@@ -468,10 +568,24 @@ def plot_unhcr(series: pd.DataFrame):
         zorder=2,
     )
     ax.yaxis.set_major_formatter(thousands)
-    ax.set_ylim(0, float(series["total"].max()) * 1.1 or 1)  # room above the tallest bar
+    ax.set_ylim(0, float(series["total"].max()) * 1.18 or 1)  # room above the tallest bar
     ax.set_ylabel("People at year end")
     ax.set_xlabel("Year")
-    if series["year"].min() <= 2022 <= series["year"].max():
+    first, last = int(series["year"].min()), int(series["year"].max())
+    if asylum_seekers_from is not None and first < asylum_seekers_from:
+        right = min(asylum_seekers_from, last + 1) - 0.5
+        ax.axvspan(first - 0.5, right, color="#f2f2f2", zorder=0, linewidth=0)
+        _axis_note(
+            ax, first - 0.3, 0.97, f"asylum-seekers not reported before {asylum_seekers_from}", GREY
+        )
+    if breaks is not None:
+        for i, b in enumerate(breaks.itertuples()):
+            if not first < b.year <= last:
+                continue
+            x = b.year - 0.5
+            ax.axvline(x, color=_INK, linewidth=0.8, linestyle=(0, (1, 1.5)), zorder=3)
+            _axis_note(ax, x + 0.3, 0.88 - 0.09 * (i % 2), f"break: {b.asylum_iso3}", _INK)
+    if first <= 2022 <= last:
         mark_dates(ax, ("invasion",), as_year=True)
-    ax.legend(loc="upper left", bbox_to_anchor=(0.0, 1.0))
+    ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.86), fontsize=7.5)
     return fig

@@ -164,22 +164,11 @@ def rates_by_destination(shown: pd.DataFrame, min_decisions: int):
         ax.plot(
             [r.refugee_rate, r.protection_rate], [i, i], color=LIGHT_GREY, linewidth=2, zorder=1
         )
-    ax.scatter(
-        t["protection_rate"].astype(float),
-        y,
-        color=PALETTE[4],
-        s=30,
-        zorder=2,
-        label="Protection rate (refugee status + complementary)",
-    )
-    ax.scatter(
-        t["refugee_rate"].astype(float),
-        y,
-        color=PALETTE[0],
-        s=30,
-        zorder=3,
-        label="Refugee-status rate",
-    )
+    for column, color, zorder, label in (
+        ("protection_rate", PALETTE[4], 2, "Protection rate (refugee status + complementary)"),
+        ("refugee_rate", PALETTE[0], 3, "Refugee-status rate"),
+    ):
+        ax.scatter(t[column].astype(float), y, color=color, s=30, zorder=zorder, label=label)
     ax.set_yticks(y, destination_label(t))
     ax.set_xlim(-0.02, 1.02)
     for i, r in t.iterrows():
@@ -211,9 +200,11 @@ def rates_by_destination(shown: pd.DataFrame, min_decisions: int):
     return fig
 
 
-def stock(stock: pd.DataFrame, origins, start: int, end: int):
+def stock(stock: pd.DataFrame, origins, start: int, end: int, breaks: pd.DataFrame | None = None):
     """One panel per origin present in ``stock`` (``end_year_stock``): refugees and pending
-    asylum-seekers at the end of each year, each panel on its own scale."""
+    asylum-seekers at the end of each year, each panel on its own scale. ``breaks`` (rows of
+    :func:`exile_report.analysis.history.reporting_breaks` with an ``origin_iso3`` column) are
+    drawn as dotted lines between the two years of each break, named by the reporting country."""
     present = [o for o in origins if (stock.origin_iso3 == o).any()]
     fig, axes = new_figure(2.0 * len(present) + 0.7, nrows=len(present), sharex=True, squeeze=False)
     for ax, o in zip(axes[:, 0], present, strict=True):
@@ -231,10 +222,37 @@ def stock(stock: pd.DataFrame, origins, start: int, end: int):
         ax.set_ylabel("Persons")
         if _war_in(start, end):
             mark_war(ax, end_of_year=True, label=ax is axes[0, 0])
+        if breaks is not None:
+            mine = breaks[(breaks.origin_iso3 == o) & breaks.year.between(start + 1, end)]
+            for b in mine.itertuples():
+                ax.axvline(b.year - 0.5, color=GREY, linewidth=0.8, linestyle=(0, (1, 1.5)))
+                ax.annotate(
+                    f"break: {b.asylum_iso3}",
+                    xy=(b.year - 0.5, 1),
+                    xycoords=("data", "axes fraction"),
+                    xytext=(2, -2),
+                    textcoords="offset points",
+                    fontsize=7,
+                    color=GREY,
+                    va="top",
+                )
     fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside upper center", ncols=2)
     axes[-1, 0].set_xlabel("End of year")
     axes[-1, 0].xaxis.set_major_locator(mticker.MaxNLocator(integer=True))
     return fig
+
+
+def _rate_line(ax, years: pd.DataFrame, rates: pd.DataFrame, column: str, origin: str):
+    """One origin's rate per year as a dotted line, on the years of ``years`` (a year with no
+    rate leaves a gap): the right-hand panels of the origins and UK charts."""
+    r = years[["year"]].merge(rates, on="year", how="left")
+    ax.plot(
+        r.year.astype(int),
+        as_float(r[column]),
+        color=ORIGIN_COLOURS[origin],
+        marker="o",
+        markersize=2.5,
+    )
 
 
 def origins_compared(by_origin: pd.DataFrame, rates: pd.DataFrame, origins, start: int, end: int):
@@ -249,14 +267,7 @@ def origins_compared(by_origin: pd.DataFrame, rates: pd.DataFrame, origins, star
             color=ORIGIN_COLOURS[o],
             label=ORIGIN_NAMES[o],
         )
-        r = c[["year"]].merge(rates[rates.origin_iso3 == o], on="year", how="left")
-        ax2.plot(
-            r.year.astype(int),
-            as_float(r.protection_rate),
-            color=ORIGIN_COLOURS[o],
-            marker="o",
-            markersize=2.5,
-        )
+        _rate_line(ax2, c, rates[rates.origin_iso3 == o], "protection_rate", o)
     ax1.set_yscale("log")
     ax1.yaxis.set_major_formatter(mticker.FuncFormatter(thousands))
     ax1.set_ylabel("Applications by persons (log scale)")
@@ -296,14 +307,7 @@ def united_kingdom(uk_apps: pd.DataFrame, uk_rates: pd.DataFrame, origins):
             markerfacecolor="white",
             markeredgecolor=ORIGIN_COLOURS[o],
         )
-        r = s[["year"]].merge(uk_rates[uk_rates.nationality_iso3 == o], on="year", how="left")
-        ax2.plot(
-            r.year.astype(int),
-            as_float(r.grant_rate),
-            color=ORIGIN_COLOURS[o],
-            marker="o",
-            markersize=2.5,
-        )
+        _rate_line(ax2, s, uk_rates[uk_rates.nationality_iso3 == o], "grant_rate", o)
     partial = sorted(uk_apps.loc[uk_apps.months_covered < 12, "year"].astype(int).unique())
     ax1.set_ylabel("Applications, main applicants")
     ax1.yaxis.set_major_formatter(mticker.FuncFormatter(thousands))
