@@ -109,9 +109,11 @@ def check_params(values: dict) -> list[str]:
     known = _known_hosts()
     empty = [h for h in values["hosts"] if known and h not in known]
     if empty:
+        one = len(empty) == 1
         problems.append(
-            f"hosts {', '.join(map(repr, empty))} have no figure in estimates.csv or "
-            "press_figures.csv (nothing could be said about them)"
+            f"{'host' if one else 'hosts'} {', '.join(map(repr, empty))} "
+            f"{'has' if one else 'have'} no figure in estimates.csv or press_figures.csv "
+            f"(nothing could be said about {'it' if one else 'them'})"
         )
     for host, eid in values["source_choice"].items():
         if host not in values["hosts"]:
