@@ -109,11 +109,11 @@ CASES = [
         r"parameters of history: start_year \(2020\) is after end_year \(1990\)",
     ),
     (
-        "return-rate-above-1",
-        ["--param", "scale.return_rate=[0.2, 1.2]"],
+        "host-without-any-figure",
+        ["--param", "scale.hosts=[ARM, NOR]"],
         None,
         2,
-        r"scale\.return_rate: 1\.2 is above the maximum 1",
+        r"\Aerror: parameters of scale: host 'NOR' has no figure in estimates\.csv or [^\n]*\n\Z",
     ),
     (
         "as-of-not-a-date",

@@ -5,7 +5,10 @@ The published figures on the post-2022 exodus disagree mostly because they count
 things: people who left (departures), people who left and are still abroad (a stock), trips across
 a border, residence permits granted, asylum claims lodged. This module keeps the concept of every
 figure attached to it, and its one summing function (:func:`reconcile`) refuses to add figures of
-different concepts or units. Everything here works on plain DataFrames following the column
+different concepts or units, and never takes returns off a count of people still abroad (rule
+K02). :func:`headline` is the size of the exodus as the book states it (a low, central and high
+count of people still abroad, with its date and sources); the key findings, chapter 1 and the
+closing chapter quote it. Everything here works on plain DataFrames following the column
 contract of ``estimates.csv`` so it can be tested on small hand-made tables.
 """
 
@@ -109,9 +112,11 @@ def check_params(values: dict) -> list[str]:
     known = _known_hosts()
     empty = [h for h in values["hosts"] if known and h not in known]
     if empty:
+        one = len(empty) == 1
         problems.append(
-            f"hosts {', '.join(map(repr, empty))} have no figure in estimates.csv or "
-            "press_figures.csv (nothing could be said about them)"
+            f"{'host' if one else 'hosts'} {', '.join(map(repr, empty))} "
+            f"{'has' if one else 'have'} no figure in estimates.csv or press_figures.csv "
+            f"(nothing could be said about {'it' if one else 'them'})"
         )
     for host, eid in values["source_choice"].items():
         if host not in values["hosts"]:
