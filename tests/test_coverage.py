@@ -93,7 +93,8 @@ def test_the_appendix_prints_each_sources_date_from_the_register():
     for source in REGISTER.values():
         section = text.split(f"### {markdown_text(source['title'])}", 1)[1].split("\n### ", 1)[0]
         if source["period_end"]:
-            assert f"**data to:** {source['period_end']}" in section, source["id"]
+            day = pd.Timestamp(source["period_end"])
+            assert f"**data to:** {day.day} {day:%B %Y}" in section, source["id"]
         else:
             assert "**data to:**" not in section, source["id"]
 
@@ -187,7 +188,7 @@ def test_chapter_coverage_reports_each_sources_own_date_and_citation(chapter):
     text = coverage.coverage_markdown(chapter)
     assert f"{coverage.edition_cutoff():%-d %B %Y}" in text
     for r in sources.itertuples():
-        assert f"to {r.until:%-d %B %Y} [@" in text, r.id
+        assert f"{r.until:%-d %B %Y} for the *{r.label}* [@" in text, r.id
 
 
 def test_history_coverage_has_both_register_snapshots_and_the_2026_counts():
