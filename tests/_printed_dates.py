@@ -18,9 +18,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-MONTHS = (
-    "January|February|March|April|May|June|July|August|September|October|November|December"
-)
+MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 #: A day as the book prints it: "10 July 2026".
 DAY = rf"\d{{1,2}} (?:{MONTHS}) \d{{4}}"
 _DAY_RE = re.compile(DAY)
@@ -115,7 +113,7 @@ def html_text(page: str) -> str:
     """The visible text of a page's main content, tags removed, whitespace collapsed."""
     if "<main" in page:
         page = page.split("<main", 1)[1].split("</main>", 1)[0]
-    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.DOTALL)
     return _clean(html.unescape(re.sub(r"<[^>]+>", " ", page)))
 
 

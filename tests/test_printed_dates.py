@@ -143,7 +143,7 @@ def test_without_names_the_checker_still_wants_one_of_the_sources_dates(exp):
     """The PDF's text: a coverage date must be some source's date."""
     pages = _good_page(exp)
     assert check_dates(pages, exp, labels=False).problems == []
-    label, until = next(iter(exp.sources.items()))
+    until = next(iter(exp.sources.values()))
     pages["chapter.html"] = pages["chapter.html"].replace(
         f"run to {show(until)}", f"run to {show(WRONG)}"
     )
@@ -159,8 +159,10 @@ def test_agreement_fails_when_the_preface_dates_a_count_differently():
     problems, compared = agreement_problems(index, {"chapters/01-history.html": chapter})
     assert compared == 1
     assert problems == [
-        "the count 188: the preface dates it ['27 August 2024'], chapters/01-history.html "
-        "['5 September 2024']"
+        (
+            "the count 188: the preface dates it ['27 August 2024'], chapters/01-history.html "
+            "['5 September 2024']"
+        )
     ]
     same = chapter.replace("5 September 2024", "27 August 2024")
     assert agreement_problems(index, {"ch.html": same}) == ([], 1)
