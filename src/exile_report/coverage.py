@@ -328,7 +328,7 @@ def sources_table() -> str:
         used = [ref for ch, ref in titles.items() if tables & set(CHAPTER_TABLES[ch])]
         rows.append((pd.Timestamp(source["period_end"]), source, used))
     rows.sort(key=lambda r: (-r[0].value, r[1]["id"]))
-    lines = ["| Source | Data to | Used in |", "| --- | --- | --- |"]
+    lines = ["| Source | Data to | Used in |", "| :--- | :--- | :--- |"]
     for until, source, used in rows:
         lines.append(
             f"| {markdown_text(_label(source))} {_cited(str(source['citation_key']))} "
