@@ -7,8 +7,12 @@ Two kinds of date, each written down once:
 - each source's own last day, ``period_end`` in ``data/sources.yml`` (the state of a register
   snapshot, the end of a statistical release's last year or quarter).
 
-Chapters call :func:`chapter_coverage` (a table) or :func:`coverage_markdown` (a sentence) in
-their first lines; a table's own date is :func:`table_until`. Nothing here types a date in.
+Each chapter opens (in a Markdown cell right after its heading) with
+`` `{python} coverage_markdown("<chapter>")` ``, the preface with ``{{< var findings.coverage >}}``
+(the same paragraph), and the data-sources appendix with :func:`edition_markdown` and
+:func:`sources_table`; :func:`chapter_coverage` is the table behind the paragraph, and a table's
+own date is :func:`table_until`. ``tests/test_printed_dates.py`` checks the dates the built book
+prints against the register. Nothing here types a date in.
 """
 
 from __future__ import annotations
