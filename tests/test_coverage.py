@@ -188,7 +188,7 @@ def test_chapter_coverage_reports_each_sources_own_date_and_citation(chapter):
     text = coverage.coverage_markdown(chapter)
     assert f"{coverage.edition_cutoff():%-d %B %Y}" in text
     for r in sources.itertuples():
-        assert f"{r.until:%-d %B %Y} for the *{r.label}* [@" in text, r.id
+        assert f"{r.until:%-d %B %Y} for the {r.label} [@" in text, r.id
 
 
 def test_history_coverage_has_both_register_snapshots_and_the_2026_counts():
@@ -248,10 +248,10 @@ def test_a_newly_declared_chapter_gets_its_opening_paragraph(monkeypatch):
     )
     text = coverage.coverage_markdown("conclusion")
     until = _until(_source_writing("foreign_agents_per_year")["id"])
-    assert text.startswith(f"This chapter's data run to {until:%-d %B %Y} for the *")
+    assert text.startswith(f"This chapter's data run to {until:%-d %B %Y} for the ")
     policies = load("policies")
     latest = max(policies[c].max() for c in ("date_announced", "date_in_force", "date_ended"))
-    assert f"The table compiled by the report team reaches {latest:%-d %B %Y} (*" in text
+    assert f"The table compiled by the report team reaches {latest:%-d %B %Y} (" in text
     assert text.endswith(f"events to {coverage.edition_cutoff():%-d %B %Y}, its cut-off.")
     monkeypatch.setitem(coverage.CHAPTER_TABLES, "conclusion", ())
     assert coverage.coverage_markdown("conclusion") == coverage.edition_markdown()

@@ -267,25 +267,26 @@ def _cited(keys: str) -> str:
 
 
 def coverage_markdown(chapter: str) -> str:
-    """The paragraph that opens a chapter: up to when each of its sources runs (the register's
+    """The paragraph that opens a chapter (names in roman: an italic "of" overprints the next
+    word in the PDF's justified lines): up to when each of its sources runs (the register's
     ``period_end``, latest first, each cited), the latest dated entry of each table the report
     team compiled, then the edition's cut-off. Works for every chapter of :data:`CHAPTER_TABLES`
     (``index`` is the preface's key findings).
 
-    "This chapter's data run to 10 July 2026 for the *Register …* [@key], … and 31 December 2025
-    for the *…* [@key]. The tables compiled by the report team reach 14 October 2025
-    (*Timeline …*), their latest dated entries. The edition takes in events to 30 November 2026,
+    "This chapter's data run to 10 July 2026 for the Register … [@key], … and 31 December 2025
+    for the … [@key]. The tables compiled by the report team reach 14 October 2025
+    (Timeline …), their latest dated entries. The edition takes in events to 30 November 2026,
     its cut-off."
     """
     from .prose import listing
 
     cov = chapter_coverage(chapter)
     sources = [
-        f"{_fmt(r.until)} for the *{r.label}* {_cited(r.citation_keys)}"
+        f"{_fmt(r.until)} for the {r.label} {_cited(r.citation_keys)}"
         for r in cov[cov["kind"] == "source"].itertuples()
     ]
     curated = [
-        f"{_fmt(r.until)} (*{r.label}*)"
+        f"{_fmt(r.until)} ({r.label})"
         for r in cov[cov["kind"] == "curated"].itertuples()
         if pd.notna(r.until)
     ]
