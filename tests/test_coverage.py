@@ -94,7 +94,8 @@ def test_the_appendix_prints_each_sources_date_from_the_register():
     for source in REGISTER.values():
         section = text.split(f"### {markdown_text(source['title'])}", 1)[1].split("\n### ", 1)[0]
         if source["period_end"]:
-            assert f"**data to:** {source['period_end']}" in section, source["id"]
+            day = pd.Timestamp(source["period_end"])
+            assert f"**data to:** {day.day} {day:%B %Y}" in section, source["id"]
         else:
             assert "**data to:**" not in section, source["id"]
 
@@ -195,7 +196,7 @@ def test_chapter_coverage_reports_each_sources_own_date_and_citation(chapter):
     text = coverage.coverage_markdown(chapter)
     assert f"{coverage.edition_cutoff():%-d %B %Y}" in text
     for r in sources.itertuples():
-        assert f"to {r.until:%-d %B %Y} [@" in text, r.id
+        assert f"{r.until:%-d %B %Y} for the {r.label} [@" in text, r.id
 
 
 def test_history_coverage_has_both_register_snapshots_and_the_2026_counts():
@@ -245,3 +246,20 @@ def test_host_state_database_as_of_the_cutoff():
     assert (status[track.index] == "ended").all()
     stance = hs.stance_as_of(policies, cutoff, ["DEU"]).set_index("jurisdiction")
     assert stance.loc["DEU", "stance"] != "facilitating"
+
+
+def test_a_newly_declared_chapter_gets_its_opening_paragraph(monkeypatch):
+    """A chapter added to CHAPTER_TABLES (the closing chapter, say) needs nothing else: its
+    paragraph names its sources' dates, its curated tables' latest entries and the cut-off."""
+    monkeypatch.setitem(
+        coverage.CHAPTER_TABLES, "conclusion", ("foreign_agents_per_year", "policies")
+    )
+    text = coverage.coverage_markdown("conclusion")
+    until = _until(_source_writing("foreign_agents_per_year")["id"])
+    assert text.startswith(f"This chapter's data run to {until:%-d %B %Y} for the ")
+    policies = load("policies")
+    latest = max(policies[c].max() for c in ("date_announced", "date_in_force", "date_ended"))
+    assert f"The table compiled by the report team reaches {latest:%-d %B %Y} (" in text
+    assert text.endswith(f"events to {coverage.edition_cutoff():%-d %B %Y}, its cut-off.")
+    monkeypatch.setitem(coverage.CHAPTER_TABLES, "conclusion", ())
+    assert coverage.coverage_markdown("conclusion") == coverage.edition_markdown()

@@ -7,8 +7,12 @@ Two kinds of date, each written down once:
 - each source's own last day, ``period_end`` in ``data/sources.yml`` (the state of a register
   snapshot, the end of a statistical release's last year or quarter).
 
-Chapters call :func:`chapter_coverage` (a table) or :func:`coverage_markdown` (a sentence) in
-their first lines; a table's own date is :func:`table_until`. Nothing here types a date in.
+Each chapter opens (in a Markdown cell right after its heading) with
+`` `{python} coverage_markdown("<chapter>")` ``, the preface with ``{{< var findings.coverage >}}``
+(the same paragraph), and the data-sources appendix with :func:`edition_markdown` and
+:func:`sources_table`; :func:`chapter_coverage` is the table behind the paragraph, and a table's
+own date is :func:`table_until`. ``tests/test_printed_dates.py`` checks the dates the built book
+prints against the register. Nothing here types a date in.
 """
 
 from __future__ import annotations
@@ -82,7 +86,10 @@ CHAPTER_TABLES: dict[str, tuple[str, ...]] = {
 
 
 def _fmt(day: pd.Timestamp) -> str:
-    return f"{day.day} {day:%B %Y}"
+    """A day as the book prints every date (:func:`exile_report.prose.date`)."""
+    from .prose import date
+
+    return date(day)
 
 
 # ---------------------------------------------------------------- the edition
@@ -266,26 +273,88 @@ def chapter_coverage(chapter: str) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
+#: How a page's coverage paragraph names its subject ("This chapter's data run to ...").
+_SUBJECT = {"index": "The data behind these key findings"}
+
+
+def _cited(keys: str) -> str:
+    return "[" + "; ".join(f"@{k.strip()}" for k in keys.split(";") if k.strip()) + "]"
+
+
 def coverage_markdown(chapter: str) -> str:
-    """One paragraph for a chapter's first lines: the edition's cut-off, then each source with
-    its own date and citation, then the latest dated row of each hand-compiled table."""
+    """The paragraph that opens a chapter (names in roman: an italic "of" overprints the next
+    word in the PDF's justified lines): up to when each of its sources runs (the register's
+    ``period_end``, latest first, each cited), the latest dated entry of each table the report
+    team compiled, then the edition's cut-off. Works for every chapter of :data:`CHAPTER_TABLES`
+    (``index`` is the preface's key findings).
+
+    "This chapter's data run to 10 July 2026 for the Register … [@key], … and 31 December 2025
+    for the … [@key]. The tables compiled by the report team reach 14 October 2025
+    (Timeline …), their latest dated entries. The edition takes in events to 30 November 2026,
+    its cut-off."
+    """
+    from .prose import listing
+
     cov = chapter_coverage(chapter)
-    parts = []
-    for r in cov[cov["kind"] == "source"].itertuples():
-        keys = "; ".join(f"@{k.strip()}" for k in r.citation_keys.split(";") if k.strip())
-        parts.append(f"{r.label}, to {_fmt(r.until)} [{keys}]")
+    sources = [
+        f"{_fmt(r.until)} for the {r.label} {_cited(r.citation_keys)}"
+        for r in cov[cov["kind"] == "source"].itertuples()
+    ]
     curated = [
-        f"{r.label} (latest entry {_fmt(r.until)})"
+        f"{_fmt(r.until)} ({r.label})"
         for r in cov[cov["kind"] == "curated"].itertuples()
         if pd.notna(r.until)
     ]
-    text = (
-        f"This edition takes in what was known on {_fmt(edition_cutoff())}. "
-        f"The data of this chapter run to different dates: {'; '.join(parts)}."
-    )
+    subject = _SUBJECT.get(chapter, "This chapter's data")
+    text = []
+    if sources:
+        text.append(f"{subject} run to {listing(sources)}.")
     if curated:
-        text += f" Compiled by the report team: {'; '.join(curated)}."
-    return text
+        which = "table" if len(curated) == 1 else "tables"
+        entries = "its latest dated entry" if len(curated) == 1 else "their latest dated entries"
+        text.append(
+            f"The {which} compiled by the report team {'reaches' if len(curated) == 1 else 'reach'}"
+            f" {listing(curated)}, {entries}."
+        )
+    text.append(edition_markdown())
+    return " ".join(text)
+
+
+def edition_markdown() -> str:
+    """The sentence that states the edition's cut-off (every page that states a coverage)."""
+    return f"The edition takes in events to {_fmt(edition_cutoff())}, its cut-off."
+
+
+def sources_table() -> str:
+    """Pipe table for the data-sources appendix: each dated source of the register with the last
+    day its data cover (``period_end``, as the chapters print it) and the chapters that draw on
+    it, latest first; superseded snapshots and undated sources are left out."""
+    from .escape import markdown_text
+    from .params import CHAPTER_MODULES
+
+    titles = {}  # a chapter's cross-reference when its heading carries {#sec-<chapter>}
+    for chapter in CHAPTER_TABLES:
+        if chapter == "index":
+            continue
+        notebook = Path(paths.ROOT) / CHAPTER_MODULES.get(chapter, ("-",))[0]
+        anchor = f"{{#sec-{chapter}}}"
+        known = notebook.is_file() and anchor in notebook.read_text(encoding="utf-8")
+        titles[chapter] = f"@sec-{chapter}" if known else chapter
+    rows = []
+    for source in _register():
+        if not source["period_end"] or not source["outputs"]:
+            continue
+        tables = {str(o).rsplit(".", 1)[0] for o in source["outputs"]}
+        used = [ref for ch, ref in titles.items() if tables & set(CHAPTER_TABLES[ch])]
+        rows.append((pd.Timestamp(source["period_end"]), source, used))
+    rows.sort(key=lambda r: (-r[0].value, r[1]["id"]))
+    lines = ["| Source | Data to | Used in |", "| :--- | :--- | :--- |"]
+    for until, source, used in rows:
+        lines.append(
+            f"| {markdown_text(_label(source))} {_cited(str(source['citation_key']))} "
+            f"| {_fmt(until)} | {', '.join(used) or '-'} |"
+        )
+    return "\n".join(lines)
 
 
 def date_problems() -> list[str]:

@@ -10,7 +10,8 @@ function of :mod:`exile_report.analysis` that the chapter quoting it uses, and i
 from __future__ import annotations
 
 from .analysis import history, scale
-from .coverage import table_until
+from .analysis import host_states as hs
+from .coverage import coverage_markdown, edition_cutoff, table_until
 from .data import load
 from .prose import INVASION, date, num, pct
 
@@ -69,10 +70,49 @@ def headcount_findings() -> dict:
     }
 
 
+def _one_measure(policies, jurisdiction: str, measure_type: str, direction: str):
+    rows = policies[
+        (policies["jurisdiction"] == jurisdiction)
+        & (policies["measure_type"] == measure_type)
+        & (policies["direction"] == direction)
+    ]
+    if len(rows) != 1:
+        raise ValueError(
+            f"data/curated/policies.csv: expected one {direction} {measure_type} measure of "
+            f"{jurisdiction}, found {len(rows)}"
+        )
+    return rows.iloc[0]
+
+
+def host_findings() -> dict:
+    """Germany's humanitarian admission (its start and the day it stopped) and France's
+    asylum-court line on mobilisation (its start, and whether it is in force at the edition's
+    cut-off, else an error: the preface says it holds), from the policies database chapter 3
+    draws on."""
+    policies = load("policies")
+    status = hs.status_as_of(policies, edition_cutoff())
+    deu = _one_measure(policies, "DEU", "humanitarian-visa", "facilitating")
+    fra = _one_measure(policies, "FRA", "asylum-practice", "facilitating")
+    if status[fra.name] != "in force":  # the preface says it holds ("has held since")
+        raise ValueError(
+            f"data/curated/policies.csv: {fra['policy_id']} is {status[fra.name]} at the edition's "
+            "cut-off, but the preface's key findings say it holds: update index.qmd"
+        )
+    return {
+        "deu_humanitarian_from": date(deu["date_in_force"], deu["date_in_force_precision"]),
+        "deu_humanitarian_ended": date(deu["date_ended"], deu["date_ended_precision"]),
+        "deu_humanitarian_cite": hs.cite_rows(policies, deu["policy_id"]),
+        "fra_asylum_court_from": date(fra["date_in_force"], fra["date_in_force_precision"]),
+        "fra_asylum_court_cite": hs.cite_rows(policies, fra["policy_id"]),
+    }
+
+
 def compute() -> dict:
     """All findings as text, keyed for ``{{< var findings.<key> >}}``."""
     out: dict = {"invasion_date": date(INVASION)}
     out.update(register_findings())
     out.update(asylum_findings())
     out.update(headcount_findings())
+    out.update(host_findings())
+    out["coverage"] = coverage_markdown("index")
     return out

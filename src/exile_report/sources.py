@@ -15,7 +15,7 @@ import yaml
 from exile_report import paths
 from exile_report.data import DataError
 from exile_report.escape import URL_RE, markdown_text, markdown_url
-from exile_report.prose import cite
+from exile_report.prose import cite, date
 
 REQUIRED = [
     "id",
@@ -123,8 +123,8 @@ def _source_section(s: dict) -> str:
             f"- **Where:** {markdown_url(s['url_main'])}; snapshot used: "
             f"{markdown_url(s['url_download'])}"
         ),
-        f"- **Published:** {s['date_published']}; **accessed:** {s['date_accessed']}"
-        + (f"; **data to:** {s['period_end']}" if s.get("period_end") else ""),
+        f"- **Published:** {date(s['date_published'])}; **accessed:** {date(s['date_accessed'])}"
+        + (f"; **data to:** {date(s['period_end'])}" if s.get("period_end") else ""),
         f"- **Licence:** {licence}",
         f"- **Used for:** {markdown_text(s['used_for'])}",
         f"- **Processed tables:** {outputs}",
