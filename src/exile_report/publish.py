@@ -14,8 +14,6 @@ from pathlib import Path
 
 import yaml
 
-from . import __version__
-
 VARIABLES = "_variables.yml"
 DATA_BUNDLE = "exile-report-data.zip"
 _ZIP_DATE = (2000, 1, 1, 0, 0, 0)  # fixed member timestamps: the same inputs give the same bytes
@@ -29,21 +27,39 @@ def _as_text(value) -> str:
     return str(value)
 
 
-def edition(date: str, commit: str) -> dict:
+def edition(date: str, commit: str, variant=None, root: Path | None = None) -> dict:
+    """The ``edition`` variables: the declared edition (:mod:`exile_report.identity`; its
+    version labelled ``variant …`` for a variant build) and this build's date and commit."""
+    from .identity import edition_label, load
+
+    ident = load(root)
+    label = variant.label if variant is not None else ""
     return {
-        "version": __version__,
-        "date": date,
-        "year": date[:4] if date[:4].isdigit() else date,
+        "version": edition_label(ident, label),
+        "date": ident.released,
+        "year": ident.year,
+        "built": date,
         "commit": commit,
+        "variant": label,
     }
 
 
-def write_variables(root: Path, params: dict[str, dict], date: str, commit: str) -> dict:
-    """Write ``_variables.yml`` (Quarto's own mechanism for ``{{< var … >}}``)."""
+def write_variables(
+    root: Path, params: dict[str, dict], date: str, commit: str, *, variant=None
+) -> dict:
+    """Write ``_variables.yml`` (Quarto's own mechanism for ``{{< var … >}}``) and the citation
+    block the How-to-cite page includes (:data:`exile_report.identity.CITE_BLOCK`)."""
     from .findings import compute
+    from .identity import CITE_BLOCK, cite_block_markdown, load
 
+    label = variant.label if variant is not None else ""
+    block = cite_block_markdown(load(root), commit=commit, variant=label)
+    cite = root / CITE_BLOCK
+    cite.parent.mkdir(parents=True, exist_ok=True)
+    if not cite.is_file() or cite.read_text(encoding="utf-8") != block:
+        cite.write_text(block, encoding="utf-8")
     variables = {
-        "edition": edition(date, commit),
+        "edition": edition(date, commit, variant, root),
         "params": {ch: {k: _as_text(v) for k, v in vals.items()} for ch, vals in params.items()},
         "findings": compute(),
     }
@@ -152,7 +168,9 @@ def book_fingerprint(root: Path, runs) -> str:
     from .fingerprint import sha256_files
 
     runs_text = "".join(f"{run.key}:{run.fingerprint}\n" for run in runs)
-    files = [root / "_quarto.yml", root / VARIABLES, root / "index.qmd"]
+    from .identity import CITE_BLOCK
+
+    files = [root / "_quarto.yml", root / VARIABLES, root / "index.qmd", root / CITE_BLOCK]
     files += sorted((root / "chapters").glob("*.qmd"))
     files += sorted(root.glob("*.bib"))
     files += sorted(
@@ -164,32 +182,79 @@ def book_fingerprint(root: Path, runs) -> str:
     return sha256_files({p for p in files if p.is_file()}, root, extra=runs_text.encode())
 
 
-def book_meta(params: dict[str, dict], provenance) -> dict:
+def book_meta(params: dict[str, dict], provenance, variant=None, root: Path | None = None) -> dict:
     """What the build knows about this edition and the sources do not (for either engine).
 
-    ``provenance`` (:class:`exile_report.provenance.Provenance`) dates the edition; what it
-    cannot vouch for (a modified tree, no git history, the build day as date) is said in the
-    colophon."""
+    The edition's identity comes from ``_quarto.yml`` (:mod:`exile_report.identity`);
+    ``provenance`` (:class:`exile_report.provenance.Provenance`) dates this build and names its
+    commit; what it cannot vouch for (a modified tree, no git history, the build day as date) is
+    said in the colophon. ``variant`` (:class:`exile_report.provenance.Variant`) marks a build
+    that is not the edition: its label is in the edition string, the colophon, a banner on every
+    HTML page and the PDF's file name."""
+    from .identity import edition_label, identity_rows, load, long_date
+
+    ident = load(root)
     date, commit = provenance.date, provenance.commit
+    label = variant.label if variant is not None else ""
+    version = edition_label(ident, label)
+    commit_text = commit + (f" of {provenance.commit_date}" if provenance.commit_date else "")
+    colophon = {
+        "Edition": f"{version} ({ident.released})",
+        **({"Variant": variant.explanation()} if label else {}),
+        **identity_rows(ident),
+        "Built from source commit": commit_text,
+        # the build says where its date comes from (the commit's, SOURCE_DATE_EPOCH or the day)
+        "Build date": f"{date} ({provenance.date_source()})",
+        **{f"Provenance: {k.lower()}": v for k, v in provenance.notes().items()},
+        "Data": data_bundle_where(ident),
+        **{
+            f"Parameters, {ch}": "; ".join(f"{k} = {_as_text(v)}" for k, v in vals.items())
+            for ch, vals in params.items()
+            if vals
+        },
+    }
     return {
-        "date": date,
-        "version": __version__,
+        "date": ident.released,
+        "date_long": long_date(ident.released),
+        "version": version,
+        "variant": label,
+        "variant_note": variant.explanation() if label else "",
+        "pdf_name": pdf_name(variant),
         "commit": commit,
         "parameters": params,
         "data_bundle": DATA_BUNDLE,
-        "colophon": {
-            "Edition": f"{__version__} ({date})",
-            "Built from source commit": commit,
-            # the date says where it comes from: a build is dated by its source, not the clock
-            "Edition date": f"{date} ({provenance.date_source()})",
-            **{f"Provenance: {k.lower()}": v for k, v in provenance.notes().items()},
-            **{
-                f"Parameters, {ch}": "; ".join(f"{k} = {_as_text(v)}" for k, v in vals.items())
-                for ch, vals in params.items()
-                if vals
-            },
-        },
+        "site_url": ident.site_url,
+        "citation": {"citation_doi": ident.doi} if ident.doi else {},
+        "licence": _licence_line(ident),
+        "colophon": colophon,
     }
+
+
+def pdf_name(variant=None) -> str:
+    """The PDF's file name: ``exile-report.pdf``, or with the variant's suffix."""
+    suffix = variant.file_suffix if variant is not None else ""
+    return f"exile-report{suffix}.pdf"
+
+
+def data_bundle_where(ident) -> str:
+    """Where the data bundle is, said so that the PDF alone never holds a dead link."""
+    if ident.site_url:
+        return f"all tables, with their descriptions and sources: {ident.url(DATA_BUNDLE)}"
+    return (
+        f"all tables, with their descriptions and sources, in {DATA_BUNDLE}, published beside "
+        "this PDF and the HTML pages (the build writes it into the same folder)"
+    )
+
+
+def _licence_line(ident) -> str:
+    parts = []
+    if ident.licence:
+        parts.append(f"Text and figures: {ident.licence}.")
+    if ident.code_licence:
+        parts.append(f"Code: {ident.code_licence}.")
+    if parts:
+        parts.append("Data: under the licence of each source.")
+    return " ".join(parts)
 
 
 def render_into(
@@ -202,6 +267,7 @@ def render_into(
     engine: str | None = None,
     log=print,
     pdf: bool = True,
+    variant=None,
 ) -> dict:
     """Render the book from the executed chapters into ``staging`` (a fresh folder); without
     ``pdf``, the HTML book alone (the preview)."""
@@ -209,7 +275,7 @@ def render_into(
 
     variables = yaml.safe_load((root / VARIABLES).read_text(encoding="utf-8"))
     chapters = {run.notebook.as_posix(): run.output for run in runs}
-    meta = book_meta(params, provenance)
+    meta = book_meta(params, provenance, variant, root)
     log(f"rendering HTML{' and PDF' if pdf else ''} with the {engine or 'default'} engine")
     result = render_book(root, chapters, staging, meta=meta, engine=engine, pdf=pdf)
     write_data_bundle(root, staging)
