@@ -36,6 +36,7 @@ def edition(date: str, commit: str, variant=None, root: Path | None = None) -> d
     label = variant.label if variant is not None else ""
     return {
         "version": edition_label(ident, label),
+        "release": ident.version,
         "date": ident.released,
         "year": ident.year,
         "built": date,
@@ -76,14 +77,23 @@ class IncompleteBookError(RuntimeError):
     """The staged book lacks something it must hold; the message names what (one line)."""
 
 
-#: Members of the data bundle besides the tables described in ``datapackage.json``.
-BUNDLE_EXTRAS = ("README.md", "datapackage.json", "sources.yml")
+#: Members of the data bundle written for it (README, citation and licence notes, the descriptor
+#: with the edition, the bibliography), besides those copied from ``data/`` (:data:`BUNDLE_COPIED`
+#: and the tables of ``datapackage.json``).
+BUNDLE_WRITTEN = (
+    "README.md",
+    "HOW-TO-CITE.md",
+    "LICENCES.md",
+    "datapackage.json",
+    "references.bib",
+)
+BUNDLE_COPIED = ("sources.yml",)
 _BUNDLE_DIR = "exile-report-data"
 _MEMBER_MODE = 0o100644 << 16  # a regular file readable by everyone once extracted
 
 
 def bundle_members(root: Path) -> list[str]:
-    """Paths (relative to ``data/``) the bundle holds: the extras and every resource of
+    """Paths (relative to ``data/``) the bundle copies: the register and every resource of
     ``datapackage.json``, nothing else (a scratch file next to the tables is not published)."""
     from .data import DataError
 
@@ -99,13 +109,15 @@ def bundle_members(root: Path) -> list[str]:
     for rel in listed:
         if rel.startswith("/") or ".." in Path(rel).parts:
             raise DataError(f"{descriptor}: resource path {rel!r} leaves data/")
-    return [*BUNDLE_EXTRAS, *sorted(listed)]
+    return [*BUNDLE_COPIED, *sorted(listed)]
 
 
 def write_data_bundle(root: Path, out: Path) -> Path:
-    """Zip the tables of ``datapackage.json`` with it, the register, the data README and a note on
-    citing them. A file the descriptor lists but that is missing stops the build (naming it)."""
+    """Zip the tables of ``datapackage.json`` with the descriptor (plus the edition), the
+    register, the bibliography, a README for readers, a note on citing and one on licences.
+    A file the descriptor lists but that is missing stops the build (naming it)."""
     from .data import DataError
+    from .datapackage import for_bundle
 
     data = root / "data"
     members = bundle_members(root)
@@ -114,11 +126,19 @@ def write_data_bundle(root: Path, out: Path) -> Path:
         raise DataError(
             f"data bundle not written: missing {', '.join('data/' + m for m in missing)}"
         )
-    readme = _bundle_readme(root)
+    descriptor = json.loads((data / "datapackage.json").read_text(encoding="utf-8"))
+    edition_vars = _edition_variables(root)
+    written = {
+        "README.md": _bundle_readme(root, descriptor, edition_vars),
+        "HOW-TO-CITE.md": _bundle_how_to_cite(root, edition_vars),
+        "LICENCES.md": _bundle_licences(descriptor),
+        "datapackage.json": for_bundle(descriptor, edition_vars),
+        "references.bib": (root / "references.bib").read_text(encoding="utf-8"),
+    }
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, content in [
-            ("HOW-TO-CITE.md", readme.encode("utf-8")),
+            *((name, written[name].encode("utf-8")) for name in BUNDLE_WRITTEN),
             *((rel, (data / rel).read_bytes()) for rel in members),
         ]:
             info = zipfile.ZipInfo(f"{_BUNDLE_DIR}/{Path(name).as_posix()}", _ZIP_DATE)
@@ -130,36 +150,139 @@ def write_data_bundle(root: Path, out: Path) -> Path:
     return target
 
 
-def _bundle_readme(root: Path) -> str:
+def _edition_variables(root: Path) -> dict:
+    """The edition as the build wrote it into ``_variables.yml`` (plus the declared version)."""
+    from .identity import load
+
+    path = root / VARIABLES
+    edition_vars = {}
+    if path.is_file():
+        edition_vars = dict(
+            (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("edition") or {}
+        )
+    ident = load(root)
+    edition_vars.setdefault("version", ident.version)
+    edition_vars.setdefault("date", ident.released)
+    edition_vars.setdefault("built", ident.released)
+    edition_vars["release"] = ident.version
+    return edition_vars
+
+
+def _bundle_readme(root: Path, descriptor: dict, edition_vars: dict) -> str:
+    """The bundle's README, for readers of the data: what each file is and what each column
+    means (from the schemas), nothing about the build."""
+    from .datapackage import tables_markdown
+    from .identity import load, long_date
+
+    ident = load(root)
+    label = edition_vars.get("version") or ident.version
     lines = [
-        "# Data behind *Pushed Out: Political Exile from Russia*",
+        f"# Data of *{ident.full_title}*",
         "",
-        "This bundle holds every table the report uses: `processed/` (derived by code from raw",
-        "snapshots, see `sources.yml` for each snapshot's checksum), `curated/` (hand-compiled,",
-        "every row with a citation key, the figure as published and a grade A/B/C), and",
-        "`datapackage.json` (a Frictionless descriptor: `frictionless validate datapackage.json`).",
+        (
+            f"Edition {label}, released {long_date(ident.released)} (source commit "
+            f"{edition_vars.get('commit', 'unknown')}). Every table the book uses, as it used them."
+        ),
         "",
-        "## How to cite",
+        "## Files",
         "",
-        'Cite the report (see its appendix "How to cite") *and* the original source of the numbers',
-        "you use. Each source's licence is listed below and in `sources.yml`.",
+        "- `README.md`: this file.",
+        "- `HOW-TO-CITE.md`: how to cite the report and the original sources.",
+        "- `LICENCES.md`: the licence of every file.",
+        (
+            "- `datapackage.json`: the Frictionless descriptor of every table: its columns with their "
+            "types, units and meanings, its licence, its source and its sha256 "
+            "(`frictionless validate datapackage.json` checks the tables against it)."
+        ),
+        (
+            "- `sources.yml`: the register of sources: producer, address, publication and access "
+            "dates, licence and citation key of each."
+        ),
+        "- `references.bib`: the bibliography (BibTeX): every citation key used in the tables.",
+    ]
+    for res in descriptor["resources"]:
+        lines.append(f"- `{res['path']}`: {res.get('title') or res['name']}.")
+    lines += [
         "",
-        "## Sources and licences",
+        "## Conventions",
+        "",
+        (
+            "UTF-8, comma-separated, one header row. An empty cell means missing, never zero. Dates "
+            "are ISO (YYYY-MM-DD; a month or year known alone is written as its first day, with a "
+            "precision column saying so). Country codes are ISO 3166-1 alpha-3 (`WLD` all countries, "
+            "`EUU` the European Union). Counts of different things (persons and cases, border "
+            "crossings and residents, applications and decisions) are separate columns or rows and "
+            "are never to be added together; the units below say what each number counts."
+        ),
+        "",
+        tables_markdown("##").rstrip("\n"),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _bundle_how_to_cite(root: Path, edition_vars: dict) -> str:
+    from .identity import load, plain_citation
+
+    ident = load(root)
+    variant = edition_vars.get("variant") or ""
+    commit = edition_vars.get("commit", "unknown")
+    lines = [
+        f"# How to cite the data of *{ident.full_title}*",
+        "",
+        "Cite the report, with the edition you used:",
+        "",
+        plain_citation(ident, commit=commit, variant=variant),
+        "",
+        (
+            "*and* the original source of the numbers you use: each source below is an entry of "
+            "`references.bib` under its citation key; the curated tables name theirs in the column "
+            "`citation_key`. Each source's licence is in `LICENCES.md` and `sources.yml`."
+        ),
+        "",
+        "## Sources",
         "",
     ]
+    for src in _register_entries(root):
+        lines.append(
+            f"- **{src.get('title', src.get('id'))}** ({src.get('producer', '')}): accessed "
+            f"{src.get('date_accessed', '')}; cite as `{src.get('citation_key', '')}`."
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _bundle_licences(descriptor: dict) -> str:
+    lines = [
+        "# Licences",
+        "",
+        (
+            "The data remain their producers', under each source's licence; the curated tables are "
+            "the report's own compilation. The licence of every file:"
+        ),
+        "",
+    ]
+    for res in descriptor["resources"]:
+        names = "; ".join(
+            lic.get("title") or lic.get("name") or "" for lic in res.get("licenses") or []
+        )
+        paths_ = [lic["path"] for lic in res.get("licenses") or [] if lic.get("path")]
+        where = f" ({', '.join(paths_)})" if paths_ else ""
+        lines.append(f"- `{res['path']}`: {names}{where}.")
+    lines += [
+        "",
+        (
+            "`README.md`, `HOW-TO-CITE.md`, this file, `datapackage.json`, `sources.yml` and "
+            "`references.bib` describe the data and are under the report's licence for its text."
+        ),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _register_entries(root: Path) -> list[dict]:
     reg = yaml.safe_load((root / "data" / "sources.yml").read_text(encoding="utf-8"))
     entries = reg.get("sources", reg) if isinstance(reg, dict) else reg
     if isinstance(entries, dict):
         entries = [dict(v, id=k) for k, v in entries.items()]
-    for src in entries or []:
-        lic = src.get("licence") or src.get("license") or {}
-        lic_name = lic.get("name") if isinstance(lic, dict) else lic
-        lines.append(
-            f"- **{src.get('title', src.get('id'))}** ({src.get('producer', '')}): "
-            f"{lic_name}; accessed {src.get('date_accessed', '')}; "
-            f"cite as `{src.get('citation_key', '')}`."
-        )
-    return "\n".join(lines) + "\n"
+    return list(entries or [])
 
 
 def book_fingerprint(root: Path, runs) -> str:
@@ -348,7 +471,7 @@ def check_book(root: Path, staging: Path, result: dict) -> None:
     if not bundle.is_file():
         missing.append(DATA_BUNDLE)
     else:
-        want = {f"{_BUNDLE_DIR}/{m}" for m in ("HOW-TO-CITE.md", *bundle_members(root))}
+        want = {f"{_BUNDLE_DIR}/{m}" for m in (*BUNDLE_WRITTEN, *bundle_members(root))}
         with zipfile.ZipFile(bundle) as zf:
             have = set(zf.namelist())
         missing += [f"{DATA_BUNDLE}: {m}" for m in sorted(want - have)]
