@@ -101,3 +101,19 @@ def test_bundle_holds_bibliography_and_licences(bundle):
     descriptor = json.loads((bundle / "datapackage.json").read_text(encoding="utf-8"))
     for res in descriptor["resources"]:
         assert f"`{res['path']}`" in licences, res["path"]
+
+
+def test_figure_csvs_carry_no_float_noise():
+    """Figure data as readers download it: whole numbers as integers, fractions to 4 decimals,
+    other floats to 6 significant digits (the raw frame kept 3053.5999999999767)."""
+    from exile_report.plotting import reader_table
+
+    raw = pd.DataFrame(
+        {
+            "persons": [3053.5999999999767, 12.3456789, None],
+            "rate": [0.3601303639326453, 0.25, None],
+            "count": [42000.0, None, 3880679.0],
+        }
+    )
+    text = reader_table(raw).to_csv(index=False, lineterminator="\n")
+    assert text == "persons,rate,count\n3053.6,0.3601,42000\n12.3457,0.25,\n,,3880679\n"
