@@ -203,6 +203,17 @@ def test_meta_tags_absolute_with_a_site_and_relative_without(tmp_path):
         )
         mark_pages(page.parent.parent, {"site_url": site})
         assert f'content="{want}"' in page.read_text(encoding="utf-8")
+    # Quarto 1.11 writes a numbered chapter's title tag as its heading's Markdown source
+    page.write_text(
+        '<html><head><meta name="citation_title" content="[[1]{.chapter-number}  '
+        '[The long history of exile]{.chapter-title}]{#sec-history .quarto-section-identifier}">'
+        "</head><body></body></html>",
+        encoding="utf-8",
+    )
+    mark_pages(page.parent.parent, {})
+    assert 'name="citation_title" content="The long history of exile"' in page.read_text(
+        encoding="utf-8"
+    )
 
 
 # --------------------------------------------------------------------------- the built book

@@ -52,8 +52,21 @@ def test_out_refuses_the_sources(tmp_path):
     assert _out_dir(root, root / "_book") is None
 
 
+SITE = "https://example.org/pushed-out"
+
+
 def test_param_build_is_a_visible_variant_in_its_own_folder(scratch_repo, tmp_path):
+    """One build for two things: a --param variant into --out, and a declared site address
+    (absolute Scholar and PDF addresses, set in this copy's _quarto.yml)."""
     book_before = _digest(scratch_repo / "_book")
+    config = scratch_repo / "_quarto.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace(
+            "  output-file: exile-report\n", f"  output-file: exile-report\n  site-url: {SITE}\n"
+        ),
+        encoding="utf-8",
+    )
     out = tmp_path / "variant"
     proc = run_cli(
         scratch_repo,
@@ -88,5 +101,21 @@ def test_param_build_is_a_visible_variant_in_its_own_folder(scratch_repo, tmp_pa
         assert f"variant build ({short})" in banner.get_text(), page.name
         links = [a["href"] for a in soup.select('a[href$=".pdf"]')]
         assert links and all(h.endswith(pdfs[0].name) for h in links), (page.name, links)
+        # the site address makes every citation address absolute
+        meta = {m["name"]: m["content"] for m in soup.find_all("meta", attrs={"name": True})}
+        rel = page.relative_to(out).as_posix()
+        assert meta["citation_pdf_url"] == f"{SITE}/{pdfs[0].name}", rel
+        assert meta["citation_fulltext_html_url"] == f"{SITE}/{rel}", rel
     how = (out / "chapters" / "A3-how-to-cite.html").read_text(encoding="utf-8")
     assert f"edition = {{0.1.0 variant {short}}}" in how
+    assert f"url     = {{{SITE}}}" in how
+    # the PDF's link to the data bundle points at the site, so it survives the PDF travelling
+    import pypdf
+
+    uris = {
+        str((a.get_object().get("/A") or {}).get("/URI"))
+        for p in pypdf.PdfReader(pdfs[0]).pages
+        for a in p.get("/Annots") or []
+    }
+    assert f"{SITE}/exile-report-data.zip" in uris
+    assert not any(u.endswith(".zip") and not u.startswith("https://") for u in uris)

@@ -128,6 +128,10 @@ def render_with_quarto(
 
 
 _PDF_META_RE = re.compile(r'(<meta name="citation_pdf_url" content=")[^"]*(")')
+_TITLE_META_RE = re.compile(r'(<meta name="citation_title" content=")([^"]*)(")')
+#: Quarto 1.11 writes a numbered chapter's citation_title as the heading's Markdown source,
+#: ``[[1]{.chapter-number}  [Title]{.chapter-title}]{#sec-x …}``; the title is its middle.
+_QUARTO_CHAPTER_TITLE_RE = re.compile(r"\[([^\[\]]*)\]\{\.chapter-title\}")
 _BODY_RE = re.compile(r"(<body\b[^>]*>)")
 QUARTO_PDF = "exile-report.pdf"  # book: output-file: in _quarto.yml
 
@@ -161,9 +165,21 @@ def mark_pages(out_dir: Path, meta: dict) -> None:
         text = _PDF_META_RE.sub(
             lambda m, url=pdf_url: m.group(1) + htmllib.escape(url) + m.group(2), text
         )
+        text = _TITLE_META_RE.sub(_chapter_title, text)
         if banner and 'class="variant-banner"' not in text:
             text = _BODY_RE.sub(lambda m: m.group(1) + banner, text, count=1)
         page.write_text(text, encoding="utf-8")
+
+
+def _chapter_title(match: re.Match) -> str:
+    """A ``citation_title`` tag with Quarto's Markdown source of a chapter heading reduced to
+    the chapter's title (as the built-in engine writes it)."""
+    import html as htmllib
+
+    found = _QUARTO_CHAPTER_TITLE_RE.search(htmllib.unescape(match.group(2)))
+    if not found:
+        return match.group(0)
+    return match.group(1) + htmllib.escape(" ".join(found.group(1).split())) + match.group(3)
 
 
 def _cpu_seconds() -> float:
