@@ -294,6 +294,7 @@ def book_fingerprint(root: Path, runs) -> str:
     from .identity import CITE_BLOCK
 
     files = [root / "_quarto.yml", root / VARIABLES, root / "index.qmd", root / CITE_BLOCK]
+    files += [root / "CHANGELOG.md"]  # printed in the appendix "How to cite"
     files += sorted((root / "chapters").glob("*.qmd"))
     files += sorted(root.glob("*.bib"))
     files += sorted(

@@ -132,6 +132,7 @@ _TITLE_META_RE = re.compile(r'(<meta name="citation_title" content=")([^"]*)(")'
 #: Quarto 1.11 writes a numbered chapter's citation_title as the heading's Markdown source,
 #: ``[[1]{.chapter-number}  [Title]{.chapter-title}]{#sec-x …}``; the title is its middle.
 _QUARTO_CHAPTER_TITLE_RE = re.compile(r"\[([^\[\]]*)\]\{\.chapter-title\}")
+_APPENDIX_PREFIX_RE = re.compile(r"^Appendix [A-Z]+ [—–-] ")
 _BODY_RE = re.compile(r"(<body\b[^>]*>)")
 QUARTO_PDF = "exile-report.pdf"  # book: output-file: in _quarto.yml
 
@@ -150,7 +151,7 @@ def mark_pages(out_dir: Path, meta: dict) -> None:
     banner = ""
     if meta.get("variant"):
         banner = (
-            '<div class="variant-banner" role="note"><strong>Not the published edition.</strong> '
+            '<div class="variant-banner" role="note"><strong>Variant build.</strong> '
             + htmllib.escape(meta.get("variant_note") or "")
             + "</div>"
         )
@@ -172,14 +173,22 @@ def mark_pages(out_dir: Path, meta: dict) -> None:
 
 
 def _chapter_title(match: re.Match) -> str:
-    """A ``citation_title`` tag with Quarto's Markdown source of a chapter heading reduced to
-    the chapter's title (as the built-in engine writes it)."""
+    """A ``citation_title`` tag with Quarto's Markdown source of a chapter heading
+    (``[[1]{.chapter-number}  [Title]{.chapter-title}]{#sec-x …}``, or for an appendix
+    ``[Appendix A — Title]{#sec-x …}``) reduced to the chapter's title, as the built-in engine
+    writes it."""
     import html as htmllib
 
-    found = _QUARTO_CHAPTER_TITLE_RE.search(htmllib.unescape(match.group(2)))
-    if not found:
+    text = htmllib.unescape(match.group(2))
+    whole = re.fullmatch(r"\[(.*)\]\{[^{}]*\}", text, re.DOTALL)
+    if not whole:
         return match.group(0)
-    return match.group(1) + htmllib.escape(" ".join(found.group(1).split())) + match.group(3)
+    text = whole.group(1)
+    found = _QUARTO_CHAPTER_TITLE_RE.search(text)
+    if found:
+        text = found.group(1)
+    text = _APPENDIX_PREFIX_RE.sub("", " ".join(text.split()))
+    return match.group(1) + htmllib.escape(text) + match.group(3)
 
 
 def _cpu_seconds() -> float:
