@@ -231,8 +231,8 @@ CASES = [
         [],
         lambda r: _edit(
             r / "src/exile_report/schemas.py",
-            'Col("quarter", "integer", ge=1, le=4)',
-            'Col("quarter", "integer", ge=1, le=2)',
+            'Col("quarter", "integer", ge=1, le=4,',
+            'Col("quarter", "integer", ge=1, le=2,',
         ),
         1,
         r"uk_applications\.csv: column 'quarter'",
