@@ -231,8 +231,8 @@ CASES = [
         [],
         lambda r: _edit(
             r / "src/exile_report/schemas.py",
-            'Col("quarter", "integer", ge=1, le=4)',
-            'Col("quarter", "integer", ge=1, le=2)',
+            'Col("quarter", "integer", ge=1, le=4,',
+            'Col("quarter", "integer", ge=1, le=2,',
         ),
         1,
         r"uk_applications\.csv: column 'quarter'",
@@ -597,8 +597,9 @@ def injected_repo(built_repo, tmp_path_factory) -> Path:
 
 def _pdf_text(repo: Path) -> str:
     """The PDF's text on one line, typographic quotes straightened (pandoc makes them)."""
+    (pdf,) = (repo / "_book").glob("*.pdf")  # a variant's PDF carries its name
     out = subprocess.run(
-        ["pdftotext", str(repo / "_book/exile-report.pdf"), "-"],
+        ["pdftotext", str(pdf), "-"],
         capture_output=True,
         text=True,
         check=True,
@@ -779,6 +780,9 @@ PUBLISHED = [
         lambda r: (
             "-dirty" in _html(r, "A2-reproducing.html")
             and "built with uncommitted changes" in _pdf_text(r)
+            and "variant" in _html(r, "A2-reproducing.html")
+            and "uncommitted changes" in _pdf_text(r).split("Colophon")[0]  # the title page
+            and list((r / "_book").glob("exile-report-variant-*-dirty.pdf"))
         ),
     ),
 ]

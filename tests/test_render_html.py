@@ -226,7 +226,11 @@ def test_scholar_meta_tags(out):
         for m in page.find_all("meta", attrs={"name": True})
         if m["name"].startswith("citation_")
     ]
-    assert ("citation_title", "Conformance Book") in tags
+    # a chapter page is cited by its own title, as part of the book (as Quarto does)
+    assert ("citation_title", "Data and sources") in tags
+    assert ("citation_book_title", "Conformance Book") in tags
+    index = soup(out, "index.html")
+    assert index.find("meta", attrs={"name": "citation_title"})["content"] == "Conformance Book"
     assert [v for k, v in tags if k == "citation_author"] == ["Ada Example", "Grace Sample"]
     assert ("citation_publication_date", "2024/05/01") in tags
 

@@ -55,10 +55,11 @@ def recover(root: Path, log=print) -> None:
         shutil.rmtree(build / TMP, ignore_errors=True)
 
 
-def publish(staging: Path, root: Path) -> None:
-    """Swap the staged book into ``_book/`` with two renames (never a half-written folder)."""
-    book = root / BOOK
-    old = root / f"{BOOK}.old-{os.getpid()}"
+def publish(staging: Path, root: Path, out: Path | None = None) -> None:
+    """Swap the staged book into ``_book/`` (or ``out``) with two renames (never a half-written
+    folder)."""
+    book = out or root / BOOK
+    old = book.with_name(f"{book.name}.old-{os.getpid()}")
     if book.exists():
         os.replace(book, old)
     try:
@@ -101,13 +102,17 @@ def build(
     render: bool = True,
     only: list[str] = (),
     engine: str | None = None,
+    out: Path | None = None,
     log=print,
 ) -> BuildReport:
     """Build the whole book into ``_book/``; raise on the first problem, leaving ``_book/`` as it was.
 
     ``engine`` renders it: ``builtin`` or ``quarto`` (``None``: the documented default,
-    :data:`exile_report.render.quarto.DEFAULT_ENGINE`).
+    :data:`exile_report.render.quarto.DEFAULT_ENGINE`). ``out`` publishes the book into that
+    folder instead (swapped in atomically in the same way), leaving ``_book/`` untouched: the
+    place for a variant (other parameters) next to the edition.
     """
+    out = _out_dir(root, out)
     with build_lock(root, log):
         return _build(
             root,
@@ -118,8 +123,38 @@ def build(
             render=render,
             only=only,
             engine=engine,
+            out=out,
             log=log,
         )
+
+
+def _out_dir(root: Path, out) -> Path | None:
+    """``--out DIR`` checked: not the checkout itself or a folder the build owns or reads."""
+    if out is None:
+        return None
+    out = Path(out).expanduser().resolve()
+    root = Path(root).resolve()
+    if out == root / BOOK:
+        return None
+    owned = [root, root / BUILD, root / "data", root / "chapters", root / "src", root / "figures"]
+    if (
+        out in owned
+        or any(p in out.parents for p in owned[1:])
+        or root == out
+        or out in root.parents
+    ):
+        raise BuildError(
+            f"--out {out}: choose a folder outside the sources (not the checkout, _build/, data/, "
+            "chapters/, src/ or figures/)"
+        )
+    if out.exists() and not out.is_dir():
+        raise BuildError(f"--out {out}: exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / ".fingerprint").is_file():
+        raise BuildError(
+            f"--out {out}: the folder is not empty and holds no book built by exile-report; "
+            "choose an empty or new folder"
+        )
+    return out
 
 
 @contextmanager
@@ -136,7 +171,7 @@ def build_lock(root: Path, log=print):
 
 
 def _build(
-    root: Path, *, overrides, param_set, chapters, jobs, render, only, engine, log
+    root: Path, *, overrides, param_set, chapters, jobs, render, only, engine, out, log
 ) -> BuildReport:
     t0 = time.perf_counter()
     if jobs is not None and jobs < 1:
@@ -159,6 +194,7 @@ def _build(
                 "render": render,
                 "only": only,
                 "engine": engine,
+                "out": out,
                 "log": log,
             },
         )
@@ -195,6 +231,7 @@ def _build_steps(
     render,
     only,
     engine,
+    out,
     log,
 ) -> BuildReport:
     report = BuildReport()
@@ -222,7 +259,7 @@ def _build_steps(
 
     if render:
         t = time.perf_counter()
-        from .provenance import of
+        from .provenance import of, variant
         from .publish import (
             book_fingerprint,
             check_book,
@@ -244,25 +281,35 @@ def _build_steps(
             )
         prov = of(root)
         date, commit = prov.date, prov.commit
-        write_variables(root, params, date, commit)
-        fingerprint = f"engine {engine}\n" + book_fingerprint(root, runs)
-        stamp = root / BOOK / ".fingerprint"
+        var = variant(params, resolve_params(root / "params.yml", [], None), prov.dirty)
+        if var.is_variant:
+            log(
+                f"this build is a {var.label}: the title page, colophon, HTML pages and PDF name "
+                "say so"
+            )
+        write_variables(root, params, date, commit, variant=var)
+        fingerprint = f"engine {engine}\nvariant {var.label}\nbuilt {date}\n" + book_fingerprint(
+            root, runs
+        )
+        target = out or root / BOOK
+        stamp = target / ".fingerprint"
         if stamp.is_file() and stamp.read_text() == fingerprint:
             log("the book is up to date: nothing rendered")
             report.timings["render"] = time.perf_counter() - t
             report.timings["total"] = time.perf_counter() - t0
             return report
-        staging = root / f"{BOOK}.new-{os.getpid()}"
+        staging = target.with_name(f"{target.name}.new-{os.getpid()}")
         shutil.rmtree(staging, ignore_errors=True)
         try:
             rendered = render_into(
-                root, staging, runs, params, provenance=prov, engine=engine, log=log
+                root, staging, runs, params, provenance=prov, engine=engine, log=log, variant=var
             )
             check_book(root, staging, rendered["render"])
             if rendered["render"]["seconds"].get("cpu") is not None:
                 report.timings["render cpu"] = rendered["render"]["seconds"]["cpu"]
             (staging / ".fingerprint").write_text(fingerprint)
-            publish(staging, root)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            publish(staging, root, out)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         report.timings["render"] = time.perf_counter() - t

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 EPILOG = """examples:
   exile-report build                                   build the whole book into _book/
   exile-report build --param history.start_year=1900   one parameter changed
   exile-report build --set since-1991                  a named parameter set from params.yml
   exile-report build --chapter scale                   re-execute one chapter, then render
+  exile-report build --set since-1991 --out variant/   a variant, into variant/ (not _book/)
   exile-report params                                  list every parameter with its type
   exile-report preview                                 serve the book, rebuild on every change
   exile-report fetch --from URL                        download the raw snapshots into data/raw/
@@ -82,6 +84,13 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="render with the built-in engine (the default, also $EXILE_ENGINE) or "
         "with the Quarto CLI on PATH",
+    )
+    b.add_argument(
+        "--out",
+        metavar="DIR",
+        default=None,
+        help="publish the book into DIR instead of _book/ (which stays as it is): for a variant "
+        "built with other parameters",
     )
     e = sub.add_parser("execute", help="execute what changed into _build/, without rendering")
     add_params(e)
@@ -231,6 +240,7 @@ def _run(args) -> int:
             render=args.command == "build",
             only=getattr(args, "only", []),
             engine=getattr(args, "engine", None),
+            out=getattr(args, "out", None),
         )
         t = report.timings
         print(
@@ -240,8 +250,9 @@ def _run(args) -> int:
         print("timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in t.items()))
         if args.command == "build":
             print(f"engine: {report.engine}")
-            pdfs = sorted((ROOT / "_book").glob("*.pdf"))
-            print(f"book: {ROOT / '_book' / 'index.html'}" + "".join(f" and {pdf}" for pdf in pdfs))
+            where = Path(args.out).expanduser().resolve() if args.out else ROOT / "_book"
+            pdfs = sorted(where.glob("*.pdf"))
+            print(f"book: {where / 'index.html'}" + "".join(f" and {pdf}" for pdf in pdfs))
         return 0
     if args.command == "preview":
         from .preview import serve

@@ -124,9 +124,11 @@ def _edition_block(path: Path, _mtime: int) -> tuple:
 
 
 def edition_block_text(root: Path | None = None) -> str:
-    """The edition block as canonical text (an input of every chapter's cache fingerprint)."""
+    """The edition's cut-off as canonical text (an input of every chapter's cache fingerprint:
+    the chapters read the cut-off; the rest of the block, the edition's identity, only the render
+    reads, so a new DOI or release date re-renders without executing anything)."""
     try:
-        return json.dumps(edition_block(root), sort_keys=True)
+        return json.dumps({"cutoff": edition_block(root)["cutoff"]}, sort_keys=True)
     except DataError:
         return ""
 

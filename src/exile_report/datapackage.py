@@ -1,6 +1,7 @@
 """``data/datapackage.json``: a Frictionless descriptor of every processed and curated
-table, generated from the schemas (fields, constraints, primary keys) and the source
-register (licences, sources), with each file's sha256, so it never drifts from the data."""
+table, generated from the schemas (fields with their descriptions and units, constraints,
+primary keys) and the source register (licences, sources), with each file's sha256, so it never
+drifts from the data; and the column reference of ``data/README.md``, from the same schemas."""
 
 from __future__ import annotations
 
@@ -21,9 +22,9 @@ CURATED_LICENCE = {
 
 
 def _field(col: Col) -> dict:
-    field = {"name": col.name, "type": col.type}
-    if col.description:
-        field["description"] = col.description
+    field = {"name": col.name, "type": col.type, "description": col.description}
+    if col.unit:
+        field["unit"] = col.unit  # a custom property: Table Schema has none for units
     cons: dict = {}
     if col.required:
         cons["required"] = True
@@ -130,6 +131,68 @@ def text() -> str:
     return json.dumps(build(), indent=2, ensure_ascii=False) + "\n"
 
 
+def for_bundle(descriptor: dict, edition: dict) -> str:
+    """The descriptor as the data bundle carries it: the repository's, plus the edition it was
+    published with (``edition``: version, release date, build date, commit, variant label;
+    see :func:`exile_report.publish.edition`) and the bundle's own files."""
+    out = dict(descriptor)
+    out["version"] = edition["release"]
+    out["created"] = f"{edition['built']}T00:00:00Z"
+    out["edition"] = {
+        k: edition[k]
+        for k in ("release", "version", "date", "built", "commit", "variant")
+        if k in edition
+    }
+    return json.dumps(out, indent=2, ensure_ascii=False) + "\n"
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def tables_markdown(heading: str = "##") -> str:
+    """Every table of the schemas, its key and its columns (type, unit, meaning), as Markdown:
+    the column reference of ``data/README.md`` and of the data bundle's README."""
+    out = []
+    for folder in ("processed", "curated"):
+        out += [f"{heading} Tables in `{folder}/`", ""]
+        for table in TABLES.values():
+            if table.folder != folder:
+                continue
+            out.append(f"**`{folder}/{table.name}.csv`**: {table.description}.")
+            if table.key:
+                out.append(f"Key: {', '.join(f'`{k}`' for k in table.key)}.")
+            out += ["", "| column | type | unit | meaning |", "| --- | --- | --- | --- |"]
+            for col in table.columns:
+                kind = col.type + ("" if col.required else ", may be empty")
+                if col.allowed:
+                    kind += "; one of " + ", ".join(f"`{a}`" for a in col.allowed)
+                out.append(
+                    f"| `{col.name}` | {_cell(kind)} | {_cell(col.unit)} | {_cell(col.description)} |"
+                )
+            out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+README_BEGIN = "<!-- BEGIN tables: generated from src/exile_report/schemas.py -->"
+README_END = "<!-- END tables -->"
+
+
+def readme_text(current: str) -> str:
+    """``data/README.md`` with its generated part (between the markers) rewritten."""
+    if README_BEGIN not in current or README_END not in current:
+        raise ValueError(
+            f"data/README.md: the markers {README_BEGIN!r} / {README_END!r} are missing"
+        )
+    head, rest = current.split(README_BEGIN, 1)
+    _old, tail = rest.split(README_END, 1)
+    note = (
+        "\n<!-- Do not edit between these markers: `python -m exile_report.datapackage` "
+        "rewrites it. -->\n\n"
+    )
+    return head + README_BEGIN + note + tables_markdown("###") + "\n" + README_END + tail
+
+
 def write(path: Path | None = None) -> Path:
     """Regenerate ``data/datapackage.json`` after checking every table against its schema.
 
@@ -146,6 +209,12 @@ def write(path: Path | None = None) -> Path:
         lines = "\n  ".join(str(p) for p in problems[:20])
         raise DataError(f"datapackage.json not written: the tables fail their schemas:\n  {lines}")
     path = Path(path) if path else paths.DATAPACKAGE
+    readme = path.parent / "README.md"
+    if readme.is_file():
+        current = readme.read_text(encoding="utf-8")
+        new = readme_text(current)
+        if new != current:
+            readme.write_text(new, encoding="utf-8")
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
         with open(tmp, "w", encoding="utf-8", newline="\n") as fh:

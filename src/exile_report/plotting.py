@@ -154,6 +154,33 @@ def svg_to_png(svg_path: Path, *, width_in: float, dpi: int = DPI) -> bytes:
     )
 
 
+def reader_table(data: pd.DataFrame) -> pd.DataFrame:
+    """The figure's data as readers download it: no float noise. A float column whose values
+    are all whole numbers is written as integers (``42000``, not ``42000.0``); fractions (every
+    value within [-1, 1]: shares and rates, shown as percentages) keep 4 decimals (0.01
+    percentage point); other floats 6 significant digits (``3053.6``, not
+    ``3053.5999999999767``), more than any chart or sentence shows."""
+    import numpy as np
+
+    out = data.copy()
+    for name in out.columns:
+        col = out[name]
+        if not pd.api.types.is_float_dtype(col):
+            continue
+        values = col.dropna()
+        if values.empty:
+            continue
+        if np.all(np.isfinite(values)) and (values == values.round()).all():
+            out[name] = col.round().astype("Int64")
+        elif values.abs().max() <= 1:
+            out[name] = col.round(4)
+        else:
+            digits = 6 - np.floor(np.log10(values.abs().replace(0, np.nan))).fillna(0) - 1
+            rounded = [round(v, int(d)) for v, d in zip(values, digits)]
+            out.loc[values.index, name] = rounded
+    return out
+
+
 def save_figure(
     fig,
     label: str,
@@ -199,7 +226,7 @@ def save_figure(
     files["svg"].write_text(svg, encoding="utf-8")
     png_bytes = svg_to_png(files["svg"], width_in=fig.get_size_inches()[0], dpi=DPI)
     files["png"].write_bytes(png_bytes)
-    data.to_csv(files["csv"], index=False, lineterminator="\n")
+    reader_table(data).to_csv(files["csv"], index=False, lineterminator="\n")
     if display:
         import base64
 
@@ -261,7 +288,7 @@ def show_table(
         raise ValueError(f"table label must start with 'tbl-': {label!r}")
     FIGURES.mkdir(parents=True, exist_ok=True)
     csv_path = FIGURES / f"{label}.csv"
-    df.to_csv(csv_path, index=False, lineterminator="\n")
+    reader_table(df).to_csv(csv_path, index=False, lineterminator="\n")
     md = markdown_table(df, floatfmt=floatfmt)
     if source and not source.lower().startswith("source"):
         source = f"Source: {source}"

@@ -14,8 +14,6 @@ from pathlib import Path
 
 import yaml
 
-from . import __version__
-
 VARIABLES = "_variables.yml"
 DATA_BUNDLE = "exile-report-data.zip"
 _ZIP_DATE = (2000, 1, 1, 0, 0, 0)  # fixed member timestamps: the same inputs give the same bytes
@@ -29,21 +27,40 @@ def _as_text(value) -> str:
     return str(value)
 
 
-def edition(date: str, commit: str) -> dict:
+def edition(date: str, commit: str, variant=None, root: Path | None = None) -> dict:
+    """The ``edition`` variables: the declared edition (:mod:`exile_report.identity`; its
+    version labelled ``variant …`` for a variant build) and this build's date and commit."""
+    from .identity import edition_label, load
+
+    ident = load(root)
+    label = variant.label if variant is not None else ""
     return {
-        "version": __version__,
-        "date": date,
-        "year": date[:4] if date[:4].isdigit() else date,
+        "version": edition_label(ident, label),
+        "release": ident.version,
+        "date": ident.released,
+        "year": ident.year,
+        "built": date,
         "commit": commit,
+        "variant": label,
     }
 
 
-def write_variables(root: Path, params: dict[str, dict], date: str, commit: str) -> dict:
-    """Write ``_variables.yml`` (Quarto's own mechanism for ``{{< var … >}}``)."""
+def write_variables(
+    root: Path, params: dict[str, dict], date: str, commit: str, *, variant=None
+) -> dict:
+    """Write ``_variables.yml`` (Quarto's own mechanism for ``{{< var … >}}``) and the citation
+    block the How-to-cite page includes (:data:`exile_report.identity.CITE_BLOCK`)."""
     from .findings import compute
+    from .identity import CITE_BLOCK, cite_block_markdown, load
 
+    label = variant.label if variant is not None else ""
+    block = cite_block_markdown(load(root), commit=commit, variant=label)
+    cite = root / CITE_BLOCK
+    cite.parent.mkdir(parents=True, exist_ok=True)
+    if not cite.is_file() or cite.read_text(encoding="utf-8") != block:
+        cite.write_text(block, encoding="utf-8")
     variables = {
-        "edition": edition(date, commit),
+        "edition": edition(date, commit, variant, root),
         "params": {ch: {k: _as_text(v) for k, v in vals.items()} for ch, vals in params.items()},
         "findings": compute(),
     }
@@ -60,14 +77,23 @@ class IncompleteBookError(RuntimeError):
     """The staged book lacks something it must hold; the message names what (one line)."""
 
 
-#: Members of the data bundle besides the tables described in ``datapackage.json``.
-BUNDLE_EXTRAS = ("README.md", "datapackage.json", "sources.yml")
+#: Members of the data bundle written for it (README, citation and licence notes, the descriptor
+#: with the edition, the bibliography), besides those copied from ``data/`` (:data:`BUNDLE_COPIED`
+#: and the tables of ``datapackage.json``).
+BUNDLE_WRITTEN = (
+    "README.md",
+    "HOW-TO-CITE.md",
+    "LICENCES.md",
+    "datapackage.json",
+    "references.bib",
+)
+BUNDLE_COPIED = ("sources.yml",)
 _BUNDLE_DIR = "exile-report-data"
 _MEMBER_MODE = 0o100644 << 16  # a regular file readable by everyone once extracted
 
 
 def bundle_members(root: Path) -> list[str]:
-    """Paths (relative to ``data/``) the bundle holds: the extras and every resource of
+    """Paths (relative to ``data/``) the bundle copies: the register and every resource of
     ``datapackage.json``, nothing else (a scratch file next to the tables is not published)."""
     from .data import DataError
 
@@ -83,13 +109,15 @@ def bundle_members(root: Path) -> list[str]:
     for rel in listed:
         if rel.startswith("/") or ".." in Path(rel).parts:
             raise DataError(f"{descriptor}: resource path {rel!r} leaves data/")
-    return [*BUNDLE_EXTRAS, *sorted(listed)]
+    return [*BUNDLE_COPIED, *sorted(listed)]
 
 
 def write_data_bundle(root: Path, out: Path) -> Path:
-    """Zip the tables of ``datapackage.json`` with it, the register, the data README and a note on
-    citing them. A file the descriptor lists but that is missing stops the build (naming it)."""
+    """Zip the tables of ``datapackage.json`` with the descriptor (plus the edition), the
+    register, the bibliography, a README for readers, a note on citing and one on licences.
+    A file the descriptor lists but that is missing stops the build (naming it)."""
     from .data import DataError
+    from .datapackage import for_bundle
 
     data = root / "data"
     members = bundle_members(root)
@@ -98,11 +126,19 @@ def write_data_bundle(root: Path, out: Path) -> Path:
         raise DataError(
             f"data bundle not written: missing {', '.join('data/' + m for m in missing)}"
         )
-    readme = _bundle_readme(root)
+    descriptor = json.loads((data / "datapackage.json").read_text(encoding="utf-8"))
+    edition_vars = _edition_variables(root)
+    written = {
+        "README.md": _bundle_readme(root, descriptor, edition_vars),
+        "HOW-TO-CITE.md": _bundle_how_to_cite(root, edition_vars),
+        "LICENCES.md": _bundle_licences(descriptor),
+        "datapackage.json": for_bundle(descriptor, edition_vars),
+        "references.bib": (root / "references.bib").read_text(encoding="utf-8"),
+    }
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, content in [
-            ("HOW-TO-CITE.md", readme.encode("utf-8")),
+            *((name, written[name].encode("utf-8")) for name in BUNDLE_WRITTEN),
             *((rel, (data / rel).read_bytes()) for rel in members),
         ]:
             info = zipfile.ZipInfo(f"{_BUNDLE_DIR}/{Path(name).as_posix()}", _ZIP_DATE)
@@ -114,36 +150,139 @@ def write_data_bundle(root: Path, out: Path) -> Path:
     return target
 
 
-def _bundle_readme(root: Path) -> str:
+def _edition_variables(root: Path) -> dict:
+    """The edition as the build wrote it into ``_variables.yml`` (plus the declared version)."""
+    from .identity import load
+
+    path = root / VARIABLES
+    edition_vars = {}
+    if path.is_file():
+        edition_vars = dict(
+            (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("edition") or {}
+        )
+    ident = load(root)
+    edition_vars.setdefault("version", ident.version)
+    edition_vars.setdefault("date", ident.released)
+    edition_vars.setdefault("built", ident.released)
+    edition_vars["release"] = ident.version
+    return edition_vars
+
+
+def _bundle_readme(root: Path, descriptor: dict, edition_vars: dict) -> str:
+    """The bundle's README, for readers of the data: what each file is and what each column
+    means (from the schemas), nothing about the build."""
+    from .datapackage import tables_markdown
+    from .identity import load, long_date
+
+    ident = load(root)
+    label = edition_vars.get("version") or ident.version
     lines = [
-        "# Data behind *Pushed Out: Political Exile from Russia*",
+        f"# Data of *{ident.full_title}*",
         "",
-        "This bundle holds every table the report uses: `processed/` (derived by code from raw",
-        "snapshots, see `sources.yml` for each snapshot's checksum), `curated/` (hand-compiled,",
-        "every row with a citation key, the figure as published and a grade A/B/C), and",
-        "`datapackage.json` (a Frictionless descriptor: `frictionless validate datapackage.json`).",
+        (
+            f"Edition {label}, released {long_date(ident.released)} (source commit "
+            f"{edition_vars.get('commit', 'unknown')}). Every table the book uses, as it used them."
+        ),
         "",
-        "## How to cite",
+        "## Files",
         "",
-        'Cite the report (see its appendix "How to cite") *and* the original source of the numbers',
-        "you use. Each source's licence is listed below and in `sources.yml`.",
+        "- `README.md`: this file.",
+        "- `HOW-TO-CITE.md`: how to cite the report and the original sources.",
+        "- `LICENCES.md`: the licence of every file.",
+        (
+            "- `datapackage.json`: the Frictionless descriptor of every table: its columns with their "
+            "types, units and meanings, its licence, its source and its sha256 "
+            "(`frictionless validate datapackage.json` checks the tables against it)."
+        ),
+        (
+            "- `sources.yml`: the register of sources: producer, address, publication and access "
+            "dates, licence and citation key of each."
+        ),
+        "- `references.bib`: the bibliography (BibTeX): every citation key used in the tables.",
+    ]
+    for res in descriptor["resources"]:
+        lines.append(f"- `{res['path']}`: {res.get('title') or res['name']}.")
+    lines += [
         "",
-        "## Sources and licences",
+        "## Conventions",
+        "",
+        (
+            "UTF-8, comma-separated, one header row. An empty cell means missing, never zero. Dates "
+            "are ISO (YYYY-MM-DD; a month or year known alone is written as its first day, with a "
+            "precision column saying so). Country codes are ISO 3166-1 alpha-3 (`WLD` all countries, "
+            "`EUU` the European Union). Counts of different things (persons and cases, border "
+            "crossings and residents, applications and decisions) are separate columns or rows and "
+            "are never to be added together; the units below say what each number counts."
+        ),
+        "",
+        tables_markdown("##").rstrip("\n"),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _bundle_how_to_cite(root: Path, edition_vars: dict) -> str:
+    from .identity import load, plain_citation
+
+    ident = load(root)
+    variant = edition_vars.get("variant") or ""
+    commit = edition_vars.get("commit", "unknown")
+    lines = [
+        f"# How to cite the data of *{ident.full_title}*",
+        "",
+        "Cite the report, with the edition you used:",
+        "",
+        plain_citation(ident, commit=commit, variant=variant),
+        "",
+        (
+            "*and* the original source of the numbers you use: each source below is an entry of "
+            "`references.bib` under its citation key; the curated tables name theirs in the column "
+            "`citation_key`. Each source's licence is in `LICENCES.md` and `sources.yml`."
+        ),
+        "",
+        "## Sources",
         "",
     ]
+    for src in _register_entries(root):
+        lines.append(
+            f"- **{src.get('title', src.get('id'))}** ({src.get('producer', '')}): accessed "
+            f"{src.get('date_accessed', '')}; cite as `{src.get('citation_key', '')}`."
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _bundle_licences(descriptor: dict) -> str:
+    lines = [
+        "# Licences",
+        "",
+        (
+            "The data remain their producers', under each source's licence; the curated tables are "
+            "the report's own compilation. The licence of every file:"
+        ),
+        "",
+    ]
+    for res in descriptor["resources"]:
+        names = "; ".join(
+            lic.get("title") or lic.get("name") or "" for lic in res.get("licenses") or []
+        )
+        paths_ = [lic["path"] for lic in res.get("licenses") or [] if lic.get("path")]
+        where = f" ({', '.join(paths_)})" if paths_ else ""
+        lines.append(f"- `{res['path']}`: {names}{where}.")
+    lines += [
+        "",
+        (
+            "`README.md`, `HOW-TO-CITE.md`, this file, `datapackage.json`, `sources.yml` and "
+            "`references.bib` describe the data and are under the report's licence for its text."
+        ),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _register_entries(root: Path) -> list[dict]:
     reg = yaml.safe_load((root / "data" / "sources.yml").read_text(encoding="utf-8"))
     entries = reg.get("sources", reg) if isinstance(reg, dict) else reg
     if isinstance(entries, dict):
         entries = [dict(v, id=k) for k, v in entries.items()]
-    for src in entries or []:
-        lic = src.get("licence") or src.get("license") or {}
-        lic_name = lic.get("name") if isinstance(lic, dict) else lic
-        lines.append(
-            f"- **{src.get('title', src.get('id'))}** ({src.get('producer', '')}): "
-            f"{lic_name}; accessed {src.get('date_accessed', '')}; "
-            f"cite as `{src.get('citation_key', '')}`."
-        )
-    return "\n".join(lines) + "\n"
+    return list(entries or [])
 
 
 def book_fingerprint(root: Path, runs) -> str:
@@ -152,7 +291,10 @@ def book_fingerprint(root: Path, runs) -> str:
     from .fingerprint import sha256_files
 
     runs_text = "".join(f"{run.key}:{run.fingerprint}\n" for run in runs)
-    files = [root / "_quarto.yml", root / VARIABLES, root / "index.qmd"]
+    from .identity import CITE_BLOCK
+
+    files = [root / "_quarto.yml", root / VARIABLES, root / "index.qmd", root / CITE_BLOCK]
+    files += [root / "CHANGELOG.md"]  # printed in the appendix "How to cite"
     files += sorted((root / "chapters").glob("*.qmd"))
     files += sorted(root.glob("*.bib"))
     files += sorted(
@@ -164,32 +306,79 @@ def book_fingerprint(root: Path, runs) -> str:
     return sha256_files({p for p in files if p.is_file()}, root, extra=runs_text.encode())
 
 
-def book_meta(params: dict[str, dict], provenance) -> dict:
+def book_meta(params: dict[str, dict], provenance, variant=None, root: Path | None = None) -> dict:
     """What the build knows about this edition and the sources do not (for either engine).
 
-    ``provenance`` (:class:`exile_report.provenance.Provenance`) dates the edition; what it
-    cannot vouch for (a modified tree, no git history, the build day as date) is said in the
-    colophon."""
+    The edition's identity comes from ``_quarto.yml`` (:mod:`exile_report.identity`);
+    ``provenance`` (:class:`exile_report.provenance.Provenance`) dates this build and names its
+    commit; what it cannot vouch for (a modified tree, no git history, the build day as date) is
+    said in the colophon. ``variant`` (:class:`exile_report.provenance.Variant`) marks a build
+    that is not the edition: its label is in the edition string, the colophon, a banner on every
+    HTML page and the PDF's file name."""
+    from .identity import edition_label, identity_rows, load, long_date
+
+    ident = load(root)
     date, commit = provenance.date, provenance.commit
+    label = variant.label if variant is not None else ""
+    version = edition_label(ident, label)
+    commit_text = commit + (f" of {provenance.commit_date}" if provenance.commit_date else "")
+    colophon = {
+        "Edition": f"{version} ({ident.released})",
+        **({"Variant": variant.explanation()} if label else {}),
+        **identity_rows(ident),
+        "Built from source commit": commit_text,
+        # the build says where its date comes from (the commit's, SOURCE_DATE_EPOCH or the day)
+        "Build date": f"{date} ({provenance.date_source()})",
+        **{f"Provenance: {k.lower()}": v for k, v in provenance.notes().items()},
+        "Data": data_bundle_where(ident),
+        **{
+            f"Parameters, {ch}": "; ".join(f"{k} = {_as_text(v)}" for k, v in vals.items())
+            for ch, vals in params.items()
+            if vals
+        },
+    }
     return {
-        "date": date,
-        "version": __version__,
+        "date": ident.released,
+        "date_long": long_date(ident.released),
+        "version": version,
+        "variant": label,
+        "variant_note": variant.explanation() if label else "",
+        "pdf_name": pdf_name(variant),
         "commit": commit,
         "parameters": params,
         "data_bundle": DATA_BUNDLE,
-        "colophon": {
-            "Edition": f"{__version__} ({date})",
-            "Built from source commit": commit,
-            # the date says where it comes from: a build is dated by its source, not the clock
-            "Edition date": f"{date} ({provenance.date_source()})",
-            **{f"Provenance: {k.lower()}": v for k, v in provenance.notes().items()},
-            **{
-                f"Parameters, {ch}": "; ".join(f"{k} = {_as_text(v)}" for k, v in vals.items())
-                for ch, vals in params.items()
-                if vals
-            },
-        },
+        "site_url": ident.site_url,
+        "citation": {"citation_doi": ident.doi} if ident.doi else {},
+        "licence": _licence_line(ident),
+        "colophon": colophon,
     }
+
+
+def pdf_name(variant=None) -> str:
+    """The PDF's file name: ``exile-report.pdf``, or with the variant's suffix."""
+    suffix = variant.file_suffix if variant is not None else ""
+    return f"exile-report{suffix}.pdf"
+
+
+def data_bundle_where(ident) -> str:
+    """Where the data bundle is, said so that the PDF alone never holds a dead link."""
+    if ident.site_url:
+        return f"all tables, with their descriptions and sources: {ident.url(DATA_BUNDLE)}"
+    return (
+        f"all tables, with their descriptions and sources, in {DATA_BUNDLE}, published beside "
+        "this PDF and the HTML pages (the build writes it into the same folder)"
+    )
+
+
+def _licence_line(ident) -> str:
+    parts = []
+    if ident.licence:
+        parts.append(f"Text and figures: {ident.licence}.")
+    if ident.code_licence:
+        parts.append(f"Code: {ident.code_licence}.")
+    if parts:
+        parts.append("Data: under the licence of each source.")
+    return " ".join(parts)
 
 
 def render_into(
@@ -202,6 +391,7 @@ def render_into(
     engine: str | None = None,
     log=print,
     pdf: bool = True,
+    variant=None,
 ) -> dict:
     """Render the book from the executed chapters into ``staging`` (a fresh folder); without
     ``pdf``, the HTML book alone (the preview)."""
@@ -209,7 +399,7 @@ def render_into(
 
     variables = yaml.safe_load((root / VARIABLES).read_text(encoding="utf-8"))
     chapters = {run.notebook.as_posix(): run.output for run in runs}
-    meta = book_meta(params, provenance)
+    meta = book_meta(params, provenance, variant, root)
     log(f"rendering HTML{' and PDF' if pdf else ''} with the {engine or 'default'} engine")
     result = render_book(root, chapters, staging, meta=meta, engine=engine, pdf=pdf)
     write_data_bundle(root, staging)
@@ -282,7 +472,7 @@ def check_book(root: Path, staging: Path, result: dict) -> None:
     if not bundle.is_file():
         missing.append(DATA_BUNDLE)
     else:
-        want = {f"{_BUNDLE_DIR}/{m}" for m in ("HOW-TO-CITE.md", *bundle_members(root))}
+        want = {f"{_BUNDLE_DIR}/{m}" for m in (*BUNDLE_WRITTEN, *bundle_members(root))}
         with zipfile.ZipFile(bundle) as zf:
             have = set(zf.namelist())
         missing += [f"{DATA_BUNDLE}: {m}" for m in sorted(want - have)]

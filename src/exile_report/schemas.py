@@ -45,7 +45,8 @@ ISO3 = r"^[A-Z]{3}$"
 
 @dataclass(frozen=True)
 class Col:
-    """One column: Frictionless type, whether it may be empty, allowed values, bounds."""
+    """One column: Frictionless type, whether it may be empty, allowed values, bounds, and what
+    it means (``description``, ``unit``): the one source of every column's documentation."""
 
     name: str
     type: str = "string"
@@ -56,7 +57,8 @@ class Col:
     le: float | None = None
     max_len: int | None = None
     citation: bool = False  # holds ';'-separated bibliography keys
-    description: str = ""
+    description: str = ""  # what a value means (the data bundle and data/README.md print it)
+    unit: str = ""  # what a number counts, where it counts something
 
     def checks(self) -> list[pa.Check]:
         pa = _pandera()
@@ -152,20 +154,123 @@ CATEGORIES = (
 )
 DEC_COUNTS = ("dec_recognized", "dec_other", "dec_rejected", "dec_closed", "dec_total")
 
+# Columns several tables share, declared once with what they mean.
+ORIGIN = Col("origin_iso3", allowed=ORIGINS, description="Country of origin (ISO 3166-1 alpha-3)")
+ORIGIN_OR_ALL = Col(
+    "origin_iso3",
+    allowed=(*ORIGINS, "WLD"),
+    description="Country of origin (ISO 3166-1 alpha-3); WLD = all origins",
+)
+UNHCR_ASYLUM = (
+    _iso3("asylum_iso3", description="Country of asylum (ISO 3166-1 alpha-3; UNK = unknown)"),
+    Col("asylum_name", description="Country of asylum, as UNHCR names it"),
+)
+PROCEDURE = Col(
+    "procedure_type",
+    allowed=("G", "J", "U"),
+    description="Who decides: G government, J jointly with UNHCR, U UNHCR",
+)
+APP_TYPE = Col(
+    "app_type",
+    pattern=r"^[A-Z]{1,2}$",
+    description="Kind of application: N new, R repeat, A appeal (and UNHCR's rarer codes)",
+)
+DEC_LEVEL = Col(
+    "dec_level",
+    pattern=r"^[A-Z]{2}$",
+    description="Stage of the procedure: FI first instance, AR administrative review, ...",
+)
+DEC_COUNT_DOCS = {
+    "dec_recognized": "Decisions granting refugee status",
+    "dec_other": "Decisions granting complementary (subsidiary or humanitarian) protection",
+    "dec_rejected": "Decisions rejecting the claim",
+    "dec_closed": "Cases closed otherwise (withdrawn, abandoned, ...)",
+    "dec_total": "All decisions (recognised + other + rejected + closed)",
+}
+STOCKS = (
+    _count("refugees", False, unit="persons", description="Refugees at the end of the year"),
+    _count(
+        "asylum_seekers",
+        False,
+        unit="persons",
+        description="Asylum-seekers whose claims were pending at the end of the year",
+    ),
+    _count(
+        "oip",
+        False,
+        unit="persons",
+        description="Other people in need of international protection (empty where none reported)",
+    ),
+)
+EVENT = Col(
+    "event",
+    allowed=("designation", "removal"),
+    description="designation (entry into the register) or removal (exclusion from it)",
+)
+LEGAL_BASIS = Col(
+    "legal_basis",
+    pattern=r"^[0-9]+-(FZ|1)-art[0-9.]+$",
+    description="Short code of the legal provision of inclusion (law and article)",
+)
+PERIOD_END_CUT = _date(
+    "period_end",
+    description="Last day the year's figures cover (the snapshot day in its last year)",
+)
+PARTIAL_YEAR = Col(
+    "partial_year",
+    "boolean",
+    description="True for a year the snapshot cuts short: never compare it with full years",
+)
+NATIONALITY = (
+    Col("nationality_iso3", allowed=ORIGINS, description="Nationality (ISO 3166-1 alpha-3)"),
+    Col("nationality", description="Nationality, as the Home Office names it"),
+)
+APPLICANT = Col(
+    "applicant_type",
+    allowed=("main-applicant", "dependant"),
+    description="main-applicant or dependant",
+)
+MONTHS = Col(
+    "months_covered",
+    "integer",
+    ge=1,
+    le=12,
+    unit="months",
+    description="Months of the year the figures cover (9 for 2024 in this release)",
+)
+
+
+def _decisions(*names: str, required: bool = True) -> tuple[Col, ...]:
+    return tuple(
+        _count(c, required, unit="decisions (persons or cases)", description=DEC_COUNT_DOCS[c])
+        for c in names
+    )
+
+
+def _period(required: bool = True, what: str = "the figure") -> tuple[Col, Col]:
+    return (
+        _date("period_start", required, description=f"First day of the period {what} covers"),
+        _date("period_end", required, description=f"Last day of the period {what} covers"),
+    )
+
+
 PROCESSED_TABLES = [
     Table(
         "unhcr_applications",
         "processed",
         (
-            _year(lo=2000),
-            Col("origin_iso3", allowed=ORIGINS),
-            _iso3("asylum_iso3"),
-            Col("asylum_name"),
-            Col("procedure_type", allowed=("G", "J", "U")),
-            Col("app_type", pattern=r"^[A-Z]{1,2}$"),
-            Col("dec_level", pattern=r"^[A-Z]{2}$"),
-            Col("app_pc", allowed=("P", "C")),
-            _count("applied"),
+            _year(lo=2000, description="Calendar year the applications were lodged"),
+            ORIGIN,
+            *UNHCR_ASYLUM,
+            PROCEDURE,
+            APP_TYPE,
+            DEC_LEVEL,
+            Col(
+                "app_pc",
+                allowed=("P", "C"),
+                description="Counting unit: P persons, C cases; never add the two",
+            ),
+            _count("applied", unit="persons or cases (see app_pc)", description="Claims lodged"),
         ),
         key=(
             "year",
@@ -182,14 +287,17 @@ PROCESSED_TABLES = [
         "unhcr_decisions",
         "processed",
         (
-            _year(lo=2000),
-            Col("origin_iso3", allowed=ORIGINS),
-            _iso3("asylum_iso3"),
-            Col("asylum_name"),
-            Col("procedure_type", allowed=("G", "J", "U")),
-            Col("dec_level", pattern=r"^[A-Z]{2}$"),
-            Col("dec_pc", allowed=("P", "C")),
-            *(_count(c) for c in DEC_COUNTS),
+            _year(lo=2000, description="Calendar year of the decisions"),
+            ORIGIN,
+            *UNHCR_ASYLUM,
+            PROCEDURE,
+            DEC_LEVEL,
+            Col(
+                "dec_pc",
+                allowed=("P", "C"),
+                description="Counting unit: P persons, C cases; never add the two",
+            ),
+            *_decisions(*DEC_COUNTS),
         ),
         key=("year", "origin_iso3", "asylum_iso3", "procedure_type", "dec_level", "dec_pc"),
         description="UNHCR asylum decisions (all levels) by origin, country of asylum and year",
@@ -197,15 +305,7 @@ PROCESSED_TABLES = [
     Table(
         "unhcr_population",
         "processed",
-        (
-            _year(),
-            Col("origin_iso3", allowed=ORIGINS),
-            _iso3("asylum_iso3"),
-            Col("asylum_name"),
-            _count("refugees", False),
-            _count("asylum_seekers", False),
-            _count("oip", False),
-        ),
+        (_year(description="Year whose end the stocks describe"), ORIGIN, *UNHCR_ASYLUM, *STOCKS),
         key=("year", "origin_iso3", "asylum_iso3"),
         description="UNHCR end-year stocks of refugees, asylum-seekers and OIP by origin and asylum country",
     ),
@@ -213,10 +313,15 @@ PROCESSED_TABLES = [
         "unhcr_applications_origin_year",
         "processed",
         (
-            _year(lo=2000),
-            Col("origin_iso3", allowed=(*ORIGINS, "WLD")),
-            Col("app_type", pattern=r"^[A-Z]{1,2}$"),
-            _count("applied"),
+            _year(lo=2000, description="Calendar year the applications were lodged"),
+            ORIGIN_OR_ALL,
+            APP_TYPE,
+            _count(
+                "applied",
+                unit="persons and cases mixed",
+                description="Claims lodged, summed upstream over every country of asylum (mixes "
+                "persons and cases: for ranking and shares only)",
+            ),
         ),
         key=("year", "origin_iso3", "app_type"),
         description="UNHCR asylum applications per year for RUS, UKR, BLR and all origins (WLD); "
@@ -226,10 +331,10 @@ PROCESSED_TABLES = [
         "unhcr_decisions_origin_year",
         "processed",
         (
-            _year(lo=2000),
-            Col("origin_iso3", allowed=(*ORIGINS, "WLD")),
-            Col("dec_level", pattern=r"^[A-Z]{2}$"),
-            *(_count(c, False) for c in DEC_COUNTS),
+            _year(lo=2000, description="Calendar year of the decisions"),
+            ORIGIN_OR_ALL,
+            DEC_LEVEL,
+            *_decisions(*DEC_COUNTS, required=False),
         ),
         key=("year", "origin_iso3", "dec_level"),
         description="UNHCR asylum decisions per year and level for RUS, UKR, BLR and all origins",
@@ -237,13 +342,7 @@ PROCESSED_TABLES = [
     Table(
         "unhcr_population_origin_year",
         "processed",
-        (
-            _year(),
-            Col("origin_iso3", allowed=(*ORIGINS, "WLD")),
-            _count("refugees", False),
-            _count("asylum_seekers", False),
-            _count("oip", False),
-        ),
+        (_year(description="Year whose end the stocks describe"), ORIGIN_OR_ALL, *STOCKS),
         key=("year", "origin_iso3"),
         description="UNHCR end-year stocks per year for RUS, UKR, BLR and all origins",
     ),
@@ -251,8 +350,8 @@ PROCESSED_TABLES = [
         "foreign_agents_events",
         "processed",
         (
-            _date("date"),
-            Col("event", allowed=("designation", "removal")),
+            _date("date", description="Date of the Ministry of Justice's decision"),
+            EVENT,
             Col(
                 "agent_type",
                 allowed=(
@@ -263,9 +362,10 @@ PROCESSED_TABLES = [
                     "foreign-structure",
                     "unknown",
                 ),
+                description="Kind of entry (unknown where the source leaves it empty)",
             ),
-            Col("legal_basis", pattern=r"^[0-9]+-(FZ|1)-art[0-9.]+$"),
-            _count("count"),
+            LEGAL_BASIS,
+            _count("count", unit="register entries", description="Entries designated or removed"),
         ),
         key=("date", "event", "agent_type", "legal_basis"),
         description="Designations to and removals from the Russian foreign-agents register per "
@@ -275,12 +375,12 @@ PROCESSED_TABLES = [
         "foreign_agents_legal_bases",
         "processed",
         (
-            Col("legal_basis", pattern=r"^[0-9]+-(FZ|1)-art[0-9.]+$"),
-            Col("law"),
-            Col("article"),
-            _date("law_date"),
-            Col("law_title_en"),
-            Col("basis_as_published"),
+            LEGAL_BASIS,
+            Col("law", description="The law, by its number (e.g. 255-FZ)"),
+            Col("article", description="The article of the law"),
+            _date("law_date", description="Date the law was signed"),
+            Col("law_title_en", description="Title of the law in English"),
+            Col("basis_as_published", description="The source's text of the provision (Russian)"),
         ),
         key=("legal_basis",),
         description="Legal bases of the foreign-agents register",
@@ -289,9 +389,14 @@ PROCESSED_TABLES = [
         "undesirable_designations",
         "processed",
         (
-            _date("date"),
-            _iso3("org_country_iso3", required=False),
-            _count("count"),
+            _date("date", description="Date of inclusion in the list"),
+            _iso3(
+                "org_country_iso3",
+                required=False,
+                description="The organisation's country, where its entry names one (ISO3; empty "
+                "when not stated)",
+            ),
+            _count("count", unit="organisations", description="Organisations included"),
         ),
         key=("date", "org_country_iso3"),
         description="Inclusions in the Russian list of undesirable organisations per date and "
@@ -301,10 +406,10 @@ PROCESSED_TABLES = [
         "undesirable_per_year",
         "processed",
         (
-            _year(lo=2015),
-            _count("designations"),
-            _date("period_end"),
-            Col("partial_year", "boolean"),
+            _year(lo=2015, description="Calendar year of inclusion"),
+            _count("designations", unit="organisations", description="Organisations included"),
+            PERIOD_END_CUT,
+            PARTIAL_YEAR,
         ),
         key=("year",),
         description="Inclusions in the Russian list of undesirable organisations per year; "
@@ -315,10 +420,14 @@ PROCESSED_TABLES = [
         "foreign_agents_per_date",
         "processed",
         (
-            _date("date"),
-            Col("event", allowed=("designation", "removal")),
-            Col("entry_kind", allowed=("individual", "organisation")),
-            _count("count"),
+            _date("date", description="Date of the Ministry of Justice's decision"),
+            EVENT,
+            Col(
+                "entry_kind",
+                allowed=("individual", "organisation"),
+                description="individual or organisation (the source's person flag)",
+            ),
+            _count("count", unit="register entries", description="Entries designated or removed"),
         ),
         key=("date", "event", "entry_kind"),
         description="Designations to and removals from the Russian foreign-agents register per "
@@ -328,12 +437,16 @@ PROCESSED_TABLES = [
         "foreign_agents_per_year",
         "processed",
         (
-            _year(lo=2012),
-            _count("designations"),
-            _count("designations_individuals"),
-            _count("removals"),
-            _date("period_end"),
-            Col("partial_year", "boolean"),
+            _year(lo=2012, description="Calendar year of the decisions"),
+            _count("designations", unit="register entries", description="Entries designated"),
+            _count(
+                "designations_individuals",
+                unit="persons",
+                description="Entries designated that are individuals",
+            ),
+            _count("removals", unit="register entries", description="Entries removed"),
+            PERIOD_END_CUT,
+            PARTIAL_YEAR,
         ),
         key=("year",),
         description="Designations to and removals from the Russian foreign-agents register per "
@@ -353,11 +466,20 @@ PROCESSED_TABLES = [
                     "migr_emi1ctz",
                     "migr_pop1ctz",
                 ),
+                description="Eurostat dataset: migr_resfirst first permits in the year, "
+                "migr_resvalid permits valid on 31 December, migr_acq naturalisations, "
+                "migr_emi1ctz emigrants, migr_pop1ctz population on 1 January",
             ),
-            _iso3("geo_iso3"),
-            Col("geo_name"),
-            _year(lo=1990),
-            _count("value", False),
+            _iso3("geo_iso3", description="Reporting country (ISO 3166-1 alpha-3)"),
+            Col("geo_name", description="Reporting country, as Eurostat names it"),
+            _year(lo=1990, description="Reference year"),
+            _count(
+                "value",
+                False,
+                unit="persons (permits for the permit datasets)",
+                description="Russian citizens counted by the dataset (empty where Eurostat has "
+                "no figure)",
+            ),
         ),
         key=("dataset", "geo_iso3", "year"),
         description="Eurostat: permits, naturalisations, emigration and population of Russian "
@@ -367,12 +489,15 @@ PROCESSED_TABLES = [
         "uk_applications",
         "processed",
         (
-            _year(lo=2000),
-            Col("quarter", "integer", ge=1, le=4),
-            Col("nationality_iso3", allowed=ORIGINS),
-            Col("nationality"),
-            Col("applicant_type", allowed=("main-applicant", "dependant")),
-            _count("applications"),
+            _year(lo=2000, description="Calendar year"),
+            Col("quarter", "integer", ge=1, le=4, description="Quarter of the year (1-4)"),
+            *NATIONALITY,
+            APPLICANT,
+            _count(
+                "applications",
+                unit="persons",
+                description="Asylum applications (summed over age, sex and place of application)",
+            ),
         ),
         key=("year", "quarter", "nationality_iso3", "applicant_type"),
         description="UK asylum applications per quarter by nationality and applicant type",
@@ -381,10 +506,9 @@ PROCESSED_TABLES = [
         "uk_initial_decisions",
         "processed",
         (
-            _year(lo=2000),
-            Col("nationality_iso3", allowed=ORIGINS),
-            Col("nationality"),
-            Col("applicant_type", allowed=("main-applicant", "dependant")),
+            _year(lo=2000, description="Calendar year of the decisions"),
+            *NATIONALITY,
+            APPLICANT,
             Col(
                 "outcome_group",
                 allowed=(
@@ -394,9 +518,10 @@ PROCESSED_TABLES = [
                     "withdrawn",
                     "administrative-outcome",
                 ),
+                description="Outcome of the initial decision",
             ),
-            _count("decisions"),
-            Col("months_covered", "integer", ge=1, le=12),
+            _count("decisions", unit="persons", description="Initial decisions with that outcome"),
+            MONTHS,
         ),
         key=("year", "nationality_iso3", "applicant_type", "outcome_group"),
         description="UK initial asylum decisions per year by nationality and outcome group",
@@ -405,14 +530,34 @@ PROCESSED_TABLES = [
         "uk_grant_rates",
         "processed",
         (
-            _year(lo=2000),
-            Col("nationality"),
-            _iso3("nationality_iso3", required=False),
-            _count("grants"),
-            _count("refusals"),
-            Col("grant_rate", "number", required=False, ge=0, le=1),
-            Col("grant_rate_source", "number", required=False, ge=0, le=1),
-            Col("months_covered", "integer", ge=1, le=12),
+            _year(lo=2000, description="Calendar year of the decisions"),
+            Col("nationality", description="Nationality or group, as the Home Office names it"),
+            _iso3(
+                "nationality_iso3",
+                required=False,
+                description="Nationality (ISO3; empty for groups that are not countries)",
+            ),
+            _count("grants", unit="decisions", description="Initial grants of protection"),
+            _count("refusals", unit="decisions", description="Initial refusals"),
+            Col(
+                "grant_rate",
+                "number",
+                required=False,
+                ge=0,
+                le=1,
+                unit="fraction (0-1)",
+                description="grants / (grants + refusals), recomputed (empty when both are 0)",
+            ),
+            Col(
+                "grant_rate_source",
+                "number",
+                required=False,
+                ge=0,
+                le=1,
+                unit="fraction (0-1)",
+                description="The source's grant rate (checked to match within 1e-9)",
+            ),
+            MONTHS,
         ),
         key=("year", "nationality"),
         description="UK initial grant rates per year and nationality (all nationalities)",
@@ -421,19 +566,40 @@ PROCESSED_TABLES = [
         "uk_initial_decisions_totals",
         "processed",
         (
-            Col("nationality"),
-            _iso3("nationality_iso3", required=False),
-            Col("region"),
-            _date("period_start"),
-            _date("period_end"),
-            _count("grants"),
-            _count("refusals"),
-            _count("withdrawn"),
-            _count("administrative_outcomes"),
-            _count("substantive_decisions"),
-            _count("decisions"),
-            Col("grant_rate", "number", ge=0, le=1),
-            Col("grant_rate_pct_source", "number", ge=0, le=100),
+            Col("nationality", description="Nationality, as the compiler names it"),
+            _iso3(
+                "nationality_iso3",
+                required=False,
+                description="Nationality (ISO3; empty for groups that are not countries)",
+            ),
+            Col("region", description="World region, as the compiler groups it"),
+            *_period(what="the totals"),
+            _count("grants", unit="decisions", description="Initial grants of protection"),
+            _count("refusals", unit="decisions", description="Initial refusals"),
+            _count("withdrawn", unit="decisions", description="Claims withdrawn"),
+            _count(
+                "administrative_outcomes",
+                unit="decisions",
+                description="Administrative outcomes (e.g. non-substantiated claims)",
+            ),
+            _count("substantive_decisions", unit="decisions", description="grants + refusals"),
+            _count("decisions", unit="decisions", description="All initial decisions"),
+            Col(
+                "grant_rate",
+                "number",
+                ge=0,
+                le=1,
+                unit="fraction (0-1)",
+                description="grants / substantive_decisions, recomputed",
+            ),
+            Col(
+                "grant_rate_pct_source",
+                "number",
+                ge=0,
+                le=100,
+                unit="percent",
+                description="The compiler's grant rate (checked to one decimal)",
+            ),
         ),
         key=("nationality",),
         date_order=(("period_start", "period_end"),),
@@ -444,13 +610,20 @@ PROCESSED_TABLES = [
         "countries_110m",
         "processed",
         (
-            _iso3("iso3"),
-            Col("name"),
-            Col("name_long"),
-            Col("continent"),
-            Col("region_un"),
-            Col("subregion"),
-            Col("iso3_from", allowed=("ISO_A3", "ADM0_A3")),
+            _iso3(
+                "iso3",
+                description="Country code (ISO 3166-1 alpha-3, fixed where Natural Earth has -99)",
+            ),
+            Col("name", description="Short name"),
+            Col("name_long", description="Long name"),
+            Col("continent", description="Continent"),
+            Col("region_un", description="UN region"),
+            Col("subregion", description="UN subregion"),
+            Col(
+                "iso3_from",
+                allowed=("ISO_A3", "ADM0_A3"),
+                description="Natural Earth field the code comes from",
+            ),
         ),
         key=("iso3",),
         description="Natural Earth 1:110m country attributes (ISO3 fixed)",
@@ -459,24 +632,47 @@ PROCESSED_TABLES = [
         "press_figures",
         "processed",
         (
-            Col("figure_id", pattern=r"^F\d{2,}$"),
-            Col("series"),
-            Col("producer", allowed=("The Bell", "FSB Border Service")),
-            Col("concept", allowed=("stock-abroad", "border-crossings")),
-            _date("period_start"),
-            _date("period_end"),
-            Col("destination"),
-            _iso3("destination_iso3", required=False),
-            _count("value"),
-            Col("unit", allowed=("persons", "trips")),
-            Col("precision"),
-            Col("value_as_stated"),
-            Col("reporting_page_url", pattern=r"^https?://"),
-            _date("reporting_page_date", False),
-            Col("citation_key", citation=True),
-            Col("reported_by"),
-            Col("grade", allowed=("A", "B", "C")),
-            Col("note", required=False),
+            Col(
+                "figure_id",
+                pattern=r"^F\d{2,}$",
+                description="Stable id (F01..., by row of the raw transcription)",
+            ),
+            Col("series", description="The series the figure belongs to"),
+            Col("producer", allowed=("The Bell", "FSB Border Service"), description="Producer"),
+            Col(
+                "concept",
+                allowed=("stock-abroad", "border-crossings"),
+                description="What is counted: stock-abroad or border-crossings (never add them)",
+            ),
+            *_period(),
+            Col("destination", description="Destination, as reported"),
+            _iso3(
+                "destination_iso3",
+                required=False,
+                description="Destination (ISO3; WLD all destinations; empty where none exists)",
+            ),
+            _count("value", unit="see unit", description="The figure"),
+            Col("unit", allowed=("persons", "trips"), description="Unit of value"),
+            Col("precision", description="How exact the figure is, as published"),
+            Col("value_as_stated", description="The sentence on the cited page"),
+            Col(
+                "reporting_page_url",
+                pattern=r"^https?://",
+                description="Address of the page that reports the figure",
+            ),
+            _date("reporting_page_date", False, description="Date of that page"),
+            Col(
+                "citation_key",
+                citation=True,
+                description="Bibliography key of the page that holds this figure",
+            ),
+            Col("reported_by", description="The outlet that reported the figure"),
+            Col(
+                "grade",
+                allowed=("A", "B", "C"),
+                description="Confidence grade: A producer, B established outlet, C weak source",
+            ),
+            Col("note", required=False, description="Caveats"),
         ),
         key=("figure_id",),
         date_order=(("period_start", "period_end"),),
@@ -494,25 +690,48 @@ WAVES = (
     "mobilisation-2022",
     "wartime-2023-2025",
 )
-GRADE = Col("grade", allowed=("A", "B", "C"))
-CITE = Col("citation_key", citation=True)
+GRADE = Col(
+    "grade",
+    allowed=("A", "B", "C"),
+    description="Confidence grade: A producer of the fact, B established secondary source, "
+    'C weak source only (the row then says "Unverified")',
+)
+CITE = Col(
+    "citation_key",
+    citation=True,
+    description="Bibliography key(s) of the source(s), separated by ';' (see references.bib)",
+)
+AS_PUBLISHED = Col("as_published", required=False, description="The source's own words, quoted")
+FIGURE_AS_PUBLISHED = Col("figure_as_published", description="The figure as the source states it")
+PRECISION = ("day", "month", "year")
+
+
+def _bounds(unit: str) -> tuple[Col, Col, Col]:
+    """low, central, high of an estimate (at least one set; low <= central <= high)."""
+    return tuple(
+        Col(name, "number", False, ge=0, unit=unit, description=f"{what} of the estimate")
+        for name, what in (
+            ("low", "Lower bound"),
+            ("central", "Central value"),
+            ("high", "Upper bound"),
+        )
+    )
+
+
 CURATED_TABLES = [
     Table(
         "timeline",
         "curated",
         (
-            Col("event_id", pattern=r"^T\d{3,}$"),
-            _date("date"),
-            Col("date_precision", allowed=("day", "month", "year")),
-            _date("end_date", False),
-            Col("wave", allowed=WAVES),
-            Col(
-                "category",
-                allowed=CATEGORIES,
-            ),
-            Col("title", max_len=60),
-            Col("description"),
-            Col("as_published", required=False),
+            Col("event_id", pattern=r"^T\d{3,}$", description="Stable id (T001...)"),
+            _date("date", description="Date of the event (a month or year: its first day)"),
+            Col("date_precision", allowed=PRECISION, description="How exact date is"),
+            _date("end_date", False, description="Last day of an event that lasted"),
+            Col("wave", allowed=WAVES, description="Wave of emigration the event belongs to"),
+            Col("category", allowed=CATEGORIES, description="Kind of event"),
+            Col("title", max_len=60, description="Short title (at most 60 characters)"),
+            Col("description", description="What happened"),
+            AS_PUBLISHED,
             CITE,
             GRADE,
         ),
@@ -525,20 +744,22 @@ CURATED_TABLES = [
         "wave_estimates",
         "curated",
         (
-            Col("wave", allowed=WAVES),
-            Col("estimator"),
-            _date("period_start", False),
-            _date("period_end", False),
-            Col("concept"),
-            Col("low", "number", False, ge=0),
-            Col("central", "number", False, ge=0),
-            Col("high", "number", False, ge=0),
-            Col("unit"),
-            Col("figure_as_published"),
+            Col("wave", allowed=WAVES, description="Wave of emigration"),
+            Col("estimator", description="Who made the estimate"),
+            *_period(False, "the estimate"),
+            Col("concept", description="Who is counted, in the estimator's terms"),
+            *_bounds("see unit"),
+            Col("unit", description="Unit of low, central and high"),
+            FIGURE_AS_PUBLISHED,
             CITE,
             GRADE,
-            Col("note", required=False),
-            Col("compare_group", required=False, pattern=r"^W\d$"),
+            Col("note", required=False, description="Caveats"),
+            Col(
+                "compare_group",
+                required=False,
+                pattern=r"^W\d$",
+                description="Estimates of one wave the history chapter compares (W1...W8)",
+            ),
         ),
         date_order=(("period_start", "period_end"),),
         bounds_order=True,
@@ -549,8 +770,8 @@ CURATED_TABLES = [
         "estimates",
         "curated",
         (
-            Col("estimate_id", pattern=r"^E\d{3,}$"),
-            Col("estimator"),
+            Col("estimate_id", pattern=r"^E\d{3,}$", description="Stable id (E001...)"),
+            Col("estimator", description="Who made the estimate"),
             Col(
                 "estimator_type",
                 allowed=(
@@ -562,11 +783,15 @@ CURATED_TABLES = [
                     "ngo",
                     "encyclopedia",
                 ),
+                description="Kind of estimator",
             ),
-            _date("date_published", False),
-            _date("period_start", False),
-            _date("period_end", False),
-            Col("geography", pattern=ISO3),
+            _date("date_published", False, description="Date the estimate was published"),
+            *_period(False, "the estimate"),
+            Col(
+                "geography",
+                pattern=ISO3,
+                description="Where (ISO3; EUU the European Union, WLD all destinations)",
+            ),
             Col(
                 "concept",
                 allowed=(
@@ -578,16 +803,19 @@ CURATED_TABLES = [
                     "returns-share",
                     "other",
                 ),
+                description="What is estimated; different concepts are never added together",
             ),
-            Col("low", "number", False, ge=0),
-            Col("central", "number", False, ge=0),
-            Col("high", "number", False, ge=0),
-            Col("unit", allowed=("persons", "trips", "permits", "claims", "share")),
-            Col("method", required=False),
-            Col("figure_as_published"),
+            *_bounds("see unit"),
+            Col(
+                "unit",
+                allowed=("persons", "trips", "permits", "claims", "share"),
+                description="Unit of low, central and high (share: a fraction 0-1)",
+            ),
+            Col("method", required=False, description="How the estimator arrived at it"),
+            FIGURE_AS_PUBLISHED,
             CITE,
             GRADE,
-            Col("note", required=False),
+            Col("note", required=False, description="Caveats"),
         ),
         key=("estimate_id",),
         date_order=(("period_start", "period_end"),),
@@ -599,34 +827,58 @@ CURATED_TABLES = [
         "policies",
         "curated",
         (
-            Col("policy_id", pattern=r"^P\d{3,}$"),
-            Col("jurisdiction", pattern=ISO3),
-            Col("jurisdiction_name"),
-            _date("date_announced", False),
-            _date("date_in_force", False),
-            _date("date_ended", False),
-            Col(
-                "measure_type",
-                allowed=MEASURE_TYPES,
-            ),
+            Col("policy_id", pattern=r"^P\d{3,}$", description="Stable id (P001...)"),
+            Col("jurisdiction", pattern=ISO3, description="Host state (ISO3)"),
+            Col("jurisdiction_name", description="Host state"),
+            _date("date_announced", False, description="Date the measure was announced"),
+            _date("date_in_force", False, description="Date the measure took effect"),
+            _date("date_ended", False, description="Last day the measure applied"),
+            Col("measure_type", allowed=MEASURE_TYPES, description="Kind of measure"),
             # mixed: one measure that eases the way for some Russians and bars it for others
-            Col("direction", allowed=("restrictive", "facilitating", "mixed")),
-            Col("instrument", required=False),
-            Col("affected", required=False),
-            Col("summary"),
-            Col("as_published", required=False),
+            Col(
+                "direction",
+                allowed=("restrictive", "facilitating", "mixed"),
+                description="Whether it restricts or facilitates entry or stay of Russians, or both",
+            ),
+            Col("instrument", required=False, description="The legal instrument"),
+            Col("affected", required=False, description="Who the measure applies to"),
+            Col("summary", description="What the measure does"),
+            AS_PUBLISHED,
             CITE,
             GRADE,
             # how exact each date is (a month-only date is written as its first day)
-            Col("date_announced_precision", required=False, allowed=("day", "month", "year")),
-            Col("date_in_force_precision", required=False, allowed=("day", "month", "year")),
-            Col("date_ended_precision", required=False, allowed=("day", "month", "year")),
+            Col(
+                "date_announced_precision",
+                required=False,
+                allowed=PRECISION,
+                description="How exact date_announced is",
+            ),
+            Col(
+                "date_in_force_precision",
+                required=False,
+                allowed=PRECISION,
+                description="How exact date_in_force is",
+            ),
+            Col(
+                "date_ended_precision",
+                required=False,
+                allowed=PRECISION,
+                description="How exact date_ended is",
+            ),
             # measure: applies over a period (in force until it ends); event: a one-off act at a
             # point in time (a deportation, a refusal at a border, a court case), never in force
-            Col("kind", allowed=("measure", "event")),
-            Col("short_name", max_len=44),
+            Col(
+                "kind",
+                allowed=("measure", "event"),
+                description="measure: applies over a period; event: a one-off act at a point in time",
+            ),
+            Col("short_name", max_len=44, description="Short name printed on the timeline chart"),
             # why a row is left out of the stance analysis (empty: it counts)
-            Col("stance_exclusion", required=False),
+            Col(
+                "stance_exclusion",
+                required=False,
+                description="Why the row is left out of the stance analysis (empty: it counts)",
+            ),
         ),
         key=("policy_id",),
         date_order=(("date_in_force", "date_ended"), ("date_announced", "date_ended")),
@@ -637,7 +889,7 @@ CURATED_TABLES = [
         "legal",
         "curated",
         (
-            Col("legal_id", pattern=r"^L\d{3,}$"),
+            Col("legal_id", pattern=r"^L\d{3,}$", description="Stable id (L001...)"),
             Col(
                 "kind",
                 allowed=(
@@ -649,15 +901,20 @@ CURATED_TABLES = [
                     "national-practice",
                     "guidance",
                 ),
+                description="Kind of legal source",
             ),
-            Col("jurisdiction", pattern=ISO3),
-            Col("court_or_body", required=False),
-            Col("title"),
-            Col("reference", required=False),
-            _date("date", False),
-            Col("provision"),
-            Col("relevance"),
-            Col("as_published", required=False),
+            Col(
+                "jurisdiction",
+                pattern=ISO3,
+                description="Jurisdiction (ISO3; EUU the European Union, INT international)",
+            ),
+            Col("court_or_body", required=False, description="Court or body that issued it"),
+            Col("title", description="Title or case name"),
+            Col("reference", required=False, description="Official reference (case number, ...)"),
+            _date("date", False, description="Date of the instrument or judgment"),
+            Col("provision", description="The provision that matters"),
+            Col("relevance", description="Why it matters for Russian exiles"),
+            AS_PUBLISHED,
             CITE,
             GRADE,
         ),
@@ -669,21 +926,32 @@ CURATED_TABLES = [
         "conflicts",
         "curated",
         (
-            Col("conflict_id", pattern=r"^K\d{2,}$"),
-            Col("topic"),
+            Col("conflict_id", pattern=r"^K\d{2,}$", description="Stable id (K01...)"),
+            Col("topic", description="What the sources disagree about"),
             # one curated table, or several separated by ';' when a conflict spans tables
             Col(
                 "table",
                 pattern=r"^(timeline|wave_estimates|estimates|policies|legal)"
                 r"(;(timeline|wave_estimates|estimates|policies|legal))*$",
+                description="Curated table(s) the conflicting rows are in, separated by ';'",
             ),
-            Col("row_ids", required=False),
-            Col("claim_a"),
-            Col("source_a", required=False, citation=True),  # empty: the claim has no stored source
-            Col("claim_b"),
-            Col("source_b", required=False, citation=True),
-            Col("likely_reason"),
-            Col("treatment"),
+            Col("row_ids", required=False, description="Ids of the rows concerned"),
+            Col("claim_a", description="What the first source says"),
+            Col(
+                "source_a",
+                required=False,
+                citation=True,
+                description="Bibliography key(s) of the first claim (empty: no stored source)",
+            ),
+            Col("claim_b", description="What the second source says"),
+            Col(
+                "source_b",
+                required=False,
+                citation=True,
+                description="Bibliography key(s) of the second claim",
+            ),
+            Col("likely_reason", description="Why they probably differ"),
+            Col("treatment", description="How the report treats the disagreement"),
         ),
         key=("conflict_id",),
         strict=False,
@@ -781,6 +1049,7 @@ CURATED_TABLES = [
         description="Population figures used as denominators of per-capita comparisons",
     ),
 ]
+
 
 TABLES: dict[str, Table] = {t.name: t for t in PROCESSED_TABLES + CURATED_TABLES}
 

@@ -49,8 +49,9 @@ def render_book(
 
     ``chapters`` maps each chapter as listed in ``_quarto.yml`` to the file to render instead
     (the executed notebook); ``.qmd`` chapters may be left out. ``meta`` carries what the build
-    knows and the sources do not: ``date`` (ISO, from the source commit, never the clock),
-    ``version``, ``site_url``, ``licence``, ``citation`` (extra Scholar tags), ``parameters``.
+    knows and the sources do not: ``date`` (ISO, the edition's release date), ``version``
+    (labelled ``variant …`` for a variant build), ``variant`` / ``variant_note`` (the banner),
+    ``pdf_name``, ``site_url``, ``licence``, ``citation`` (extra Scholar tags), ``parameters``.
     ``engine`` is ``"builtin"`` or ``"quarto"`` (``None``: :data:`DEFAULT_ENGINE`).
 
     Returns ``{"engine", "pages", "pdf", "seconds"}``; ``seconds`` holds wall-clock times of the
@@ -91,13 +92,14 @@ def render_with_pandoc(
 
         def html_job():
             t0 = time.perf_counter()
-            pages = write_html(book, out_dir, pdf_name=PDF_NAME if write_pdf else None)
+            pdf_name = (meta or {}).get("pdf_name") or PDF_NAME
+            pages = write_html(book, out_dir, pdf_name=pdf_name if write_pdf else None)
             timings["html"] = time.perf_counter() - t0
             return pages
 
         def pdf_job():
             t0 = time.perf_counter()
-            out_pdf = out_dir / PDF_NAME
+            out_pdf = out_dir / ((meta or {}).get("pdf_name") or PDF_NAME)
             (work / "pdf").mkdir()
             write_pdf(book, out_pdf, work / "pdf")
             timings["pdf"] = time.perf_counter() - t0

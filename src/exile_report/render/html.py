@@ -320,25 +320,31 @@ def _number_h1(body: str, label: str) -> str:
 # --------------------------------------------------------------------------- metadata hook
 
 
-def citation_meta(book: Book, pdf_name: str | None) -> list[tuple[str, str]]:
-    """Google Scholar ``<meta name="citation_*">`` tags, the same on every page.
+def citation_meta(
+    book: Book, pdf_name: str | None, page_name: str = "index.html", page_title: str | None = None
+) -> list[tuple[str, str]]:
+    """Google Scholar ``<meta name="citation_*">`` tags of one page, as Quarto writes them.
 
-    Filled from :class:`Book`; ``book.meta["site_url"]`` makes the PDF url absolute (Scholar
-    wants that) and ``book.meta["citation"]`` (a dict) adds or overrides tags, e.g.
-    ``{"citation_publisher": "…", "citation_doi": "…"}``.
+    Each page is cited by its own title (the landing page by the book's) as part of the book
+    (``citation_book_title``); ``book.meta["site_url"]`` makes the page's and the PDF's
+    addresses absolute (Scholar wants that), else the PDF's address is relative to the page.
+    ``book.meta["citation"]`` (a dict) adds or overrides tags, e.g. ``{"citation_doi": "…"}``.
     """
-    tags: list[tuple[str, str]] = [("citation_title", book.title)]
+    site = str(book.meta.get("site_url") or "").rstrip("/")
+    depth = "../" * page_name.count("/")
+    tags: list[tuple[str, str]] = [("citation_title", page_title or book.title)]
     tags += [("citation_author", a) for a in book.authors]
     if book.date:
         tags.append(("citation_publication_date", book.date.replace("-", "/")))
-    if book.version:
-        tags.append(("citation_technical_report_number", book.version))
+        tags.append(("citation_year", book.date[:4]))
+    if site:
+        tags.append(("citation_fulltext_html_url", f"{site}/{page_name}"))
+    if pdf_name:
+        tags.append(("citation_pdf_url", f"{site}/{pdf_name}" if site else depth + pdf_name))
     tags.append(("citation_language", book.language))
     if book.keywords:
         tags.append(("citation_keywords", "; ".join(book.keywords)))
-    if pdf_name:
-        site = str(book.meta.get("site_url") or "").rstrip("/")
-        tags.append(("citation_pdf_url", f"{site}/{pdf_name}" if site else pdf_name))
+    tags.append(("citation_book_title", book.title))
     extra = book.meta.get("citation") or {}
     tags = [(k, v) for k, v in tags if k not in extra]
     tags += sorted((str(k), str(v)) for k, v in extra.items())
@@ -384,7 +390,6 @@ def write_html(
         lstrip_blocks=True,
     )
     template = env.get_template("page.html")
-    meta_tags = citation_meta(book, pdf_name)
     toc = [
         {
             "name": p.name,
@@ -401,7 +406,12 @@ def write_html(
             book=book,
             page=page,
             toc=toc,
-            meta_tags=meta_tags,
+            meta_tags=citation_meta(
+                book,
+                pdf_name,
+                page.name,
+                book.title if page.chapter.kind == "preface" else page.chapter.title,
+            ),
             pdf_name=pdf_name,
             notebook=notebook,
             prev=pages[i - 1] if i > 0 else None,

@@ -28,6 +28,7 @@ import typst
 
 from exile_report.provenance import pandoc_path
 from exile_report.render.model import Book, Chapter, RenderError
+from exile_report.render.quarto import relative_links_rule
 
 TEMPLATE_DIR = Path(__file__).with_name("typst")
 STYLE = TEMPLATE_DIR / "book.typ"
@@ -218,7 +219,10 @@ def _main_source(book: Book, body: str) -> str:
     ]
     header = (
         f'#import "{STYLE.name}": book, book-figure, book-table, callout, fit-image, source-line\n'
-        "#show: book.with(\n  " + ",\n  ".join(arguments) + ",\n)\n\n"
+        "#show: book.with(\n  " + ",\n  ".join(arguments) + ",\n)\n"
+        # links to files beside the PDF: absolute with a site address, else plain text
+        + relative_links_rule(str(book.meta.get("site_url") or ""))
+        + "\n"
     )
     return header + body
 

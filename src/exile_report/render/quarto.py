@@ -13,6 +13,7 @@ first, and its ``post-render`` script (:func:`finish`) adds the data bundle.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -76,7 +77,7 @@ def render_with_quarto(
     ``chapters`` maps each chapter notebook to its executed copy; they must be where the project's
     notebook filter looks (``_build/executed/<name>``), which is where the build writes them.
     """
-    from .frontend import load_book
+    from .frontend import load_book, read_config
 
     started = time.perf_counter()
     cpu_started = _cpu_seconds()
@@ -95,12 +96,16 @@ def render_with_quarto(
     with tempfile.TemporaryDirectory(prefix="exile-render-") as tmp:
         load_book(project_dir, chapters, Path(tmp) / "media", meta=meta)
     write_colophon(project_dir, (meta or {}).get("colophon") or {})
-    write_document_meta(project_dir, (meta or {}).get("date"))
+    write_document_meta(project_dir, (meta or {}).get("date"), (meta or {}).get("site_url", ""))
     touch_filter(project_dir)
     args = [quarto, "render", "--to", "all", "--output-dir", str(out_dir)]
     for key in ("date", "version"):
         if meta and meta.get(key):
             args += ["-M", f"{key}:{meta[key]}"]
+    if meta and meta.get("variant"):
+        # Quarto's title page and title block: the subtitle says it is a variant
+        subtitle = (read_config(project_dir).get("book") or {}).get("subtitle") or ""
+        args += ["-M", f"subtitle:{subtitle} ({meta['variant']})".lstrip()]
     env = {**os.environ, EXECUTED_ENV: "1", "NO_COLOR": "1"}
     proc = subprocess.run(
         args, cwd=project_dir, capture_output=True, text=True, env=env, check=False
@@ -111,6 +116,7 @@ def render_with_quarto(
             f"{project_dir / '_quarto.yml'}: quarto render failed (exit {proc.returncode}):\n"
             f"{output}"
         )
+    mark_pages(out_dir, meta or {})
     pdfs = sorted(out_dir.glob("*.pdf"))
     seconds = {"total": time.perf_counter() - started, "cpu": _cpu_seconds() - cpu_started}
     return {
@@ -119,6 +125,70 @@ def render_with_quarto(
         "pdf": pdfs[0] if pdfs else None,
         "seconds": seconds,
     }
+
+
+_PDF_META_RE = re.compile(r'(<meta name="citation_pdf_url" content=")[^"]*(")')
+_TITLE_META_RE = re.compile(r'(<meta name="citation_title" content=")([^"]*)(")')
+#: Quarto 1.11 writes a numbered chapter's citation_title as the heading's Markdown source,
+#: ``[[1]{.chapter-number}  [Title]{.chapter-title}]{#sec-x …}``; the title is its middle.
+_QUARTO_CHAPTER_TITLE_RE = re.compile(r"\[([^\[\]]*)\]\{\.chapter-title\}")
+_APPENDIX_PREFIX_RE = re.compile(r"^Appendix [A-Z]+ [—–-] ")
+_BODY_RE = re.compile(r"(<body\b[^>]*>)")
+QUARTO_PDF = "exile-report.pdf"  # book: output-file: in _quarto.yml
+
+
+def mark_pages(out_dir: Path, meta: dict) -> None:
+    """What the build adds to Quarto's pages, as the built-in engine writes it: the PDF's name
+    for a variant (``meta["pdf_name"]``), ``citation_pdf_url`` absolute (``meta["site_url"]``)
+    or relative to each page, and the variant banner on every page (``meta["variant"]``)."""
+    import html as htmllib
+
+    out_dir = Path(out_dir)
+    pdf_name = meta.get("pdf_name") or QUARTO_PDF
+    if pdf_name != QUARTO_PDF and (out_dir / QUARTO_PDF).is_file():
+        os.replace(out_dir / QUARTO_PDF, out_dir / pdf_name)
+    site = str(meta.get("site_url") or "").rstrip("/")
+    banner = ""
+    if meta.get("variant"):
+        banner = (
+            '<div class="variant-banner" role="note"><strong>Variant build.</strong> '
+            + htmllib.escape(meta.get("variant_note") or "")
+            + "</div>"
+        )
+    for page in sorted(out_dir.rglob("*.html")):
+        if "site_libs" in page.parts:
+            continue
+        text = page.read_text(encoding="utf-8")
+        rel = page.relative_to(out_dir).as_posix()
+        if pdf_name != QUARTO_PDF:
+            text = text.replace(f'{QUARTO_PDF}"', f'{pdf_name}"')
+        pdf_url = f"{site}/{pdf_name}" if site else "../" * rel.count("/") + pdf_name
+        text = _PDF_META_RE.sub(
+            lambda m, url=pdf_url: m.group(1) + htmllib.escape(url) + m.group(2), text
+        )
+        text = _TITLE_META_RE.sub(_chapter_title, text)
+        if banner and 'class="variant-banner"' not in text:
+            text = _BODY_RE.sub(lambda m: m.group(1) + banner, text, count=1)
+        page.write_text(text, encoding="utf-8")
+
+
+def _chapter_title(match: re.Match) -> str:
+    """A ``citation_title`` tag with Quarto's Markdown source of a chapter heading
+    (``[[1]{.chapter-number}  [Title]{.chapter-title}]{#sec-x …}``, or for an appendix
+    ``[Appendix A — Title]{#sec-x …}``) reduced to the chapter's title, as the built-in engine
+    writes it."""
+    import html as htmllib
+
+    text = htmllib.unescape(match.group(2))
+    whole = re.fullmatch(r"\[(.*)\]\{[^{}]*\}", text, re.DOTALL)
+    if not whole:
+        return match.group(0)
+    text = whole.group(1)
+    found = _QUARTO_CHAPTER_TITLE_RE.search(text)
+    if found:
+        text = found.group(1)
+    text = _APPENDIX_PREFIX_RE.sub("", " ".join(text.split()))
+    return match.group(1) + htmllib.escape(text) + match.group(3)
 
 
 def _cpu_seconds() -> float:
@@ -132,6 +202,7 @@ def _cpu_seconds() -> float:
 
 COLOPHON = Path("_build/quarto/colophon.typ")  # _quarto.yml: format: typst: include-before-body
 DOCUMENT = Path("_build/quarto/document.typ")  # _quarto.yml: format: typst: include-in-header
+PAGE_META = Path("_build/quarto/book-meta.json")  # pre-render -> post-render: what mark_pages adds
 
 
 def _typst_string(text: str) -> str:
@@ -152,10 +223,25 @@ def write_colophon(root: Path, colophon: dict) -> Path:
     return _write(Path(root) / COLOPHON, text)
 
 
-def write_document_meta(root: Path, date: str | None) -> Path:
+def relative_links_rule(site_url: str = "") -> str:
+    """A typst show rule for the PDF's links to files beside it (``../exile-report-data.zip``):
+    they point at the site when it has an address, and are plain text otherwise, so the PDF
+    never holds a link that breaks when it travels alone."""
+    site = _typst_string(str(site_url or "").rstrip("/"))
+    return (
+        '#show link: it => if type(it.dest) == str and not it.dest.contains(":") '
+        'and not it.dest.starts-with("#") {\n'
+        '  let rel = it.dest.split("/").filter(p => p != ".." and p != ".").join("/")\n'
+        f'  if {site} != "" {{ link({site} + "/" + rel, it.body) }} else {{ it.body }}\n'
+        "} else { it }\n"
+    )
+
+
+def write_document_meta(root: Path, date: str | None, site_url: str = "") -> Path:
     """What Quarto's typst book leaves out and the built-in PDF has: document metadata (keywords
-    and subject from ``_quarto.yml``, the edition's date instead of the clock) and long tables
-    that break across pages."""
+    and subject from ``_quarto.yml``, the edition's date instead of the clock), long tables
+    that break across pages and links to files beside the PDF that do not break
+    (:func:`relative_links_rule`)."""
     from .frontend import read_config
 
     config = read_config(Path(root))
@@ -173,6 +259,7 @@ def write_document_meta(root: Path, date: str | None) -> Path:
         "// A captioned table is a figure in Quarto's typst, and figures do not break across\n"
         "// pages: long tables would run off the page. They break, their header repeated.\n"
         '#show figure.where(kind: "quarto-float-tbl"): set block(breakable: true)\n'
+        + relative_links_rule(site_url)
     )
     return _write(Path(root) / DOCUMENT, text)
 
@@ -193,15 +280,18 @@ def prepare(root: Path, log=print) -> None:
         return
     from ..build import build
     from ..params import resolve_params
-    from ..provenance import of
+    from ..provenance import of, variant
     from ..publish import book_meta, write_variables
 
     build(root, render=False, log=log)
     params = resolve_params(root / "params.yml", [], None)
     prov = of(root)
-    write_variables(root, params, prov.date, prov.commit)
-    write_colophon(root, book_meta(params, prov)["colophon"])
-    write_document_meta(root, prov.date)
+    var = variant(params, params, prov.dirty)
+    write_variables(root, params, prov.date, prov.commit, variant=var)
+    meta = book_meta(params, prov, var, root)
+    write_colophon(root, meta["colophon"])
+    write_document_meta(root, meta["date"], meta["site_url"])
+    _write(Path(root) / PAGE_META, json.dumps(meta, default=str, sort_keys=True))
     touch_filter(root)
 
 
@@ -211,6 +301,9 @@ def finish(root: Path, out_dir: Path) -> None:
         return
     from ..publish import write_data_bundle
 
+    meta_file = Path(root) / PAGE_META
+    if meta_file.is_file():
+        mark_pages(out_dir, json.loads(meta_file.read_text(encoding="utf-8")))
     write_data_bundle(root, out_dir)
 
 
