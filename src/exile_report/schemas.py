@@ -1001,7 +1001,13 @@ CURATED_TABLES = [
                 description="How the figure was obtained; online panels are convenience samples",
             ),
             Col("question", description="What the figure measures, in plain words"),
-            Col("value", "number", ge=0, description="The figure, in its unit"),
+            Col(
+                "value",
+                "number",
+                ge=0,
+                unit="as given in the row's unit column",
+                description="The figure, in its unit",
+            ),
             Col(
                 "unit",
                 allowed=(
@@ -1025,7 +1031,7 @@ CURATED_TABLES = [
             Col("figure_as_published", description="The sentence that holds the figure"),
             CITE,
             GRADE,
-            Col("note", required=False),
+            Col("note", required=False, description="Caveats"),
         ),
         key=("figure_id",),
         date_order=(("period_start", "period_end"),),
@@ -1038,12 +1044,12 @@ CURATED_TABLES = [
         (
             _iso3("geography", description="Country (ISO 3166-1 alpha-3)"),
             _date("date", description="Date the population figure refers to"),
-            Col("value", "number", ge=0, description="Resident population, persons"),
+            Col("value", "number", ge=0, unit="persons", description="Resident population"),
             Col("bound", allowed=("exact", "about"), description="How the source qualifies it"),
             Col("figure_as_published", description="The figure as the source prints it"),
             CITE,
             GRADE,
-            Col("note", required=False),
+            Col("note", required=False, description="Caveats"),
         ),
         key=("geography", "date"),
         description="Population figures used as denominators of per-capita comparisons",
