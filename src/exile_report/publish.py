@@ -163,7 +163,13 @@ def _edition_variables(root: Path) -> dict:
     ident = load(root)
     edition_vars.setdefault("version", ident.version)
     edition_vars.setdefault("date", ident.released)
-    edition_vars.setdefault("built", ident.released)
+    if "commit" not in edition_vars or "built" not in edition_vars:
+        # no build wrote _variables.yml (a bundle made on its own): the checkout's provenance
+        from . import provenance
+
+        prov = provenance.of(root)
+        edition_vars.setdefault("commit", prov.commit)
+        edition_vars.setdefault("built", prov.date)
     edition_vars["release"] = ident.version
     return edition_vars
 
