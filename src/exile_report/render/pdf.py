@@ -27,7 +27,7 @@ from pathlib import Path
 import typst
 
 from exile_report.provenance import pandoc_path
-from exile_report.render.model import Book, Chapter, RenderError
+from exile_report.render.model import CROSSREF_FILTER, Book, Chapter, RenderError
 
 TEMPLATE_DIR = Path(__file__).with_name("typst")
 STYLE = TEMPLATE_DIR / "book.typ"
@@ -153,6 +153,7 @@ def _pandoc_to_typst(book: Book, config: Path) -> str:
         "--wrap=preserve",
         "--metadata=link-citations:true",
         f"--metadata=lang:{book.language}",
+        f"--lua-filter={CROSSREF_FILTER}",
     ]
     if book.bibliography:
         args.append("--citeproc")
