@@ -108,18 +108,9 @@ def build(
     ``engine`` renders it: ``builtin`` or ``quarto`` (``None``: the documented default,
     :data:`exile_report.render.quarto.DEFAULT_ENGINE`).
     """
+    steps = {k: v for k, v in locals().items() if k != "root"}  # the arguments, as given
     with build_lock(root, log):
-        return _build(
-            root,
-            overrides=overrides,
-            param_set=param_set,
-            chapters=chapters,
-            jobs=jobs,
-            render=render,
-            only=only,
-            engine=engine,
-            log=log,
-        )
+        return _build(root, steps)
 
 
 @contextmanager
@@ -135,33 +126,20 @@ def build_lock(root: Path, log=print):
         yield
 
 
-def _build(
-    root: Path, *, overrides, param_set, chapters, jobs, render, only, engine, log
-) -> BuildReport:
+def _build(root: Path, steps: dict) -> BuildReport:
+    """:func:`build` under its lock; ``steps`` are its keyword arguments."""
     t0 = time.perf_counter()
+    jobs = steps["jobs"]
     if jobs is not None and jobs < 1:
         raise BuildError(f"--jobs {jobs}: expected a whole number of 1 or more")
-    recover(root, log)
+    recover(root, steps["log"])
     # Temporary folders (pandoc, typst, Quarto staging) live in _build/tmp/ rather than the
     # system's: a killed build cannot leave them behind, the next build's recover() removes them.
     tmp = root / BUILD / TMP
     tmp.mkdir(parents=True, exist_ok=True)
     saved_tempdir, tempfile.tempdir = tempfile.tempdir, str(tmp)
     try:
-        return _build_with_kernels(
-            root,
-            t0,
-            {
-                "overrides": overrides,
-                "param_set": param_set,
-                "chapters": chapters,
-                "jobs": jobs,
-                "render": render,
-                "only": only,
-                "engine": engine,
-                "log": log,
-            },
-        )
+        return _build_with_kernels(root, t0, steps)
     finally:
         tempfile.tempdir = saved_tempdir
         shutil.rmtree(tmp, ignore_errors=True)

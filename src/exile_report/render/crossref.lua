@@ -24,13 +24,6 @@ local REF_PREFIX = { fig = "Figure", tbl = "Table", sec = "Section", ch = "Chapt
 local CROSSREF_TYPES = { fig = true, tbl = true, sec = true }
 local REPORT = os.getenv("EXILE_CROSSREF_REPORT")
 
-local function has_class(el, name)
-  for _, c in ipairs(el.classes or {}) do
-    if c == name then return true end
-  end
-  return false
-end
-
 local function alpha(n)
   if n <= 26 then return string.char(64 + n) end
   return alpha((n - 1) // 26) .. alpha((n - 1) % 26 + 1)
@@ -124,7 +117,7 @@ local function scan(doc)
   })
   local numbered, appendices = 0, 0
   for _, c in ipairs(chapters) do
-    local unnumbered = c.first_h1 and has_class(c.first_h1, "unnumbered")
+    local unnumbered = c.first_h1 and c.first_h1.classes:includes("unnumbered")
     if c.kind == "chapter" and not unnumbered then
       numbered = numbered + 1
       c.number = tostring(numbered)
@@ -231,7 +224,7 @@ local function number_document(doc)
         return nil
       end
       if c.kind == "other" then return nil end
-      if c.number == nil or has_class(h, "unnumbered") then
+      if c.number == nil or h.classes:includes("unnumbered") then
         if h.identifier ~= "" then add_target(h.identifier, "sec", nil, h.content) end
         return nil
       end
