@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from exile_report.render.frontend import load_book, numbered_markdown
+from exile_report.render import render_book
+from exile_report.render.frontend import check_builtin_options, load_book, numbered_markdown
 from exile_report.render.model import RenderError
 from exile_report.render.pdf import typst_format_options, write_pdf
 
@@ -116,3 +117,41 @@ def test_typst_options_that_describe_what_the_engine_does_are_accepted_only_as_s
     book = load_book(project, None, project / "_media")
     with pytest.raises(RenderError, match=r"toc: False is not supported"):
         typst_format_options(book)
+
+
+def _config_with(project: Path, text: str) -> dict:
+    config = project / "_quarto.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "\n" + text)
+    return load_book(project, None, project / "_media").meta["config"]
+
+
+def test_html_options_the_engine_follows_or_that_style_quartos_pages_are_accepted(project):
+    config = _config_with(
+        project,
+        "number-sections: true\ncrossref:\n  chapters: true\n"
+        "format:\n  html:\n    toc: true\n    theme: cosmo\n",
+    )
+    check_builtin_options(config)  # nothing raised
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("format:\n  html:\n    toc: false\n", r"format: html: toc: False is not supported"),
+        (
+            "format:\n  html:\n    code-fold: true\n",
+            r"format: html: code-fold is not supported by the built-in engine",
+        ),
+        ("format:\n  docx: default\n", r"format: docx is not made by the built-in engine"),
+        ("number-sections: false\n", r"number-sections: False is not supported"),
+        ("crossref:\n  fig-prefix: Fig.\n", r"crossref: \{'fig-prefix': 'Fig\.'\} is not supp"),
+    ],
+)
+def test_an_option_the_builtin_engine_cannot_honour_is_refused_in_one_line(
+    project, tmp_path, text, message
+):
+    _config_with(project, text)
+    with pytest.raises(RenderError, match=message) as info:
+        render_book(project, None, tmp_path / "out", engine="builtin", pdf=False)
+    assert "\n" not in str(info.value)
+    assert not any((tmp_path / "out").iterdir())  # nothing written

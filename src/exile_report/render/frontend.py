@@ -95,6 +95,55 @@ def read_config(project_dir: Path) -> dict:
     return config
 
 
+#: What the built-in engine does with ``_quarto.yml`` options that shape the output, outside
+#: ``format: typst:`` (see :func:`exile_report.render.pdf.typst_format_options`). ``fixed``: it
+#: always does this, so the option is accepted with this value only; ``quarto-only``: styling of
+#: Quarto's own pages (its Bootstrap theme, extra HTML), which the built-in engine's pages have
+#: from their own stylesheet. Any other option is refused rather than silently ignored.
+BUILTIN_OPTIONS = {
+    "number-sections": ("fixed", True),
+    "crossref": ("fixed", {"chapters": True}),
+    "format.html.toc": ("fixed", True),
+    "format.html.number-sections": ("fixed", True),
+    "format.html.theme": ("quarto-only", None),
+    "format.html.include-after-body": ("quarto-only", None),
+}
+#: the formats the built-in engine writes (typst: the PDF, whose options pdf.py reads)
+BUILTIN_FORMATS = ("html", "typst")
+
+
+def check_builtin_options(config: dict) -> None:
+    """Refuse, in one line naming it, a ``_quarto.yml`` option that would make the built-in
+    engine's book differ from what it says (``format: html: toc: false``, another format, …)."""
+    where = "_quarto.yml"
+    formats = config.get("format") or {}
+    if not isinstance(formats, dict):
+        raise RenderError(f"{where}: format: must be a mapping of formats")
+    for name in formats:
+        if name not in BUILTIN_FORMATS:
+            raise RenderError(
+                f"{where}: format: {name} is not made by the built-in engine (it makes"
+                f" {' and '.join(BUILTIN_FORMATS)}); remove it or render with Quarto"
+            )
+    html = formats.get("html") or {}
+    given = {k: config[k] for k in ("number-sections", "crossref") if k in config}
+    given |= {f"format.html.{k}": v for k, v in (html.items() if isinstance(html, dict) else ())}
+    for key, value in given.items():
+        shown = key.replace(".", ": ")
+        if key not in BUILTIN_OPTIONS:
+            known = ", ".join(k.replace(".", ": ") for k in BUILTIN_OPTIONS)
+            raise RenderError(
+                f"{where}: {shown} is not supported by the built-in engine (supported: {known});"
+                " remove it or render with Quarto"
+            )
+        kind, expected = BUILTIN_OPTIONS[key]
+        if kind == "fixed" and value != expected:
+            raise RenderError(
+                f"{where}: {shown}: {value!r} is not supported by the built-in engine"
+                f" (it always uses {expected!r})"
+            )
+
+
 def _flatten_chapters(entries: list, path: Path) -> list[str]:
     """Chapter files in order; ``- part: … chapters: […]`` entries are flattened as Quarto does."""
     files: list[str] = []
