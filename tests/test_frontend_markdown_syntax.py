@@ -81,6 +81,22 @@ def test_the_closing_hashes_of_a_heading_are_not_part_of_its_title(project):
     assert "[1.3]{.header-section-number} Closed heading {#sec-closed}" in markdown
 
 
+def test_a_relative_link_in_code_is_left_as_written_and_one_in_text_is_book_relative(project):
+    markdown = _with_method_text(
+        project, "See [the data](../figures/fig-line.csv).\n\n    [as code](../figures/x.csv)\n"
+    )
+    assert "[the data](figures/fig-line.csv)" in markdown
+    assert "    [as code](../figures/x.csv)" in markdown
+
+
+def test_a_missing_image_names_the_line(project):
+    path = project / "chapters" / "01-method.qmd"
+    path.write_text(path.read_text(encoding="utf-8") + "\n![A map](nowhere.svg)\n")
+    line = len(path.read_text(encoding="utf-8").splitlines())
+    with pytest.raises(RenderError, match=rf"01-method\.qmd: line {line}: image nowhere\.svg not"):
+        load_book(project, None, project / "_media")
+
+
 def _set_typst_options(project: Path, options: str) -> None:
     config = project / "_quarto.yml"
     config.write_text(config.read_text(encoding="utf-8") + f"\nformat:\n  typst:\n{options}")

@@ -3,19 +3,21 @@
 The front end (frontend.py) puts a raw block in front of each chapter's markdown,
 
   ```{=exile-chapter}
-  {"key": "02-scale", "kind": "chapter", "title": null}
+  {"key": "02-scale", "kind": "chapter", "title": null, "paths": {"image": {}, "link": {}}}
   ```
 
 and every pandoc run of the book (the front end's check, the HTML and the PDF writers) runs this
 filter first, before citeproc. It numbers the book the way Quarto numbers one: chapters 1..n,
 appendices A, B, …, sections per chapter ("2.1", "A.1"), figures and tables per chapter
 ("Figure 2.1: …" in the caption), and turns `@sec-`/`@fig-`/`@tbl-` citations into links
-(`[Figure 2.1](#fig-x){.quarto-xref}`). Because it works on what pandoc parsed, code blocks and
-inline code are never touched and setext or closed ATX headings are headings like any other.
+(`[Figure 2.1](#fig-x){.quarto-xref}`). It also gives images and links the book-relative paths
+the front end mapped them to ("paths": written relative to the chapter's folder, as Quarto reads
+them). Because it works on what pandoc parsed, code blocks and inline code are never touched and
+setext or closed ATX headings are headings like any other.
 
 With the environment variable EXILE_CROSSREF_REPORT naming a file, the filter writes there what
 the front end needs (each chapter's number, title and heading id, every target, every citation
-key, and the problems found) and returns an empty document; the front end turns the problems
+key, every image and link path, and the problems found) and returns an empty document; the front end turns the problems
 into errors that name the file and the place.
 ]]
 
@@ -79,7 +81,7 @@ local function cursor(create)
     block = function(blk)
       local info = chapter_marker(blk)
       if info then
-        advance({ key = info.key, kind = info.kind, title = info.title, h1 = 0 })
+        advance({ key = info.key, kind = info.kind, title = info.title, paths = info.paths, h1 = 0 })
         return true
       end
       return false
@@ -95,6 +97,11 @@ local function cursor(create)
       h1s = h1s + 1
     end,
   }
+end
+
+--- Whether the walk is inside a chapter of the front end (not one a writer appended).
+local function in_chapter()
+  return current ~= nil and current.kind ~= "other"
 end
 
 -- --------------------------------------------------------------------------- pass 1: chapters
@@ -157,6 +164,49 @@ local function title_headings(doc)
   return with_headings
 end
 
+-- --------------------------------------------------------------------------- paths
+
+local paths = {}  -- chapter key -> {kind ("image" | "link"), target, meta (in a figure-meta div)}
+
+--- The images and links of every chapter, for the front end to check and map (report only).
+local function collect_paths(doc)
+  local at = cursor(false)
+  local function note(kind, target, meta)
+    if not in_chapter() then return end
+    local list = paths[current.key] or {}
+    paths[current.key] = list
+    list[#list + 1] = { kind = kind, target = target, meta = meta }
+  end
+  local function visit(meta)
+    return {
+      Image = function(img) note("image", img.src, meta) end,
+      Link = function(link) note("link", link.target, meta) end,
+    }
+  end
+  local outside = visit(false)
+  doc:walk({
+    traverse = "topdown",
+    RawBlock = function(blk) at.block(blk) end,
+    Header = function(h) at.heading(h) end,
+    CodeBlock = function() return nil, false end,
+    Div = function(div)
+      if div.classes:includes("figure-meta") then
+        div:walk(visit(true))
+        return nil, false
+      end
+    end,
+    Image = outside.Image,
+    Link = outside.Link,
+  })
+  current = nil
+end
+
+--- Image and link paths as the front end mapped them (relative to the book, see frontend.py).
+local function mapped(kind, target)
+  local map = current and current.paths and current.paths[kind]
+  return map and map[target] or nil
+end
+
 -- --------------------------------------------------------------------------- pass 2: numbers
 
 local function number_inlines(word, number)
@@ -174,11 +224,6 @@ local function numbered_caption(blocks, word, number)
     blocks:insert(1, pandoc.Plain(content))
   end
   return blocks
-end
-
---- Whether the walk is inside a chapter of the front end (not one a writer appended).
-local function in_chapter()
-  return current ~= nil and current.kind ~= "other"
 end
 
 local function number_document(doc)
@@ -347,6 +392,20 @@ local function resolve_document(doc)
     end,
     Header = function(h) at.heading(h) end,
     CodeBlock = function() return nil, false end,
+    Image = function(img)
+      local src = mapped("image", img.src)
+      if src then
+        img.src = src
+        return img
+      end
+    end,
+    Link = function(link)
+      local target = mapped("link", link.target)
+      if target then
+        link.target = target
+        return link
+      end
+    end,
     Cite = function(cite)
       if not in_chapter() then return nil, false end
       local refs = 0
@@ -383,7 +442,7 @@ end
 -- --------------------------------------------------------------------------- the filter
 
 local function report()
-  local out = { chapters = {}, targets = {}, problems = problems, cited = {} }
+  local out = { chapters = {}, targets = {}, problems = problems, cited = {}, paths = {} }
   local null = pandoc.json.null
   for _, c in ipairs(chapters) do
     if c.kind ~= "other" then
@@ -392,6 +451,7 @@ local function report()
         sec_id = c.sec_id or null,
       }
       out.cited[c.key] = cited[c.key] or {}
+      out.paths[c.key] = paths[c.key] or {}
     end
   end
   for id, t in pairs(targets) do out.targets[id] = t.chapter end
@@ -403,6 +463,7 @@ end
 function Pandoc(doc)
   scan(doc)
   doc = title_headings(doc)
+  if REPORT then collect_paths(doc) end
   doc = number_document(doc)
   doc = resolve_document(doc)
   if not REPORT then return doc end

@@ -16,7 +16,6 @@ Nothing is executed here. Every problem raises :class:`RenderError` naming the f
 from __future__ import annotations
 
 import base64
-import functools
 import json
 import os
 import re
@@ -39,11 +38,6 @@ STDERR_ALLOW: tuple[re.Pattern, ...] = ()
 VAR_RE = re.compile(r"\{\{<\s*var\s+([\w.\-]+)\s*>\}\}")
 #: Quarto's escaped shortcode, ``{{{< var x >}}}``: shown as written, ``{{< var x >}}``.
 VAR_OR_ESCAPED_RE = re.compile(r"\{\{\{<(?P<escaped>.*?)>\}\}\}|" + VAR_RE.pattern)
-CAPTION_INLINE = r"(?:[^\[\]]|\[(?:[^\[\]]|\[[^\[\]]*\])*\])*"
-CODE_RE = re.compile(
-    r"^([ \t]*)(`{3,}|~{3,})[^\n]*\n.*?^[ \t]*\2[`~]*[ \t]*$|(`+)(?!`).+?(?<!`)\3(?!`)|<!--.*?-->",
-    re.MULTILINE | re.DOTALL,
-)
 
 
 @dataclass
@@ -218,67 +212,6 @@ def expand_vars(piece: Piece, variables: dict) -> str:
 
 def quote_attr(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
-
-
-def code_spans(text: str) -> list[tuple[int, int]]:
-    """Spans of fenced code, indented code, inline code and HTML comments, where nothing is
-    rewritten."""
-    return list(_code_spans(text))
-
-
-@functools.lru_cache(maxsize=64)
-def _code_spans(text: str) -> tuple[tuple[int, int], ...]:
-    # the same text is searched by several passes (numbering, references, images, ids)
-    return tuple([m.span() for m in CODE_RE.finditer(text)] + _indented_code_spans(text))
-
-
-LIST_ITEM_RE = re.compile(r"^ {0,3}(?:[-*+]|\d+[.)]|#[.)]|\(?[a-zA-Z]\))[ \t]+\S")
-INDENTED_RE = re.compile(r"^(?: {4}|\t)")
-
-
-def _indented_code_spans(text: str) -> list[tuple[int, int]]:
-    """Spans of indented code blocks as pandoc reads them: lines indented by four spaces or a
-    tab after a blank line, unless they continue a list item (then they are its paragraphs)."""
-    spans: list[tuple[int, int]] = []
-    start = end = None  # the code block being read
-    blank_before, in_list = True, False
-    pos = 0
-    for line in text.splitlines(keepends=True):
-        if not line.strip():
-            blank_before = True
-        elif INDENTED_RE.match(line):
-            if start is not None:
-                end = pos + len(line)
-            elif blank_before and not in_list:
-                start, end = pos, pos + len(line)
-            blank_before = False
-        else:
-            if start is not None:
-                spans.append((start, end))
-                start = None
-            in_list = bool(LIST_ITEM_RE.match(line)) or (in_list and not blank_before)
-            blank_before = False
-        pos += len(line)
-    if start is not None:
-        spans.append((start, end))
-    return spans
-
-
-def _in_spans(pos: int, spans: list[tuple[int, int]]) -> bool:
-    return any(a <= pos < b for a, b in spans)
-
-
-def sub_outside_code(pattern: re.Pattern, repl, text: str) -> str:
-    spans = code_spans(text)
-    out, last = [], 0
-    for m in pattern.finditer(text):
-        if _in_spans(m.start(), spans):
-            continue
-        out.append(text[last : m.start()])
-        out.append(repl(m))
-        last = m.end()
-    out.append(text[last:])
-    return "".join(out)
 
 
 def fence(text: str, classes: str) -> str:
@@ -553,28 +486,10 @@ class NotebookReader:
             return ""
         return "\n::: {.figure-meta}\n" + "\n".join(inner) + "\n:::\n"
 
-    def local_links(self, text: str, where: str) -> str:
-        """Links in a Markdown output to files of the project (a figure's downloads: written
-        relative to the notebook's folder, as Quarto resolves them) become resources, at their
-        path in the project (pages live at the book root); a broken one is an error."""
-        folder = self.shown.parent
-
-        def link(m: re.Match) -> str:
-            href = m.group(2)
-            if re.match(r"^[a-z]+:", href) or href.startswith(("/", "#")):
-                return m.group(0)
-            rel = os.path.normpath((folder / href).as_posix())
-            path = self.project_dir / rel
-            if rel.startswith("..") or not path.is_file():
-                raise RenderError(f"{where}: download file {href} not found ({path})")
-            self.resources[rel] = path
-            return m.group(1) + Path(rel).as_posix()
-
-        return sub_outside_code(LINK_RE, link, text)
-
     def markdown_output(self, text: str, meta: dict, options: dict, where: str) -> str:
         if text.lstrip().startswith("::: {.figure-meta}"):
-            return self.local_links(text.strip("\n"), where) + "\n"
+            # its download links are checked and mapped with the chapter's (map_paths)
+            return text.strip("\n") + "\n"
         label = str(options.get("label") or "")
         if not label.startswith("tbl-"):
             return text.strip("\n") + "\n"
@@ -614,6 +529,7 @@ class Draft:
     title: str = ""  # from here on, what crossref.lua found (see number_book)
     number: str | None = None
     sec_id: str | None = None
+    paths: dict | None = None  # "image"/"link" -> {path as written: path in the book}
 
 
 def load_book(
@@ -686,7 +602,7 @@ def load_book(
                     f"{_where(draft, '@' + key)}: unknown citation @{key} in chapter"
                     f" {draft.source} (not in the bibliography)"
                 )
-        collect_images(draft, project_dir, resources)
+        map_paths(draft, numbered["paths"][draft.key], project_dir, resources)
     csl = book_cfg.get("csl") or config.get("csl")
     # "cited": chapter key -> citation keys in order of first use (the HTML writer puts a
     # reference list at the end of each chapter that cites anything, as Quarto does).
@@ -752,8 +668,11 @@ CHAPTER_MARKER = "```{{=exile-chapter}}\n{}\n```\n"
 
 def chapter_marker(d: Draft) -> str:
     """The raw block that opens a chapter's markdown for ``crossref.lua``: the chapter's key,
-    kind and front-matter title (the filter makes it the ``#`` heading when there is none)."""
+    kind and front-matter title (the filter makes it the ``#`` heading when there is none), and
+    once known, where its images and links point in the book (see :func:`map_paths`)."""
     info = {"key": d.key, "kind": d.kind, "title": d.front_title}
+    if d.paths is not None:
+        info["paths"] = d.paths
     return CHAPTER_MARKER.format(json.dumps(info, ensure_ascii=False))
 
 
@@ -853,42 +772,31 @@ def read_bibliography_keys(paths: list[Path]) -> set[str]:
     return keys
 
 
-LINK_RE = re.compile(r"((?<!!)\[[^\]\n]*\]\()([^)\s]+)(?=\))")
-IMAGE_RE = re.compile(r"(!\[" + CAPTION_INLINE + r"\]\()([^)\s]+)")
+SCHEME_RE = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
 
 
-def collect_images(d: Draft, project_dir: Path, resources: dict[str, Path]) -> None:
-    """Images a ``.qmd`` points at become resources; other relative links, book-relative.
+def map_paths(d: Draft, found: list[dict], project_dir: Path, resources: dict[str, Path]) -> None:
+    """Where the images and links of a chapter point in the book (``d.paths``, which
+    ``crossref.lua`` applies); images, and the download links of a figure-meta div, become
+    resources and must exist.
 
-    Pages live at the book root whatever folder their source is in, so a path relative to the
-    chapter's folder is rewritten relative to the project (``diagram.svg`` in
-    ``chapters/01-method.qmd`` becomes ``chapters/diagram.svg``).
+    Pages live at the book root whatever folder their source is in, so a path written relative
+    to the chapter's folder, as Quarto reads it, becomes relative to the project
+    (``diagram.svg`` in ``chapters/01-method.qmd`` is ``chapters/diagram.svg``); paths already
+    among the resources (a figure's files) stay as they are.
     """
     folder = d.source.parent
-    for piece in d.pieces:
-
-        def image(m: re.Match, piece=piece) -> str:
-            src = m.group(2)
-            if re.match(r"^[a-z]+:", src) or src.startswith("/") or src in resources:
-                return m.group(0)
-            rel = (folder / src).as_posix()
-            path = project_dir / rel
-            if not path.exists():
-                raise RenderError(f"{piece.where(m.start())}: image {src} not found ({path})")
+    d.paths = {"image": {}, "link": {}}
+    for item in found:
+        kind, target = item["kind"], item["target"]
+        if SCHEME_RE.match(target) or target.startswith(("/", "#")) or target in resources:
+            continue
+        rel = os.path.normpath((folder / target).as_posix())
+        path = project_dir / rel
+        if kind == "image" and not path.exists():
+            raise RenderError(f"{_where(d, target)}: image {target} not found ({path})")
+        if kind == "link" and item["meta"] and (rel.startswith("..") or not path.is_file()):
+            raise RenderError(f"{_where(d, target)}: download file {target} not found ({path})")
+        if kind == "image" or item["meta"]:
             resources[rel] = path
-            return m.group(1) + rel
-
-        def link(m: re.Match) -> str:
-            href = m.group(2)
-            if (
-                re.match(r"^[a-z][a-z0-9+.-]*:", href, re.IGNORECASE)
-                or href.startswith(("/", "#"))
-                or href in resources
-            ):
-                return m.group(0)
-            # written relative to the source's folder, as Quarto reads it; the HTML writer makes
-            # every book-relative link relative to its page again
-            return m.group(1) + os.path.normpath((folder / href).as_posix())
-
-        piece.text = sub_outside_code(IMAGE_RE, image, piece.text)
-        piece.text = sub_outside_code(LINK_RE, link, piece.text)
+        d.paths[kind][target] = rel
