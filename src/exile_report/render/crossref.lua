@@ -201,10 +201,17 @@ local function collect_paths(doc)
   current = nil
 end
 
---- Image and link paths as the front end mapped them (relative to the book, see frontend.py).
-local function mapped(kind, target)
-  local map = current and current.paths and current.paths[kind]
-  return map and map[target] or nil
+--- A handler giving an image (`src`) or a link (`target`) the path the front end mapped it to
+--- (relative to the book, see frontend.py), when it mapped one.
+local function remap(kind, field)
+  return function(el)
+    local map = current and current.paths and current.paths[kind]
+    local to = map and map[el[field]]
+    if to then
+      el[field] = to
+      return el
+    end
+  end
 end
 
 -- --------------------------------------------------------------------------- pass 2: numbers
@@ -392,20 +399,8 @@ local function resolve_document(doc)
     end,
     Header = function(h) at.heading(h) end,
     CodeBlock = function() return nil, false end,
-    Image = function(img)
-      local src = mapped("image", img.src)
-      if src then
-        img.src = src
-        return img
-      end
-    end,
-    Link = function(link)
-      local target = mapped("link", link.target)
-      if target then
-        link.target = target
-        return link
-      end
-    end,
+    Image = remap("image", "src"),
+    Link = remap("link", "target"),
     Cite = function(cite)
       if not in_chapter() then return nil, false end
       local refs = 0
