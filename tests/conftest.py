@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: Fixtures that build a whole book: every test using them is ``slow``, so that
 #: ``pytest -m "not slow"`` runs the fast suite in seconds.
-BOOK_FIXTURES = {"built_repo", "scratch_repo"}
+BOOK_FIXTURES = {"built_repo", "built_repo_quarto", "reader_repo", "scratch_repo"}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -164,6 +164,7 @@ def _markdown(nb) -> str:
     return "\n\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
 
 
+@pytest.mark.slow  # executes the chapter in a kernel
 def test_notebook_runs_with_other_years_and_origin(tmp_path):
     params = resolve_params(
         ROOT / "params.yml",
@@ -261,6 +262,7 @@ def test_applications_chart_draws_only_series_that_exist():
     plt.close(fig)
 
 
+@pytest.mark.slow  # executes the chapter in a kernel
 def test_notebook_runs_for_years_beyond_the_data(tmp_path):
     """A range the data do not reach yet gives sentences saying so, not a failed build (the
     applications and origins charts used to be drawn from empty tables)."""

@@ -249,6 +249,7 @@ def test_defaults_match_the_notebook_parameters_cell():
     assert {k: ns[k] for k in values} == values
 
 
+@pytest.mark.slow  # executes the chapter in a kernel
 @pytest.mark.parametrize(
     "overrides",
     [

@@ -30,6 +30,7 @@ def _run(root: Path, nb: Path, params: dict) -> ChapterRun:
     )
 
 
+@pytest.mark.slow  # starts a kernel
 def test_executes_with_parameters_and_caches(tmp_path):
     nb = _notebook(tmp_path / "demo.ipynb", "print(x * 2, name)")
     run = _run(tmp_path, nb, {"x": 21, "name": "b"})
@@ -56,6 +57,7 @@ def test_executes_with_parameters_and_caches(tmp_path):
     assert changed.executed
 
 
+@pytest.mark.slow  # starts a kernel
 def test_error_names_the_cell(tmp_path):
     nb = _notebook(
         tmp_path / "bad.ipynb", "y = 1", "#| label: fig-broken\nraise ValueError('boom')"
@@ -67,6 +69,7 @@ def test_error_names_the_cell(tmp_path):
     assert not list(tmp_path.rglob("*.running.ipynb"))
 
 
+@pytest.mark.slow  # starts a kernel
 def test_warning_fails_the_build(tmp_path):
     nb = _notebook(
         tmp_path / "warn.ipynb", "#| label: fig-noisy\nimport warnings\nwarnings.warn('careful')"
@@ -76,6 +79,7 @@ def test_warning_fails_the_build(tmp_path):
         execute.execute_chapters([run], tmp_path, log=lambda s: None)
 
 
+@pytest.mark.slow  # starts a kernel
 def test_parameter_value_cannot_inject_code(tmp_path):
     evil = "'); open('pwned', 'w').write('x'); print('"
     nb = _notebook(tmp_path / "inj.ipynb", "print(repr(name))")
@@ -87,6 +91,7 @@ def test_parameter_value_cannot_inject_code(tmp_path):
     assert repr(evil) in printed
 
 
+@pytest.mark.slow  # starts a kernel
 def test_truncated_executed_notebook_is_rebuilt(tmp_path):
     nb = _notebook(tmp_path / "t.ipynb", "print(x)")
     run = _run(tmp_path, nb, {"x": 1, "name": "a"})
@@ -97,6 +102,7 @@ def test_truncated_executed_notebook_is_rebuilt(tmp_path):
     assert run.executed
 
 
+@pytest.mark.slow  # starts a kernel
 def test_parallel_execution(tmp_path):
     runs = []
     for i in range(3):
@@ -108,6 +114,7 @@ def test_parallel_execution(tmp_path):
     assert all(r.executed for r in runs)
 
 
+@pytest.mark.slow  # starts a kernel
 def test_kernels_started_ahead_serve_one_chapter_each_and_are_stopped(tmp_path):
     pool = execute.KernelPool()
     pool.start(2, tmp_path)
@@ -130,6 +137,7 @@ def test_kernels_started_ahead_serve_one_chapter_each_and_are_stopped(tmp_path):
         assert not km.has_kernel
 
 
+@pytest.mark.slow  # starts a kernel
 def test_a_chapter_that_fails_on_a_started_kernel_still_stops_it(tmp_path):
     pool = execute.KernelPool()
     pool.start(1, tmp_path)
@@ -166,6 +174,7 @@ def test_kernels_to_start(tmp_path, kwargs, executed, expected):
     assert execute.kernels_to_start(folder, jobs=2, **kwargs) == expected
 
 
+@pytest.mark.slow  # starts a kernel
 def test_kernels_write_no_input_history_outside_the_project(tmp_path, monkeypatch):
     ipython_dir = tmp_path / "ipython"
     monkeypatch.setenv("IPYTHONDIR", str(ipython_dir))
@@ -175,6 +184,7 @@ def test_kernels_write_no_input_history_outside_the_project(tmp_path, monkeypatc
     assert all(b"secret_cell_text" not in p.read_bytes() for p in history), history
 
 
+@pytest.mark.slow  # starts a kernel
 def test_printed_text_split_by_the_kernel_is_one_output(tmp_path):
     # Flushing between two writes makes the kernel send two stream messages, as a timing-
     # dependent flush can do in the middle of one print; the executed notebook must not depend

@@ -34,7 +34,8 @@ def serve():
         httpd = ThreadingHTTPServer(
             ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(folder))
         )
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        # a short poll: shutdown() waits for it (the default half second, at every teardown)
+        threading.Thread(target=httpd.serve_forever, args=(0.02,), daemon=True).start()
         servers.append(httpd)
         return f"http://127.0.0.1:{httpd.server_port}"
 

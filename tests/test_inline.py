@@ -67,6 +67,7 @@ def _run(tmp_path, cells, params=None):
     return json.loads(run.output.read_text())
 
 
+@pytest.mark.slow  # executes the notebook in a kernel
 def test_values_are_computed_in_the_kernel_at_the_point_of_the_markdown(tmp_path):
     out = _run(
         tmp_path,
@@ -84,6 +85,7 @@ def test_values_are_computed_in_the_kernel_at_the_point_of_the_markdown(tmp_path
     assert not any(inline.TAG in c["metadata"].get("tags", []) for c in out["cells"])
 
 
+@pytest.mark.slow  # executes the notebook in a kernel
 def test_a_failing_expression_names_the_chapter_and_markdown_cell(tmp_path):
     with pytest.raises(ExecutionError, match=r"chapter t .*Markdown cell 1.*NameError"):
         _run(tmp_path, [new_code_cell("a = 1"), new_markdown_cell("`{python} missing_name`")])

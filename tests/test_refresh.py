@@ -57,6 +57,7 @@ def _cells(first_md, second_md):
     ]
 
 
+@pytest.mark.slow  # executes the notebook in a kernel
 def test_markdown_edit_is_placed_without_execution_and_equals_a_fresh_execution(tmp_path):
     (tmp_path / "chapters").mkdir()
     src = tmp_path / "chapters" / "t.ipynb"
@@ -86,6 +87,7 @@ def test_markdown_edit_is_placed_without_execution_and_equals_a_fresh_execution(
     assert any("up to date" in line for line in log)
 
 
+@pytest.mark.slow  # executes the notebook in a kernel
 def test_a_new_expression_or_a_code_edit_executes_again(tmp_path):
     (tmp_path / "chapters").mkdir()
     src = tmp_path / "chapters" / "t.ipynb"
@@ -114,6 +116,7 @@ def test_a_new_expression_or_a_code_edit_executes_again(tmp_path):
         _run(tmp_path)
 
 
+@pytest.mark.slow  # executes the notebook in a kernel
 def test_a_code_edit_is_never_refreshed(tmp_path):
     (tmp_path / "chapters").mkdir()
     src = tmp_path / "chapters" / "t.ipynb"
@@ -128,6 +131,7 @@ def test_a_code_edit_is_never_refreshed(tmp_path):
     assert md == ["n is 7.", "m is 8."]
 
 
+@pytest.mark.slow  # executes the notebook in a kernel
 def test_conditions_and_guards_are_replayed_from_the_kept_values(tmp_path):
     (tmp_path / "chapters").mkdir()
     src = tmp_path / "chapters" / "t.ipynb"

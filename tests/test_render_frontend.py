@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from exile_report.render.frontend import load_book, split_cell_options
+from exile_report.render.frontend import load_book, numbered_markdown, split_cell_options
 from exile_report.render.model import RenderError
 
 BOOK = Path(__file__).parent / "conformance"
@@ -20,6 +20,12 @@ NBSP = "\u00a0"
 @pytest.fixture(scope="module")
 def book(tmp_path_factory):
     return load_book(BOOK, None, tmp_path_factory.mktemp("media"))
+
+
+@pytest.fixture(scope="module")
+def numbered(book):
+    """Each chapter as the writers read it, after crossref.lua numbered it."""
+    return numbered_markdown(book)
 
 
 @pytest.fixture
@@ -63,19 +69,19 @@ def test_chapters_are_numbered_like_a_quarto_book(book):
     assert book.date == "2024-05-01"
 
 
-def test_sections_are_numbered_per_chapter_and_unnumbered_ones_are_skipped(book):
-    md = chapter(book, "01-method").markdown
+def test_sections_are_numbered_per_chapter_and_unnumbered_ones_are_skipped(numbered):
+    md = numbered["01-method"]
     assert "## [1.1]{.header-section-number} Definitions {#sec-definitions}" in md
     assert "### [1.1.1]{.header-section-number} Edge cases {#sec-edge}" in md
-    assert "## Unnumbered aside {.unnumbered}" in md
+    assert "## Unnumbered aside {#unnumbered-aside .unnumbered}" in md
     assert "## [1.2]{.header-section-number} Second section {#sec-second}" in md
-    assert "[A.1]{.header-section-number} Files" in chapter(book, "a-sources").markdown
+    assert "[A.1]{.header-section-number} Files" in numbered["a-sources"]
     # the preface is unnumbered, so are its sections
-    assert "header-section-number" not in chapter(book, "index").markdown
+    assert "header-section-number" not in numbered["index"]
 
 
-def test_figures_and_tables_are_numbered_per_chapter_with_the_number_in_the_caption(book):
-    method, data, apx = (chapter(book, k).markdown for k in ("01-method", "02-data", "a-sources"))
+def test_figures_and_tables_are_numbered_per_chapter_with_the_number_in_the_caption(numbered):
+    method, data, apx = (numbered[k] for k in ("01-method", "02-data", "a-sources"))
     assert "![Figure 1.1: A diagram drawn by hand](chapters/diagram.svg){#fig-diagram" in method
     assert ": Table 1.1: Steps of the method {#tbl-steps}" in method
     assert "![Figure 2.1: People in exile by year, citing [@roe2021]](figures/fig-line.svg)" in data
@@ -84,8 +90,8 @@ def test_figures_and_tables_are_numbered_per_chapter_with_the_number_in_the_capt
     assert ": Table A.1: Files shipped with the book {#tbl-files}" in apx
 
 
-def test_crossref_forms_documented_by_quarto(book):
-    md = chapter(book, "index").markdown
+def test_crossref_forms_documented_by_quarto(book, numbered):
+    md = numbered["index"]
     assert f"[Chapter{NBSP}1](#sec-method){{.quarto-xref}}" in md  # @sec- on a chapter
     assert f"[Figure{NBSP}2.1](#fig-line){{.quarto-xref}} shows" in md  # @fig-x
     assert "[2.1](#tbl-counts){.quarto-xref} is the number only" in md  # [-@tbl-x]
@@ -97,21 +103,22 @@ def test_crossref_forms_documented_by_quarto(book):
     ) in md  # [@a; @b]
     assert f"[Appendix{NBSP}A](#sec-sources)" in md  # appendix chapter
     assert f"[Section{NBSP}A.1](#sec-sources-files)" in md  # appendix section
-    data = chapter(book, "02-data").markdown
+    data = numbered["02-data"]
     assert f"[Section{NBSP}1.1.1](#sec-edge)" in data
     assert f"[Chapter{NBSP}1](#sec-method)" in data  # @Sec-method
     assert book.targets["fig-line"] == "02-data"
     assert book.targets["tbl-steps"] == "01-method"
 
 
-def test_code_emails_and_citations_are_not_crossrefs(book):
-    md = chapter(book, "index").markdown
+def test_code_emails_and_citations_are_not_crossrefs(book, numbered):
+    md = numbered["index"]
     assert "`@fig-not-a-ref`" in md
     assert "# a code block: @fig-nope and [@nokey] here are not references" in md
     assert "someone@example.org" in md
-    method = chapter(book, "01-method").markdown
-    assert "[@roe2021, p. 4; see @unhcr2024]" in method  # citations stay for citeproc
-    assert book.meta["cited"]["01-method"] == ["roe2021", "unhcr2024", "doe2020"]
+    method = numbered["01-method"]
+    assert f"[@roe2021, p.{NBSP}4; see @unhcr2024]" in method  # citations stay for citeproc
+    # in order of first use ("following @doe2020" comes first)
+    assert book.meta["cited"]["01-method"] == ["doe2020", "roe2021", "unhcr2024"]
     assert book.meta["cited"]["index"] == []
 
 
@@ -317,7 +324,7 @@ def test_escaped_shortcodes_includes_and_links_read_as_quarto_reads_them(project
         path.read_text() + "\nLiteral `{{{< var people_total >}}}` here.\n\n"
         "{{< include _snippet.qmd >}}\n\nSee [the bundle](../bundle.zip).\n"
     )
-    md = chapter(load(project), "01-method").markdown
+    md = numbered_markdown(load(project))["01-method"]  # links as the writers get them
     assert "Literal `{{< var people_total >}}` here." in md
     assert "Included: year 1,234, [the data](figures/fig-line.csv)." in md
     assert "See [the bundle](bundle.zip)." in md

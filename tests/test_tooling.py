@@ -113,6 +113,7 @@ def test_venv_script_refuses_an_unsupported_python(tmp_path, version):
     assert not (tmp_path / "venv").exists()
 
 
+@pytest.mark.slow  # installs into new virtual environments
 def test_venv_made_by_another_python_is_rebuilt_and_a_failed_install_not_trusted(tmp_path):
     venv = tmp_path / "venv"
     (venv / "bin").mkdir(parents=True)
@@ -232,6 +233,7 @@ def test_commit_hooks_strip_notebook_outputs_and_run_ruff(tmp_path):
     assert proc.returncode == 1 and "F401" in proc.stdout, proc.stdout
 
 
+@pytest.mark.slow  # starts a kernel
 def test_kernels_use_the_ipc_transport():
     from exile_report.execute import ensure_kernel, kernel_manager
 

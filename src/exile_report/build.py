@@ -113,19 +113,9 @@ def build(
     place for a variant (other parameters) next to the edition.
     """
     out = _out_dir(root, out)
+    steps = {k: v for k, v in locals().items() if k != "root"}  # the arguments, as given
     with build_lock(root, log):
-        return _build(
-            root,
-            overrides=overrides,
-            param_set=param_set,
-            chapters=chapters,
-            jobs=jobs,
-            render=render,
-            only=only,
-            engine=engine,
-            out=out,
-            log=log,
-        )
+        return _build(root, steps)
 
 
 def _out_dir(root: Path, out) -> Path | None:
@@ -170,34 +160,20 @@ def build_lock(root: Path, log=print):
         yield
 
 
-def _build(
-    root: Path, *, overrides, param_set, chapters, jobs, render, only, engine, out, log
-) -> BuildReport:
+def _build(root: Path, steps: dict) -> BuildReport:
+    """:func:`build` under its lock; ``steps`` are its keyword arguments."""
     t0 = time.perf_counter()
+    jobs = steps["jobs"]
     if jobs is not None and jobs < 1:
         raise BuildError(f"--jobs {jobs}: expected a whole number of 1 or more")
-    recover(root, log)
+    recover(root, steps["log"])
     # Temporary folders (pandoc, typst, Quarto staging) live in _build/tmp/ rather than the
     # system's: a killed build cannot leave them behind, the next build's recover() removes them.
     tmp = root / BUILD / TMP
     tmp.mkdir(parents=True, exist_ok=True)
     saved_tempdir, tempfile.tempdir = tempfile.tempdir, str(tmp)
     try:
-        return _build_with_kernels(
-            root,
-            t0,
-            {
-                "overrides": overrides,
-                "param_set": param_set,
-                "chapters": chapters,
-                "jobs": jobs,
-                "render": render,
-                "only": only,
-                "engine": engine,
-                "out": out,
-                "log": log,
-            },
-        )
+        return _build_with_kernels(root, t0, steps)
     finally:
         tempfile.tempdir = saved_tempdir
         shutil.rmtree(tmp, ignore_errors=True)

@@ -99,20 +99,11 @@ def counts_2026(reg: pd.DataFrame, snapshot: pd.Timestamp) -> dict[str, pd.DataF
         raise DataError(
             f"{FILE_2026}: entry {i + 1}: unknown is_person {str(reg['is_person'].iloc[i])!r}"
         )
-    kind = reg["is_person"].map(ENTRY_KIND)
-    rows = []
-    for event, col in (("designation", "dateIn"), ("removal", "dateOut")):
-        part = reg.assign(entry_kind=kind)[reg[col].notna()]
-        counts = (
-            part.groupby([col, "entry_kind"])
-            .size()
-            .rename("count")
-            .reset_index()
-            .rename(columns={col: "date"})
-        )
-        rows.append(counts.assign(event=event))
-    per_date = pd.concat(rows, ignore_index=True)
-    per_date["count"] = per_date["count"].astype("int64")
+    per_date = _counts_per_event(
+        reg.assign(entry_kind=reg["is_person"].map(ENTRY_KIND)),
+        {"designation": "dateIn", "removal": "dateOut"},
+        ["entry_kind"],
+    )
     per_date = per_date[["date", "event", "entry_kind", "count"]]
 
     des = per_date[per_date["event"] == "designation"]
@@ -139,6 +130,26 @@ def counts_2026(reg: pd.DataFrame, snapshot: pd.Timestamp) -> dict[str, pd.DataF
     return {"foreign_agents_per_date": per_date, "foreign_agents_per_year": years[cols]}
 
 
+def _counts_per_event(reg: pd.DataFrame, dates: dict[str, str], by: list[str]) -> pd.DataFrame:
+    """Entries of ``reg`` counted per date and ``by`` columns, for each event: ``dates`` maps an
+    event (designation, removal) to the column holding its date; an entry without one (NaT or
+    "") does not count. Columns: date, the ``by`` columns, count (int64), event."""
+    events = []
+    for event, col in dates.items():
+        rows = reg[reg[col].notna() & reg[col].astype(str).ne("")]
+        counts = (
+            rows.groupby([col, *by])
+            .size()
+            .rename("count")
+            .reset_index()
+            .rename(columns={col: "date"})
+        )
+        events.append(counts.assign(event=event))
+    table = pd.concat(events, ignore_index=True)
+    table["count"] = table["count"].astype("int64")
+    return table
+
+
 def process(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """Counts per date × event × type × basis, plus the legal-basis lookup (2025 export);
     counts per date × kind and per year (2026 copy)."""
@@ -149,23 +160,12 @@ def process(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         agent_type=map_codes(reg["agent_type"], AGENT_TYPES, "agent_type", FILE),
         legal_basis=reg["basis_for_inclusion"].map(code),
     )
-    events = []
-    for event, col in (
-        ("designation", "inclusion_decision_date_iso"),
-        ("removal", "exclusion_decision_date_iso"),
-    ):
-        rows = reg[reg[col] != ""]
-        counts = (
-            rows.groupby([col, "agent_type", "legal_basis"])
-            .size()
-            .rename("count")
-            .reset_index()
-            .rename(columns={col: "date"})
-        )
-        events.append(counts.assign(event=event))
-    table = pd.concat(events, ignore_index=True)
+    table = _counts_per_event(
+        reg,
+        {"designation": "inclusion_decision_date_iso", "removal": "exclusion_decision_date_iso"},
+        ["agent_type", "legal_basis"],
+    )
     table["date"] = pd.to_datetime(table["date"], format="%Y-%m-%d")
-    table["count"] = table["count"].astype("int64")
     return {
         "foreign_agents_events": table[["date", "event", "agent_type", "legal_basis", "count"]],
         "foreign_agents_legal_bases": bases,

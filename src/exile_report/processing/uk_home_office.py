@@ -124,23 +124,8 @@ def totals_2020_2025(t: pd.DataFrame, countries: pd.DataFrame) -> pd.DataFrame:
         grant_rate=rate.astype("float64"),
         grant_rate_pct_source=t["grant_rate_pct_source"].astype("float64"),
     )
-    return out[
-        [
-            "nationality",
-            "nationality_iso3",
-            "region",
-            "period_start",
-            "period_end",
-            "grants",
-            "refusals",
-            "withdrawn",
-            "administrative_outcomes",
-            "substantive_decisions",
-            "decisions",
-            "grant_rate",
-            "grant_rate_pct_source",
-        ]
-    ]
+    keys = ["nationality", "nationality_iso3", "region", "period_start", "period_end"]
+    return out[[*keys, *counts, "grant_rate", "grant_rate_pct_source"]]
 
 
 def _months_covered(quarterly: pd.DataFrame) -> dict[int, int]:

@@ -18,7 +18,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .frontend import load_book
+from .frontend import check_builtin_options, load_book
 from .model import Book, Chapter, RenderError
 from .quarto import DEFAULT_ENGINE, ENGINES, render_with_quarto, resolve_engine
 
@@ -88,6 +88,12 @@ def render_with_pandoc(
     with tempfile.TemporaryDirectory(prefix="exile-render-") as tmp:
         work = Path(tmp)
         book = load_book(project_dir, chapters, work / "media", meta=meta)
+        # options the built-in engine cannot honour fail here, before anything is written
+        check_builtin_options(book.meta["config"])
+        if write_pdf:
+            from .pdf import typst_format_options
+
+            typst_format_options(book)
         timings["frontend"] = time.perf_counter() - started
 
         def html_job():

@@ -1,9 +1,12 @@
 """Front end of the built-in engine: a Quarto book project -> a :class:`Book` of pandoc markdown.
 
 It reads ``_quarto.yml`` (``project: type: book``) the way Quarto does and turns every chapter
-(``.qmd`` or an already executed ``.ipynb``) into format-neutral pandoc markdown. It then numbers
-chapters, sections, figures and tables the way Quarto numbers a book, resolves ``@fig-``/``@tbl-``/
-``@sec-`` cross-references into links and checks every other ``@key`` against the bibliography.
+(``.qmd`` or an already executed ``.ipynb``) into format-neutral pandoc markdown. Numbering
+(chapters, sections, figures and tables, the way Quarto numbers a book) and ``@fig-``/``@tbl-``/
+``@sec-`` cross-references are done on pandoc's document tree by ``crossref.lua``, which every
+writer's pandoc run applies first; here one pandoc run of the same filter checks the whole book
+(targets, alt text, headings) and reports the numbers, and every other ``@key`` is checked
+against the bibliography.
 
 Nothing is executed here. Every problem raises :class:`RenderError` naming the file and the place
 (line of a ``.qmd``, cell of a notebook), because a report that silently drops a figure or shows
@@ -13,20 +16,18 @@ Nothing is executed here. Every problem raises :class:`RenderError` naming the f
 from __future__ import annotations
 
 import base64
-import functools
 import json
 import os
 import re
+import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from .model import Book, Chapter, RenderError
+from .model import CROSSREF_FILTER, Book, Chapter, RenderError
 
-CROSSREF_TYPES = ("fig", "tbl", "sec")
-REF_PREFIX = {"fig": "Figure", "tbl": "Table", "sec": "Section", "ch": "Chapter", "apx": "Appendix"}
-NBSP = "\u00a0"
 HIDDEN_TAGS = {"parameters", "injected-parameters", "remove-cell"}
 
 #: stderr text a cell may print without failing the render (regular expressions, matched against
@@ -34,21 +35,9 @@ HIDDEN_TAGS = {"parameters", "injected-parameters", "remove-cell"}
 #: source. Add a pattern here only with a comment saying why the warning is harmless.
 STDERR_ALLOW: tuple[re.Pattern, ...] = ()
 
-# pandoc's citation key: starts with a letter, digit or _, may hold internal punctuation.
-KEY = r"[A-Za-z0-9_](?:[\w]|[:.#$%&\-+?<>~/](?=[\w]))*"
 VAR_RE = re.compile(r"\{\{<\s*var\s+([\w.\-]+)\s*>\}\}")
 #: Quarto's escaped shortcode, ``{{{< var x >}}}``: shown as written, ``{{< var x >}}``.
 VAR_OR_ESCAPED_RE = re.compile(r"\{\{\{<(?P<escaped>.*?)>\}\}\}|" + VAR_RE.pattern)
-HEADING_RE = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*$", re.MULTILINE)
-ATTR_TAIL_RE = re.compile(r"\s*\{([^{}]*)\}\s*$")
-ATTR_TOKEN_RE = re.compile(r'#([^\s}]+)|\.([^\s}]+)|([\w-]+)=("(?:[^"\\]|\\.)*"|[^\s}]+)|(-)')
-CAPTION_INLINE = r"(?:[^\[\]]|\[(?:[^\[\]]|\[[^\[\]]*\])*\])*"
-BRACKET_RE = re.compile(r"(?<![!\\])\[([^\[\]]*@[^\[\]]*)\](?![(\[{])")
-BARE_RE = re.compile(r"(?<![\w@\\\[\-/])@(" + KEY + r")")
-CODE_RE = re.compile(
-    r"^([ \t]*)(`{3,}|~{3,})[^\n]*\n.*?^[ \t]*\2[`~]*[ \t]*$|(`+)(?!`).+?(?<!`)\3(?!`)|<!--.*?-->",
-    re.MULTILINE | re.DOTALL,
-)
 
 
 @dataclass
@@ -75,26 +64,6 @@ class Piece:
         return str(self.source)
 
 
-@dataclass
-class Target:
-    """A cross-reference target: where it lives and how a reference to it reads."""
-
-    id: str
-    chapter: str
-    kind: str  # fig | tbl | sec | ch | apx
-    number: str | None
-    title: str
-    where: str
-
-    def ref_text(self, prefix: str | None, suppress: bool) -> str:
-        if self.number is None:  # an unnumbered chapter or section reads as its title
-            return self.title
-        if suppress:
-            return self.number
-        word = prefix if prefix is not None else REF_PREFIX[self.kind]
-        return f"{word}{NBSP}{self.number}"
-
-
 # --------------------------------------------------------------------------- project config
 
 
@@ -118,6 +87,55 @@ def read_config(project_dir: Path) -> dict:
     if not (config.get("book") or {}).get("chapters"):
         raise RenderError(f"{path}: book: chapters: is empty")
     return config
+
+
+#: What the built-in engine does with ``_quarto.yml`` options that shape the output, outside
+#: ``format: typst:`` (see :func:`exile_report.render.pdf.typst_format_options`). ``fixed``: it
+#: always does this, so the option is accepted with this value only; ``quarto-only``: styling of
+#: Quarto's own pages (its Bootstrap theme, extra HTML), which the built-in engine's pages have
+#: from their own stylesheet. Any other option is refused rather than silently ignored.
+BUILTIN_OPTIONS = {
+    "number-sections": ("fixed", True),
+    "crossref": ("fixed", {"chapters": True}),
+    "format.html.toc": ("fixed", True),
+    "format.html.number-sections": ("fixed", True),
+    "format.html.theme": ("quarto-only", None),
+    "format.html.include-after-body": ("quarto-only", None),
+}
+#: the formats the built-in engine writes (typst: the PDF, whose options pdf.py reads)
+BUILTIN_FORMATS = ("html", "typst")
+
+
+def check_builtin_options(config: dict) -> None:
+    """Refuse, in one line naming it, a ``_quarto.yml`` option that would make the built-in
+    engine's book differ from what it says (``format: html: toc: false``, another format, …)."""
+    where = "_quarto.yml"
+    formats = config.get("format") or {}
+    if not isinstance(formats, dict):
+        raise RenderError(f"{where}: format: must be a mapping of formats")
+    for name in formats:
+        if name not in BUILTIN_FORMATS:
+            raise RenderError(
+                f"{where}: format: {name} is not made by the built-in engine (it makes"
+                f" {' and '.join(BUILTIN_FORMATS)}); remove it or render with Quarto"
+            )
+    html = formats.get("html") or {}
+    given = {k: config[k] for k in ("number-sections", "crossref") if k in config}
+    given |= {f"format.html.{k}": v for k, v in (html.items() if isinstance(html, dict) else ())}
+    for key, value in given.items():
+        shown = key.replace(".", ": ")
+        if key not in BUILTIN_OPTIONS:
+            known = ", ".join(k.replace(".", ": ") for k in BUILTIN_OPTIONS)
+            raise RenderError(
+                f"{where}: {shown} is not supported by the built-in engine (supported: {known});"
+                " remove it or render with Quarto"
+            )
+        kind, expected = BUILTIN_OPTIONS[key]
+        if kind == "fixed" and value != expected:
+            raise RenderError(
+                f"{where}: {shown}: {value!r} is not supported by the built-in engine"
+                f" (it always uses {expected!r})"
+            )
 
 
 def _flatten_chapters(entries: list, path: Path) -> list[str]:
@@ -192,131 +210,8 @@ def expand_vars(piece: Piece, variables: dict) -> str:
 # --------------------------------------------------------------------------- attributes
 
 
-def parse_attrs(text: str) -> tuple[str | None, list[str], dict[str, str]]:
-    """Pandoc attribute text (``#id .class key="v"``) -> (id, classes, key-values)."""
-    ident, classes, kv = None, [], {}
-    for m in ATTR_TOKEN_RE.finditer(text):
-        if m.group(1):
-            ident = m.group(1)
-        elif m.group(2):
-            classes.append(m.group(2))
-        elif m.group(3):
-            value = m.group(4)
-            if value.startswith('"'):
-                value = re.sub(r"\\(.)", r"\1", value[1:-1])
-            kv[m.group(3)] = value
-        elif m.group(5):
-            classes.append("unnumbered")
-    return ident, classes, kv
-
-
 def quote_attr(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
-
-
-def code_spans(text: str) -> list[tuple[int, int]]:
-    """Spans of fenced code, indented code, inline code and HTML comments, where nothing is
-    rewritten."""
-    return list(_code_spans(text))
-
-
-@functools.lru_cache(maxsize=64)
-def _code_spans(text: str) -> tuple[tuple[int, int], ...]:
-    # the same text is searched by several passes (numbering, references, images, ids)
-    return tuple([m.span() for m in CODE_RE.finditer(text)] + _indented_code_spans(text))
-
-
-LIST_ITEM_RE = re.compile(r"^ {0,3}(?:[-*+]|\d+[.)]|#[.)]|\(?[a-zA-Z]\))[ \t]+\S")
-INDENTED_RE = re.compile(r"^(?: {4}|\t)")
-
-
-def _indented_code_spans(text: str) -> list[tuple[int, int]]:
-    """Spans of indented code blocks as pandoc reads them: lines indented by four spaces or a
-    tab after a blank line, unless they continue a list item (then they are its paragraphs)."""
-    spans: list[tuple[int, int]] = []
-    start = end = None  # the code block being read
-    blank_before, in_list = True, False
-    pos = 0
-    for line in text.splitlines(keepends=True):
-        if not line.strip():
-            blank_before = True
-        elif INDENTED_RE.match(line):
-            if start is not None:
-                end = pos + len(line)
-            elif blank_before and not in_list:
-                start, end = pos, pos + len(line)
-            blank_before = False
-        else:
-            if start is not None:
-                spans.append((start, end))
-                start = None
-            in_list = bool(LIST_ITEM_RE.match(line)) or (in_list and not blank_before)
-            blank_before = False
-        pos += len(line)
-    if start is not None:
-        spans.append((start, end))
-    return spans
-
-
-SETEXT_RE = re.compile(r"^(?P<text>[^\n]+)\n(?P<rule>=+|-+)[ \t]*$", re.MULTILINE)
-NOT_HEADING_TEXT_RE = re.compile(r"^(?:[ \t]|[#>|:<]|`{3}|~{3})")
-
-
-def atx_headings(text: str) -> str:
-    """Setext headings (a line over ``====`` or ``----``) rewritten as ATX headings (``#``,
-    ``##``), which the numbering reads; the underline becomes an empty line so that line numbers
-    in error messages stay right. Like pandoc, a heading needs a blank line (or nothing) above."""
-    spans = code_spans(text)
-
-    def sub(m: re.Match) -> str:
-        before = text[: m.start()]
-        line = m.group("text")
-        if (
-            not line.strip()
-            or _in_spans(m.start(), spans)
-            or (before and not before.endswith("\n\n") and before.strip())
-            or NOT_HEADING_TEXT_RE.match(line)
-            or LIST_ITEM_RE.match(line)
-        ):
-            return m.group(0)
-        marks = "#" if m.group("rule").startswith("=") else "##"
-        return f"{marks} {line.strip()}\n"
-
-    return SETEXT_RE.sub(sub, text)
-
-
-CLOSING_HASHES_RE = re.compile(r"[ \t]+#+[ \t]*$")
-
-
-def heading_parts(text: str) -> tuple[str, str | None]:
-    """An ATX heading's text after the ``#`` marks -> (title, attribute text or None), without
-    the optional closing ``#`` sequence (``## Title ## {#id}`` is titled "Title")."""
-    attr_m = ATTR_TAIL_RE.search(text)
-    title = text[: attr_m.start()] if attr_m else text
-    title = CLOSING_HASHES_RE.sub("", " " + title).strip()
-    return title, attr_m.group(1) if attr_m else None
-
-
-def _in_spans(pos: int, spans: list[tuple[int, int]]) -> bool:
-    return any(a <= pos < b for a, b in spans)
-
-
-def sub_outside_code(pattern: re.Pattern, repl, text: str) -> str:
-    spans = code_spans(text)
-    out, last = [], 0
-    for m in pattern.finditer(text):
-        if _in_spans(m.start(), spans):
-            continue
-        out.append(text[last : m.start()])
-        out.append(repl(m))
-        last = m.end()
-    out.append(text[last:])
-    return "".join(out)
-
-
-def finditer_outside_code(pattern: re.Pattern, text: str):
-    spans = code_spans(text)
-    return [m for m in pattern.finditer(text) if not _in_spans(m.start(), spans)]
 
 
 def fence(text: str, classes: str) -> str:
@@ -591,28 +486,10 @@ class NotebookReader:
             return ""
         return "\n::: {.figure-meta}\n" + "\n".join(inner) + "\n:::\n"
 
-    def local_links(self, text: str, where: str) -> str:
-        """Links in a Markdown output to files of the project (a figure's downloads: written
-        relative to the notebook's folder, as Quarto resolves them) become resources, at their
-        path in the project (pages live at the book root); a broken one is an error."""
-        folder = self.shown.parent
-
-        def link(m: re.Match) -> str:
-            href = m.group(2)
-            if re.match(r"^[a-z]+:", href) or href.startswith(("/", "#")):
-                return m.group(0)
-            rel = os.path.normpath((folder / href).as_posix())
-            path = self.project_dir / rel
-            if rel.startswith("..") or not path.is_file():
-                raise RenderError(f"{where}: download file {href} not found ({path})")
-            self.resources[rel] = path
-            return m.group(1) + Path(rel).as_posix()
-
-        return sub_outside_code(LINK_RE, link, text)
-
     def markdown_output(self, text: str, meta: dict, options: dict, where: str) -> str:
         if text.lstrip().startswith("::: {.figure-meta}"):
-            return self.local_links(text.strip("\n"), where) + "\n"
+            # its download links are checked and mapped with the chapter's (map_paths)
+            return text.strip("\n") + "\n"
         label = str(options.get("label") or "")
         if not label.startswith("tbl-"):
             return text.strip("\n") + "\n"
@@ -646,19 +523,13 @@ class Draft:
     key: str
     kind: str
     source: Path
-    title: str
+    front_title: str | None  # the front matter's title:, if any
     pieces: list[Piece]
     notebook: Path | None
+    title: str = ""  # from here on, what crossref.lua found (see number_book)
     number: str | None = None
     sec_id: str | None = None
-
-
-def _title_from_heading(pieces: list[Piece]) -> str | None:
-    for piece in pieces:
-        for m in finditer_outside_code(HEADING_RE, piece.text):
-            if len(m.group(1)) == 1:
-                return heading_parts(m.group(2))[0]
-    return None
+    paths: dict | None = None  # "image"/"link" -> {path as written: path in the book}
 
 
 def load_book(
@@ -701,34 +572,37 @@ def load_book(
             front, pieces = read_qmd(path, shown, variables)
         else:
             raise RenderError(f"{qpath}: chapter {name}: only .qmd, .md and .ipynb are supported")
-        for piece in pieces:
-            piece.text = atx_headings(piece.text)
         if kind == "chapter" and (key == "index" or position == 0):
             kind = "preface"
-        if kind == "chapter" and any(re.search(r"\{#refs[\s}]", p.text) for p in pieces):
-            kind = "references"
-        title = front.get("title") or _title_from_heading(pieces)
-        if not title:
-            raise RenderError(f"{shown}: no title (front matter title: or a '# ' heading)")
-        if not _title_from_heading(pieces):
-            # a front-matter title may carry attributes, as in Quarto ("Preface {.unnumbered}")
-            pieces.insert(0, Piece(f"# {title}\n", shown, line=1))
-            title = ATTR_TAIL_RE.sub("", str(title)).strip()
-        drafts.append(
-            Draft(key, kind, shown, str(title), pieces, path if path.suffix == ".ipynb" else None)
+        title = front.get("title")
+        notebook = path if path.suffix == ".ipynb" else None
+        drafts.append(Draft(key, kind, shown, str(title) if title else None, pieces, notebook))
+    numbered = number_book(drafts)
+    for d, info in zip(drafts, numbered["chapters"], strict=True):
+        if not info["title"]:
+            raise RenderError(f"{d.source}: no title (front matter title: or a '# ' heading)")
+        d.kind, d.number, d.title, d.sec_id = (
+            info["kind"],
+            info["number"],
+            info["title"],
+            info["sec_id"],
         )
     _check_unique_keys(drafts)
-    targets = number_book(drafts)
     bib_paths = [
         project_dir / b
         for b in _as_list(book_cfg.get("bibliography") or config.get("bibliography"))
     ]
     bib_keys = read_bibliography_keys(bib_paths)
-    cited: dict[str, list[str]] = {}
+    # an empty Lua table comes back as {}
+    cited: dict[str, list[str]] = {k: list(v) for k, v in numbered["cited"].items()}
     for draft in drafts:
-        cited[draft.key] = []
-        resolve_refs(draft, targets, bib_keys, cited[draft.key])
-        collect_images(draft, project_dir, resources)
+        for key in cited[draft.key]:
+            if key not in bib_keys:
+                raise RenderError(
+                    f"{_where(draft, '@' + key)}: unknown citation @{key} in chapter"
+                    f" {draft.source} (not in the bibliography)"
+                )
+        map_paths(draft, numbered["paths"][draft.key], project_dir, resources)
     csl = book_cfg.get("csl") or config.get("csl")
     # "cited": chapter key -> citation keys in order of first use (the HTML writer puts a
     # reference list at the end of each chapter that cites anything, as Quarto does).
@@ -748,7 +622,7 @@ def load_book(
                 number=d.number,
                 title=d.title,
                 sec_id=d.sec_id,
-                markdown="\n".join(p.text.rstrip("\n") + "\n" for p in d.pieces),
+                markdown=chapter_markdown(d),
                 source=d.source,
                 notebook=d.notebook,
             )
@@ -766,7 +640,7 @@ def load_book(
         language=str(meta.get("language") or config.get("lang") or "en"),
         resources=resources,
         meta=book_meta,
-        targets={t.id: t.chapter for t in targets.values()},
+        targets=numbered["targets"],
     )
 
 
@@ -788,144 +662,93 @@ def _check_unique_keys(drafts: list[Draft]) -> None:
 
 # --------------------------------------------------------------------------- numbering
 
-
-def _alpha(n: int) -> str:
-    return chr(ord("A") + n - 1) if n <= 26 else _alpha((n - 1) // 26) + _alpha((n - 1) % 26 + 1)
-
-
-NUMBERED_RE = re.compile(
-    r"^(?P<hl>#{1,6})[ \t]+(?P<ht>.*?)[ \t]*$"
-    r"|!\[(?P<fc>" + CAPTION_INLINE + r")\]\((?P<fs>[^)\s]+)\)\{(?P<fa>[^{}]*)\}"
-    r"|^:[ \t]+(?P<tc>.*?)[ \t]*\{(?P<ta>[^{}]*#tbl-[^{}]*)\}[ \t]*$",
-    re.MULTILINE,
-)
+CROSSREF_REPORT_ENV = "EXILE_CROSSREF_REPORT"
+CHAPTER_MARKER = "```{{=exile-chapter}}\n{}\n```\n"
 
 
-class Numberer:
-    """Numbers the chapters of one book in order and records every target it numbers."""
-
-    def __init__(self):
-        self.targets: dict[str, Target] = {}
-        self.chapters = 0
-        self.appendices = 0
-
-    def add(self, target: Target) -> None:
-        if target.id in self.targets:
-            first = self.targets[target.id].where
-            raise RenderError(f"{target.where}: duplicate id #{target.id} (first at {first})")
-        self.targets[target.id] = target
-
-    def chapter(self, d: Draft) -> None:
-        first = _chapter_heading(d)
-        _, classes, _ = parse_attrs(first[1]) if first else (None, [], {})
-        if d.kind == "chapter" and "unnumbered" not in classes:
-            self.chapters += 1
-            d.number = str(self.chapters)
-        elif d.kind == "appendix":
-            self.appendices += 1
-            d.number = _alpha(self.appendices)
-        self.d = d
-        self.floats = {"fig": 0, "tbl": 0}
-        self.section = [0] * 7
-        self.seen_h1 = False
-        for piece in d.pieces:
-            self.piece = piece
-            piece.text = sub_outside_code(NUMBERED_RE, self.dispatch, piece.text)
-        _collect_explicit_ids(d, self.add)
-
-    def dispatch(self, m: re.Match) -> str:
-        where = self.piece.where(m.start())
-        if m.group("hl"):
-            return self.heading(m, where)
-        if m.group("fs"):
-            return self.figure(m, where)
-        return self.table(m, where)
-
-    def heading(self, m: re.Match, where: str) -> str:
-        d, level = self.d, len(m.group("hl"))
-        title, attrs = heading_parts(m.group("ht"))
-        attr_m = attrs is not None
-        attrs = attrs or ""
-        ident, classes, _ = parse_attrs(attrs)
-        if level == 1:
-            if self.seen_h1:
-                raise RenderError(f"{where}: a second '# ' heading; one per chapter")
-            self.seen_h1 = True
-            if ident:
-                kind = ("apx" if d.kind == "appendix" else "ch") if d.number else "sec"
-                self.add(Target(ident, d.key, kind, d.number, title, where))
-                d.sec_id = ident
-            return m.group(0)
-        if d.number is None or "unnumbered" in classes:
-            if ident:
-                self.add(Target(ident, d.key, "sec", None, title, where))
-            return m.group(0)
-        self.section[level] += 1
-        self.section[level + 1 :] = [0] * (6 - level)
-        number = ".".join([d.number] + [str(n) for n in self.section[2 : level + 1]])
-        if ident:
-            self.add(Target(ident, d.key, "sec", number, title, where))
-        attr_text = "{" + attrs + "}" if attr_m else ""
-        return f"{m.group('hl')} [{number}]{{.header-section-number}} {title} {attr_text}".rstrip()
-
-    def figure(self, m: re.Match, where: str) -> str:
-        ident, _, kv = parse_attrs(m.group("fa"))
-        if not ident or not ident.startswith("fig-"):
-            return m.group(0)
-        if not kv.get("fig-alt", "").strip():
-            raise RenderError(f"{where}: figure {ident} has no fig-alt (alt text is required)")
-        self.floats["fig"] += 1
-        number = _float_number(self.d.number, self.floats["fig"])
-        self.add(Target(ident, self.d.key, "fig", number, m.group("fc"), where))
-        attrs = m.group("fa")
-        if "alt" not in kv:
-            attrs += f" alt={quote_attr(kv['fig-alt'])}"
-        return f"![Figure {number}: {m.group('fc')}]({m.group('fs')}){{{attrs}}}"
-
-    def table(self, m: re.Match, where: str) -> str:
-        ident, _, _ = parse_attrs(m.group("ta"))
-        self.floats["tbl"] += 1
-        number = _float_number(self.d.number, self.floats["tbl"])
-        self.add(Target(ident, self.d.key, "tbl", number, m.group("tc"), where))
-        return f": Table {number}: {m.group('tc')} {{{m.group('ta').strip()}}}"
+def chapter_marker(d: Draft) -> str:
+    """The raw block that opens a chapter's markdown for ``crossref.lua``: the chapter's key,
+    kind and front-matter title (the filter makes it the ``#`` heading when there is none), and
+    once known, where its images and links point in the book (see :func:`map_paths`)."""
+    info = {"key": d.key, "kind": d.kind, "title": d.front_title}
+    if d.paths is not None:
+        info["paths"] = d.paths
+    return CHAPTER_MARKER.format(json.dumps(info, ensure_ascii=False))
 
 
-def number_book(drafts: list[Draft]) -> dict[str, Target]:
-    """Number chapters (1..n), appendices (A, B, …), sections, figures and tables like Quarto.
-
-    The preface and any heading marked ``{.unnumbered}`` stay unnumbered. Figures and tables
-    are numbered per chapter ("Figure 2.1", "Table A.1"); their captions get the number.
-    """
-    numberer = Numberer()
-    for d in drafts:
-        numberer.chapter(d)
-    return numberer.targets
+def chapter_markdown(d: Draft) -> str:
+    return chapter_marker(d) + "\n" + "\n".join(p.text.rstrip("\n") + "\n" for p in d.pieces)
 
 
-def _float_number(chapter_number: str | None, n: int) -> str:
-    return f"{chapter_number}.{n}" if chapter_number else str(n)
+def number_book(drafts: list[Draft]) -> dict:
+    """Number the book and check its cross-references with ``crossref.lua`` (the filter every
+    writer runs too), in one pandoc run over the whole book; return the filter's report:
+    ``chapters`` (key, kind, number, title, sec_id), ``targets`` (id -> chapter key), ``cited``
+    (chapter key -> citation keys) and ``problems``, raised here with the place each names."""
+    from exile_report.provenance import pandoc_path
+
+    with tempfile.TemporaryDirectory(prefix="exile-crossref-") as tmp:
+        report = Path(tmp) / "report.json"
+        proc = subprocess.run(
+            [pandoc_path(), "--from=markdown", "--to=json", f"--lua-filter={CROSSREF_FILTER}"],
+            input="\n".join(chapter_markdown(d) for d in drafts).encode("utf-8"),
+            capture_output=True,
+            env={**os.environ, CROSSREF_REPORT_ENV: str(report)},
+            check=False,
+        )
+        if proc.returncode != 0 or not report.exists():
+            stderr = proc.stderr.decode("utf-8", "replace").strip()
+            raise RenderError(f"numbering the book (pandoc, crossref.lua) failed: {stderr}")
+        result = json.loads(report.read_text(encoding="utf-8"))
+    by_key = {d.key: d for d in drafts}
+    for item in result["problems"]:
+        d = by_key.get(item["chapter"])
+        where = _where(d, item["token"]) if d else "book"
+        message = item["message"]
+        if message.startswith("duplicate id"):
+            first = next(
+                (_where(x, item["token"]) for x in drafts if _find(x, item["token"])), None
+            )
+            where = _where(d, item["token"], last=True) if d else where
+            message += f" (first at {first})"
+        raise RenderError(f"{where}: {message}")
+    return result
 
 
-def _chapter_heading(d: Draft) -> tuple[str, str] | None:
-    for piece in d.pieces:
-        for m in finditer_outside_code(HEADING_RE, piece.text):
-            if len(m.group(1)) == 1:
-                title, attrs = heading_parts(m.group(2))
-                return title, attrs or ""
-    return None
+def numbered_markdown(book: Book) -> dict[str, str]:
+    """Each chapter's markdown as the writers see it after ``crossref.lua`` (numbers in headings
+    and captions, cross-references as links), written back by pandoc: for inspection and tests."""
+    from exile_report.provenance import pandoc_path
+
+    split = "```{{=exile-split}}\n{}\n```\n\n"
+    text = "\n".join(split.format(c.key) + c.markdown for c in book.chapters)
+    proc = subprocess.run(
+        [pandoc_path(), "--from=markdown", "--to=markdown", "--wrap=none"]
+        + [f"--lua-filter={CROSSREF_FILTER}"],
+        input=text.encode("utf-8"),
+        capture_output=True,
+        check=True,
+    )
+    parts = re.split(
+        r"^``` ?\{=exile-split\}\n(.*)\n```\n", proc.stdout.decode(), flags=re.MULTILINE
+    )
+    return {key: body.strip("\n") + "\n" for key, body in zip(parts[1::2], parts[2::2])}
 
 
-EXPLICIT_ID_RE = re.compile(r"(?:^:{3,}[ \t]*|\])\{#([\w:.\-]+)[^{}]*\}", re.MULTILINE)
+def _find(d: Draft, token: str, last: bool = False) -> tuple[Piece, int] | None:
+    """The piece of ``d`` that holds ``token`` (an ``@key`` or ``#id`` as written) and where."""
+    if not token:
+        return None
+    pattern = re.compile(re.escape(token) + r"(?![\w:.#$%&\-+?<>~/]*\w)")
+    found = [(p, m.start()) for p in d.pieces for m in pattern.finditer(p.text)]
+    if not found:
+        return None
+    return found[-1] if last else found[0]
 
 
-def _collect_explicit_ids(d: Draft, add) -> None:
-    """Other ``{#id}`` in the text must not clash with a numbered target either."""
-    for piece in d.pieces:
-        for m in finditer_outside_code(EXPLICIT_ID_RE, piece.text):
-            ident = m.group(1)
-            if ident.split("-")[0] in CROSSREF_TYPES or ident == "refs":
-                continue
-            add(Target(ident, d.key, "other", None, ident, piece.where(m.start())))
+def _where(d: Draft, token: str, last: bool = False) -> str:
+    found = _find(d, token, last)
+    return found[0].where(found[1]) if found else str(d.source)
 
 
 # --------------------------------------------------------------------------- references
@@ -949,108 +772,31 @@ def read_bibliography_keys(paths: list[Path]) -> set[str]:
     return keys
 
 
-def _ref_type(key: str) -> str | None:
-    head = key.split("-", 1)[0]
-    return head.lower() if head.lower() in CROSSREF_TYPES and "-" in key else None
+SCHEME_RE = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
 
 
-def resolve_refs(
-    d: Draft, targets: dict[str, Target], bib_keys: set[str], cited: list[str]
-) -> None:
-    """Cross-references -> links; citation keys checked against the bibliography."""
+def map_paths(d: Draft, found: list[dict], project_dir: Path, resources: dict[str, Path]) -> None:
+    """Where the images and links of a chapter point in the book (``d.paths``, which
+    ``crossref.lua`` applies); images, and the download links of a figure-meta div, become
+    resources and must exist.
 
-    def target_of(key: str, where: str) -> Target:
-        ident = key[0].lower() + key[1:]
-        if ident not in targets or targets[ident].kind == "other":
-            raise RenderError(f"{where}: unresolved cross-reference @{key}")
-        return targets[ident]
-
-    def cite(key: str, where: str) -> None:
-        if key not in bib_keys:
-            raise RenderError(
-                f"{where}: unknown citation @{key} in chapter {d.source} (not in the bibliography)"
-            )
-        if key not in cited:
-            cited.append(key)
-
-    def link(t: Target, prefix: str | None, suppress: bool) -> str:
-        return f"[{t.ref_text(prefix, suppress)}](#{t.id}){{.quarto-xref}}"
-
-    for piece in d.pieces:
-
-        def bracket(m: re.Match, piece=piece) -> str:
-            where = piece.where(m.start())
-            items = []
-            for part in m.group(1).split(";"):
-                im = re.match(r"^\s*(.*?)\s*(-?)@(" + KEY + r")(.*?)\s*$", part, re.DOTALL)
-                if not im:
-                    return m.group(0)  # not a citation group (e.g. an e-mail in brackets)
-                items.append(im.groups())
-            refs = [i for i in items if _ref_type(i[2])]
-            if refs and len(refs) != len(items):
-                raise RenderError(
-                    f"{where}: [{m.group(1)}] mixes cross-references and citations;"
-                    " write them in separate brackets"
-                )
-            if not refs:
-                for _, _, key, _ in items:
-                    cite(key, where)
-                return m.group(0)
-            out = []
-            for prefix, minus, key, suffix in items:
-                t = target_of(key, where)
-                out.append(link(t, prefix or None, bool(minus)) + suffix)
-            return ", ".join(out)
-
-        piece.text = sub_outside_code(BRACKET_RE, bracket, piece.text)
-
-        def bare(m: re.Match, piece=piece) -> str:
-            key = m.group(1)
-            where = piece.where(m.start())
-            if _ref_type(key):
-                return link(target_of(key, where), None, False)
-            cite(key, where)
-            return m.group(0)
-
-        piece.text = sub_outside_code(BARE_RE, bare, piece.text)
-
-
-LINK_RE = re.compile(r"((?<!!)\[[^\]\n]*\]\()([^)\s]+)(?=\))")
-IMAGE_RE = re.compile(r"(!\[" + CAPTION_INLINE + r"\]\()([^)\s]+)")
-
-
-def collect_images(d: Draft, project_dir: Path, resources: dict[str, Path]) -> None:
-    """Images a ``.qmd`` points at become resources; other relative links, book-relative.
-
-    Pages live at the book root whatever folder their source is in, so a path relative to the
-    chapter's folder is rewritten relative to the project (``diagram.svg`` in
-    ``chapters/01-method.qmd`` becomes ``chapters/diagram.svg``).
+    Pages live at the book root whatever folder their source is in, so a path written relative
+    to the chapter's folder, as Quarto reads it, becomes relative to the project
+    (``diagram.svg`` in ``chapters/01-method.qmd`` is ``chapters/diagram.svg``); paths already
+    among the resources (a figure's files) stay as they are.
     """
     folder = d.source.parent
-    for piece in d.pieces:
-
-        def image(m: re.Match, piece=piece) -> str:
-            src = m.group(2)
-            if re.match(r"^[a-z]+:", src) or src.startswith("/") or src in resources:
-                return m.group(0)
-            rel = (folder / src).as_posix()
-            path = project_dir / rel
-            if not path.exists():
-                raise RenderError(f"{piece.where(m.start())}: image {src} not found ({path})")
+    d.paths = {"image": {}, "link": {}}
+    for item in found:
+        kind, target = item["kind"], item["target"]
+        if SCHEME_RE.match(target) or target.startswith(("/", "#")) or target in resources:
+            continue
+        rel = os.path.normpath((folder / target).as_posix())
+        path = project_dir / rel
+        if kind == "image" and not path.exists():
+            raise RenderError(f"{_where(d, target)}: image {target} not found ({path})")
+        if kind == "link" and item["meta"] and (rel.startswith("..") or not path.is_file()):
+            raise RenderError(f"{_where(d, target)}: download file {target} not found ({path})")
+        if kind == "image" or item["meta"]:
             resources[rel] = path
-            return m.group(1) + rel
-
-        def link(m: re.Match) -> str:
-            href = m.group(2)
-            if (
-                re.match(r"^[a-z][a-z0-9+.-]*:", href, re.IGNORECASE)
-                or href.startswith(("/", "#"))
-                or href in resources
-            ):
-                return m.group(0)
-            # written relative to the source's folder, as Quarto reads it; the HTML writer makes
-            # every book-relative link relative to its page again
-            return m.group(1) + os.path.normpath((folder / href).as_posix())
-
-        piece.text = sub_outside_code(IMAGE_RE, image, piece.text)
-        piece.text = sub_outside_code(LINK_RE, link, piece.text)
+        d.paths[kind][target] = rel

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import jinja2
 
-from .model import Book, Chapter, RenderError
+from .model import CROSSREF_FILTER, Book, Chapter, RenderError
 
 HERE = Path(__file__).parent
 ASSETS = HERE / "assets"
@@ -76,6 +76,7 @@ def _pandoc_args(book: Book) -> list[str]:
         "--section-divs",
         "--mathml",
         "--syntax-highlighting=none",
+        f"--lua-filter={CROSSREF_FILTER}",
         "--citeproc",
         "-M",
         "link-citations=true",

@@ -3,10 +3,10 @@
 Why this shape: a single pandoc process for all chapters keeps the render fast and lets citeproc
 see every citation at once for the one bibliography at the end; typst (the python package, fonts
 built in) lays the book out without a TeX installation and embeds only the fonts it ships, so the
-PDF is identical on every machine. The front end has already numbered figures, tables, sections
-and chapters (see :mod:`exile_report.render.model`); ``typst/book.lua`` carries those numbers into
-typst verbatim and ``typst/book.typ`` is the house style (tables sized from their content, floats
-that never leave half-empty pages). ``format: typst:`` options of ``_quarto.yml`` (paper size, font
+PDF is identical on every machine. ``crossref.lua``, first in the same pandoc run, numbers figures,
+tables, sections and chapters (see :mod:`exile_report.render.model`); ``typst/book.lua`` carries
+those numbers into typst verbatim and ``typst/book.typ`` is the house style (tables sized from
+their content, floats that never leave half-empty pages). ``format: typst:`` options of ``_quarto.yml`` (paper size, font
 size) are passed to it; an option it cannot honour is refused with a message.
 
 ``tests/pdf_layout.py`` reads any PDF back with pdfium and reports overprinted, merged or
@@ -27,7 +27,7 @@ from pathlib import Path
 import typst
 
 from exile_report.provenance import pandoc_path
-from exile_report.render.model import Book, Chapter, RenderError
+from exile_report.render.model import CROSSREF_FILTER, Book, Chapter, RenderError
 from exile_report.render.quarto import relative_links_rule
 
 TEMPLATE_DIR = Path(__file__).with_name("typst")
@@ -154,6 +154,7 @@ def _pandoc_to_typst(book: Book, config: Path) -> str:
         "--wrap=preserve",
         "--metadata=link-citations:true",
         f"--metadata=lang:{book.language}",
+        f"--lua-filter={CROSSREF_FILTER}",
     ]
     if book.bibliography:
         args.append("--citeproc")

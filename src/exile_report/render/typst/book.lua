@@ -1,8 +1,8 @@
 --[[ Pandoc filter for the book PDF (typst output), run after citeproc.
 
 Why a filter: pandoc's typst writer would number headings and figures itself and knows nothing of
-the book's chapters. The front end has already numbered everything (see render/model.py), so this
-filter turns headings, figures, callouts and figure-meta divs into typst that shows those numbers
+the book's chapters. crossref.lua has already numbered everything in the same pandoc run (see
+render/model.py), so this filter turns headings, figures, callouts and figure-meta divs into typst that shows those numbers
 exactly once, with typst labels equal to the pandoc ids so cross-reference links resolve.
 
 Layout is typst's (book.typ): figures become `book-figure` and tables `book-table` calls, which
