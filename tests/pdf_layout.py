@@ -38,6 +38,9 @@ OVERLAP_SLACK = 0.6
 #: a word may reach this far (points) past the measured edge of the text block
 EDGE_SLACK = 2.0
 
+#: the page set on its own grid (not checked against the text block)
+TITLE_PAGE = 1
+
 #: break opportunities without a glyph (typesetters put them into long addresses)
 INVISIBLE = {"\u200b", "\u00ad", "\u2060"}
 
@@ -212,7 +215,11 @@ def outside_text_area(
     sizes: list[tuple[float, float]],
     text_area: dict[int, tuple[float, float]] | None = None,
 ) -> list[str]:
-    """Words that run past the left or right edge of the text block, or off the page."""
+    """Words that run past the left or right edge of the text block, or off the page.
+
+    The title page (page 1) is laid out on a grid of its own (a cover with no margins, say): only
+    running off the page counts there.
+    """
     area = text_area or measured_text_area(words, sizes)
     problems = []
     for w in words:
@@ -221,7 +228,7 @@ def outside_text_area(
             problems.append(f"page {w.page}: {w} runs off the page")
             continue
         edges = area.get(w.page % 2)
-        if edges is None:
+        if edges is None or w.page == TITLE_PAGE:
             continue
         left, right = edges
         if w.right > right + EDGE_SLACK or w.left < left - EDGE_SLACK:

@@ -231,8 +231,9 @@ TYPST_OPTIONS = {
 }
 #: options read elsewhere (the book's metadata), allowed without being arguments of book.typ
 #: (include-before-body / include-in-header carry, for Quarto, the colophon and document metadata
-#: that the built-in engine writes itself from the same build)
-TYPST_METADATA_OPTIONS = ("keywords", "include-before-body", "include-in-header")
+#: that the built-in engine writes itself from the same build; filters give Quarto's typst the
+#: table and float layout that book.lua and book.typ give the built-in PDF)
+TYPST_METADATA_OPTIONS = ("keywords", "include-before-body", "include-in-header", "filters")
 #: options that describe what the built-in PDF always does: allowed with that value only
 TYPST_FIXED_OPTIONS = {"toc": True, "number-sections": True, "citeproc": True}
 #: Quarto's paper names that typst spells differently
