@@ -11,13 +11,21 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 import typst
 
 from exile_report.render.pdf import STYLE
-from pdf_layout import layout_problems, measured_text_area, page_words
+from pdf_layout import (
+    layout_problems,
+    measured_text_area,
+    merged_numbers,
+    outside_text_area,
+    overprints,
+    page_words,
+)
 
 BODY = "#lorem(900)\n\n"
 
@@ -39,11 +47,22 @@ def _pdf(tmp_path: Path, source: str, name: str = "sample") -> Path:
 # --------------------------------------------------------------------------- the real book
 
 
-def test_the_built_books_pdf_has_no_overprinted_merged_or_overflowing_words(built_repo):
-    pdf = built_repo / "_book" / "exile-report.pdf"
-    words, _ = page_words(pdf)
+def _book_problems(pdf: Path) -> list[str]:
+    """The layout problems of a whole book, read once (and checked to be a whole book)."""
+    words, sizes = page_words(pdf)
     assert len(words) > 10_000  # the whole book was read, not an empty file
-    assert layout_problems(pdf) == []
+    return overprints(words) + merged_numbers(words) + outside_text_area(words, sizes)
+
+
+def test_the_built_books_pdf_has_no_overprinted_merged_or_overflowing_words(built_repo):
+    assert _book_problems(built_repo / "_book" / "exile-report.pdf") == []
+
+
+@pytest.mark.slow
+def test_the_quarto_books_pdf_has_no_overprinted_merged_or_overflowing_words(built_repo_quarto):
+    # the same book rendered by real Quarto (typst), built once per session and shared with the
+    # other reader-facing tests; skipped when quarto is not on PATH
+    assert _book_problems(built_repo_quarto / "_book" / "exile-report.pdf") == []
 
 
 @pytest.mark.skipif(not os.environ.get("EXILE_LAYOUT_PDFS"), reason="EXILE_LAYOUT_PDFS not set")
@@ -187,3 +206,63 @@ def test_long_addresses_wrap_in_tables_and_the_bibliography_and_copy_out_whole(t
     text = "".join(w.text for w in words)
     assert "\u200b" not in text  # nothing added to the address a reader copies
     assert text.count("What_should_Russian_citizen") == 2  # in the table and the bibliography
+
+
+# --------------------------------------------------------------------------- Quarto's typst
+
+QUARTO_FILTER = Path(__file__).resolve().parents[1] / "tools" / "quarto" / "typst-book.lua"
+
+#: a table as Quarto's typst output holds it at post-render (a `.quarto-scaffold` div whose raw
+#: pieces open and close the figure), its source line in the figure-meta div under it; the
+#: separator row's dashes give pandoc the relative column widths that overprinted Table 2.1
+QUARTO_TABLE = (
+    "::: {.quarto-scaffold}\n`#figure([`{=typst}\n\n"
+    "| Id | Date | Estimator | Low | High | Where |\n"
+    "|:-|:-|:------------------------------|-:|-:|:--------------------------|\n"
+    + "| E012 | 2022-03-31 | Yulia Florinskaya, Russian Presidential Academy (RANEPA) "
+    "| 1,500,000 | 2,000,000 | Interview with an independent outlet |\n" * 12
+    + "\n`], caption: figure.caption(position: top, [Register of estimates]), "
+    'kind: "quarto-float-tbl", supplement: "Table")`{=typst}\n:::\n\n'
+    "::: {.figure-meta}\n[Source: our register of published estimates]{.figure-source}\n:::\n\n"
+)
+
+
+def _quarto_typst_pdf(tmp_path: Path, markdown: str, with_filter: bool, name: str) -> Path:
+    """``markdown`` through pandoc's typst writer (with or without Quarto's typst-book.lua), then
+    typst, with the two style files where the filter's import finds them."""
+    from exile_report.provenance import pandoc_path
+
+    root = Path(__file__).resolve().parents[1]
+    for rel in ("tools/quarto/book.typ", "src/exile_report/render/typst/book.typ"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(root / rel, tmp_path / rel)
+    args = [pandoc_path(), "--from=markdown", "--to=typst"]
+    if with_filter:
+        args.append(f"--lua-filter={QUARTO_FILTER}")
+    run = subprocess.run(args, input=markdown, capture_output=True, text=True, check=True)
+    assert run.stderr == ""
+    main = tmp_path / f"{name}.typ"
+    main.write_text(
+        '#set page(paper: "a4", margin: (x: 3cm, top: 3cm, bottom: 2.5cm))\n'
+        '#set text(font: "Libertinus Serif", size: 10pt)\n#set par(justify: true)\n'
+        + run.stdout,
+        encoding="utf-8",
+    )
+    out = tmp_path / f"{name}.pdf"
+    out.write_bytes(typst.compile(str(main), root=str(tmp_path), ignore_system_fonts=True))
+    return out
+
+
+def test_quartos_typst_table_overprints_without_the_filter_and_not_with_it(tmp_path):
+    body = "Text before the table.\n\n" + QUARTO_TABLE + "Text after the table.\n"
+    plain = _quarto_typst_pdf(tmp_path, body, with_filter=False, name="plain")
+    problems = layout_problems(plain)
+    assert any("E012" in p and "overprints" in p for p in problems), problems
+    filtered = _quarto_typst_pdf(tmp_path, body, with_filter=True, name="filtered")
+    assert layout_problems(filtered) == []
+    source = (tmp_path / "filtered.typ").read_text(encoding="utf-8")
+    # the table is the house style's, the source line its last row, inside the float
+    assert "#book-table-body(" in source
+    assert source.index("source: [Source: our register") < source.index("], caption:")
+    words, _ = page_words(filtered)
+    assert sum(w.text == "Source:" for w in words) == 1

@@ -81,8 +81,21 @@ local function sources_into_floats(blocks)
     local blk, nxt = blocks[i], blocks[i + 1]
     if nxt and nxt.t == "Div" and has_class(nxt, "figure-meta") and is_float(blk) then
       local source = figure_source(nxt)
-      local placed = source == nil or insert_before_close(blk.content, pandoc.RawBlock("typst",
-        "#source-line[" .. tables.inline_markup(source) .. "]"))
+      local placed = source == nil
+      if source then
+        -- a table takes it as its last row (never alone on the next page), a figure under it
+        blk = blk:walk({
+          Table = function(tbl)
+            local made = not placed and tables.book_table(tbl, source, "book-table-body")
+            if made then placed = true end
+            return made or nil
+          end,
+        })
+      end
+      if not placed then
+        placed = insert_before_close(blk.content, pandoc.RawBlock("typst",
+          "#source-line[" .. tables.inline_markup(source) .. "]"))
+      end
       out:insert(blk)
       if placed then i = i + 2 else i = i + 1 end
     else
@@ -94,14 +107,13 @@ local function sources_into_floats(blocks)
 end
 
 function Pandoc(doc)
+  doc.blocks = sources_into_floats(doc.blocks:walk({ Blocks = sources_into_floats }))
   doc.blocks = doc.blocks:walk({
     Table = function(tbl) return tables.book_table(tbl, nil, "book-table-body") end,
     Div = function(div)
       if div.identifier == "refs" then return div:walk(tables.breakable) end
     end,
   })
-  doc.blocks = doc.blocks:walk({ Blocks = sources_into_floats })
-  doc.blocks = sources_into_floats(doc.blocks)
   doc.blocks:insert(1, pandoc.RawBlock("typst", STYLE))
   return doc
 end
