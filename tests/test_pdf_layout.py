@@ -51,7 +51,9 @@ def _book_problems(pdf: Path) -> list[str]:
     """The layout problems of a whole book, read once (and checked to be a whole book)."""
     words, sizes = page_words(pdf)
     assert len(words) > 10_000  # the whole book was read, not an empty file
-    return overprints(words) + merged_numbers(words) + outside_text_area(words, sizes)
+    # a citation the renderer did not resolve prints its key ("[@boustan_2007]")
+    keys = [f"page {w.page}: unresolved citation {w}" for w in words if "[@" in w.text]
+    return keys + overprints(words) + merged_numbers(words) + outside_text_area(words, sizes)
 
 
 def test_the_built_books_pdf_has_no_overprinted_merged_or_overflowing_words(built_repo):
@@ -220,7 +222,7 @@ QUARTO_TABLE = (
     "| Id | Date | Estimator | Low | High | Where |\n"
     "|:-|:-|:------------------------------|-:|-:|:--------------------------|\n"
     + "| E012 | 2022-03-31 | Yulia Florinskaya, Russian Presidential Academy (RANEPA) "
-    "| 1,500,000 | 2,000,000 | Interview with an independent outlet |\n" * 12
+    "| 1,500,000 | 2,000,000 | Interview with an independent outlet [@boustan2007] |\n" * 12
     + "\n`], caption: figure.caption(position: top, [Register of estimates]), "
     'kind: "quarto-float-tbl", supplement: "Table")`{=typst}\n:::\n\n'
     "::: {.figure-meta}\n[Source: our register of published estimates]{.figure-source}\n:::\n\n"
@@ -236,9 +238,17 @@ def _quarto_typst_pdf(tmp_path: Path, markdown: str, with_filter: bool, name: st
     for rel in ("tools/quarto/book.typ", "src/exile_report/render/typst/book.typ"):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(root / rel, tmp_path / rel)
+    bib = tmp_path / "refs.bib"
+    bib.write_text(
+        "@article{boustan2007, author = {Boustan, Leah}, title = {Were Jews political refugees?},"
+        " year = {2007}}\n",
+        encoding="utf-8",
+    )
     args = [pandoc_path(), "--from=markdown", "--to=typst"]
     if with_filter:
         args.append(f"--lua-filter={QUARTO_FILTER}")
+    # citeproc after the filter, as in Quarto (which runs it after its post-render filters)
+    args += ["--citeproc", f"--bibliography={bib}"]
     run = subprocess.run(args, input=markdown, capture_output=True, text=True, check=True)
     assert run.stderr == ""
     main = tmp_path / f"{name}.typ"
@@ -266,3 +276,7 @@ def test_quartos_typst_table_overprints_without_the_filter_and_not_with_it(tmp_p
     assert source.index("source: [Source: our register") < source.index("], caption:")
     words, _ = page_words(filtered)
     assert sum(w.text == "Source:" for w in words) == 1
+    # the citations in the cells are citeproc's, not raw keys, and in the bibliography
+    text = " ".join(w.text for w in words)
+    assert text.count("(Boustan 2007)") == 12 and "@boustan" not in text
+    assert "Boustan, Leah. 2007." in text

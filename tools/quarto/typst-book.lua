@@ -86,7 +86,7 @@ local function sources_into_floats(blocks)
         -- a table takes it as its last row (never alone on the next page), a figure under it
         blk = blk:walk({
           Table = function(tbl)
-            local made = not placed and tables.book_table(tbl, source, "book-table-body")
+            local made = not placed and tables.book_table(tbl, source, "book-table-body", true)
             if made then placed = true end
             return made or nil
           end,
@@ -109,7 +109,7 @@ end
 function Pandoc(doc)
   doc.blocks = sources_into_floats(doc.blocks:walk({ Blocks = sources_into_floats }))
   doc.blocks = doc.blocks:walk({
-    Table = function(tbl) return tables.book_table(tbl, nil, "book-table-body") end,
+    Table = function(tbl) return tables.book_table(tbl, nil, "book-table-body", true) end,
     Div = function(div)
       if div.identifier == "refs" then return div:walk(tables.breakable) end
     end,

@@ -95,7 +95,25 @@ end
 --- wraps text in cells, sets a wide table smaller, repeats the header on every page and floats
 --- a short table to the top or bottom of a page; the source line goes inside, under the table.
 --- Returns nil for a table this cannot express (spanning cells), which pandoc then writes.
-local function book_table(tbl, source, fn)
+--- The contents of a cell as inlines: its paragraphs' inlines, a line break between two; other
+--- blocks (a list in a cell) as typst markup.
+local function cell_inlines(blocks)
+  local out = pandoc.Inlines({})
+  for i, blk in ipairs(blocks) do
+    if i > 1 then out:insert(pandoc.LineBreak()) end
+    if blk.t == "Plain" or blk.t == "Para" then
+      out:extend(blk.content)
+    else
+      out:insert(pandoc.RawInline("typst", block_markup({ blk })))
+    end
+  end
+  return out
+end
+
+--- Stand-ins for the cells in the call's text when the cells stay pandoc inlines (`as_inlines`).
+local SLOT_OPEN, SLOT_CLOSE = "\u{E000}", "\u{E001}"
+
+local function book_table(tbl, source, fn, as_inlines)
   local ncols = #tbl.colspecs
   local aligns, words = {}, {}
   for i, spec in ipairs(tbl.colspecs) do
@@ -135,16 +153,21 @@ local function book_table(tbl, source, fn)
     if not r then return nil end
     body[#body + 1] = r
   end
-  local batch = pandoc.Blocks({})
-  for _, contents in ipairs(cells_in_order) do
-    batch:insert(pandoc.RawBlock("typst", CELL_MARK))
-    batch:extend(contents)
-  end
-  local written = pandoc.write(pandoc.Pandoc(batch), "typst-citations")
-  local markup, n = {}, 0
-  for part in (written .. CELL_MARK):gmatch("(.-)" .. CELL_MARK_PATTERN) do
-    n = n + 1
-    if n > 1 then markup[n - 1] = part:gsub("^%s+", ""):gsub("%s+$", "") end
+  local markup = {}
+  if as_inlines then
+    for i = 1, #cells_in_order do markup[i] = SLOT_OPEN .. i .. SLOT_CLOSE end
+  else
+    local batch = pandoc.Blocks({})
+    for _, contents in ipairs(cells_in_order) do
+      batch:insert(pandoc.RawBlock("typst", CELL_MARK))
+      batch:extend(contents)
+    end
+    local written = pandoc.write(pandoc.Pandoc(batch), "typst-citations")
+    local n = 0
+    for part in (written .. CELL_MARK):gmatch("(.-)" .. CELL_MARK_PATTERN) do
+      n = n + 1
+      if n > 1 then markup[n - 1] = part:gsub("^%s+", ""):gsub("%s+$", "") end
+    end
   end
   local function row_markup(r)
     local out = {}
@@ -170,9 +193,26 @@ local function book_table(tbl, source, fn)
   if pandoc.utils.stringify(tbl.caption.long) ~= "" then
     args[#args + 1] = "caption: [" .. block_markup(tbl.caption.long) .. "]"
   end
-  if source then args[#args + 1] = "source: [" .. inline_markup(source) .. "]" end
+  if source and as_inlines then
+    cells_in_order[#cells_in_order + 1] = { pandoc.Plain(source) }
+    args[#args + 1] = "source: [" .. SLOT_OPEN .. #cells_in_order .. SLOT_CLOSE .. "]"
+  elseif source then
+    args[#args + 1] = "source: [" .. inline_markup(source) .. "]"
+  end
   if tbl.identifier ~= "" then args[#args + 1] = "label: " .. typst_string(tbl.identifier) end
-  return pandoc.RawBlock("typst", "#" .. (fn or "book-table") .. "(\n  " .. table.concat(args, ",\n  ") .. ",\n)")
+  local call = "#" .. (fn or "book-table") .. "(\n  " .. table.concat(args, ",\n  ") .. ",\n)"
+  if not as_inlines then return pandoc.RawBlock("typst", call) end
+  -- the call's text with each cell's inlines in its slot: citations stay pandoc citations, for
+  -- a citeproc run after this filter (Quarto's) to fill in and to list in the bibliography
+  local inlines = pandoc.Inlines({})
+  local pos = 1
+  for from, index, to in call:gmatch("()" .. SLOT_OPEN .. "(%d+)" .. SLOT_CLOSE .. "()") do
+    inlines:insert(pandoc.RawInline("typst", call:sub(pos, from - 1)))
+    inlines:extend(cell_inlines(cells_in_order[tonumber(index)]))
+    pos = to
+  end
+  inlines:insert(pandoc.RawInline("typst", call:sub(pos)))
+  return pandoc.Plain(inlines)
 end
 
 M.book_table = book_table
