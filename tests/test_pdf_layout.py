@@ -19,6 +19,7 @@ import typst
 
 from exile_report.render.pdf import STYLE
 from pdf_layout import (
+    half_empty_pages,
     layout_problems,
     measured_text_area,
     merged_numbers,
@@ -53,7 +54,13 @@ def _book_problems(pdf: Path) -> list[str]:
     assert len(words) > 10_000  # the whole book was read, not an empty file
     # a citation the renderer did not resolve prints its key ("[@boustan_2007]")
     keys = [f"page {w.page}: unresolved citation {w}" for w in words if "[@" in w.text]
-    return keys + overprints(words) + merged_numbers(words) + outside_text_area(words, sizes)
+    return (
+        keys
+        + overprints(words)
+        + merged_numbers(words)
+        + outside_text_area(words, sizes)
+        + half_empty_pages(pdf, words, sizes)
+    )
 
 
 def test_the_built_books_pdf_has_no_overprinted_merged_or_overflowing_words(built_repo):
@@ -114,6 +121,19 @@ def test_an_address_running_into_the_margin_is_found(tmp_path):
     pdf = _pdf(tmp_path, BODY + f"See {address} for the data.\n\n" + BODY)
     problems = layout_problems(pdf)
     assert any("outside the text area" in p or "off the page" in p for p in problems), problems
+
+
+def test_a_page_left_half_empty_by_a_block_pushed_to_the_next_one_is_found(tmp_path):
+    # a figure too tall for the rest of the page, not floated: it moves to the next page and
+    # leaves the rest of this one empty, though the text goes on after it
+    figure = "rect(width: 100%, height: 16cm)"
+    text = '#set page(numbering: "1")\n#lorem(250)\n\n{}\n\n#lorem(900)\n'
+    pushed = _pdf(tmp_path, text.format("#" + figure), name="pushed")
+    problems = half_empty_pages(pushed)
+    assert any(p.startswith("page 1:") and "empty" in p for p in problems), problems
+    # floated, the text flows past it and no page is left empty
+    floated = _pdf(tmp_path, text.format(f"#place(auto, float: true, {figure})"), name="floated")
+    assert half_empty_pages(floated) == []
 
 
 def test_clean_text_passes_and_the_text_block_is_measured(tmp_path):
