@@ -6,7 +6,8 @@ built in) lays the book out without a TeX installation and embeds only the fonts
 PDF is identical on every machine. The front end has already numbered figures, tables, sections
 and chapters (see :mod:`exile_report.render.model`); ``typst/book.lua`` carries those numbers into
 typst verbatim and ``typst/book.typ`` is the house style (tables sized from their content, floats
-that never leave half-empty pages). ``format: typst:`` options of ``_quarto.yml`` (paper size, font
+that never leave half-empty pages). Tables are written by ``typst/tables.lua``, which Quarto's
+typst filter (``tools/quarto/typst-book.lua``) shares, so that both engines set them alike. ``format: typst:`` options of ``_quarto.yml`` (paper size, font
 size) are passed to it; an option it cannot honour is refused with a message.
 
 ``tests/pdf_layout.py`` reads any PDF back with pdfium and reports overprinted, merged or
