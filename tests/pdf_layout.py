@@ -10,6 +10,9 @@ three kinds of fault, each naming the page and the words:
 - **outside the text area**: a word that runs past the right or left edge of the text block (a long
   address running into the margin) or off the page.
 
+:func:`half_empty_pages` finds pages left a third or more empty inside a chapter (a figure or
+table pushed to the next page, with no text flowing past it).
+
 Words are built the way a reader's eye builds them: consecutive glyphs on one baseline with no
 space character and no visible gap between them. The text block is measured from the PDF itself
 (the usual left and right edges of long lines on left-hand and right-hand pages), so no margins
@@ -37,6 +40,9 @@ GAP = 0.25
 OVERLAP_SLACK = 0.6
 #: a word may reach this far (points) past the measured edge of the text block
 EDGE_SLACK = 2.0
+
+#: the page set on its own grid (not checked against the text block)
+TITLE_PAGE = 1
 
 #: break opportunities without a glyph (typesetters put them into long addresses)
 INVISIBLE = {"\u200b", "\u00ad", "\u2060"}
@@ -212,7 +218,11 @@ def outside_text_area(
     sizes: list[tuple[float, float]],
     text_area: dict[int, tuple[float, float]] | None = None,
 ) -> list[str]:
-    """Words that run past the left or right edge of the text block, or off the page."""
+    """Words that run past the left or right edge of the text block, or off the page.
+
+    The title page (page 1) is laid out on a grid of its own (a cover with no margins, say): only
+    running off the page counts there.
+    """
     area = text_area or measured_text_area(words, sizes)
     problems = []
     for w in words:
@@ -221,7 +231,7 @@ def outside_text_area(
             problems.append(f"page {w.page}: {w} runs off the page")
             continue
         edges = area.get(w.page % 2)
-        if edges is None:
+        if edges is None or w.page == TITLE_PAGE:
             continue
         left, right = edges
         if w.right > right + EDGE_SLACK or w.left < left - EDGE_SLACK:
@@ -240,7 +250,96 @@ def layout_problems(
     return overprints(words) + merged_numbers(words) + outside_text_area(words, sizes, text_area)
 
 
+# --------------------------------------------------------------------------- empty pages
+
+#: a page is half empty when one stretch of it with nothing printed is taller than this share of
+#: the page (the issue's pages were half to two-thirds empty)
+EMPTY_SHARE = 1 / 3
+#: a chapter's title is set this large (points) or larger: a page with one opens a chapter
+OPENER_SIZE = 18.0
+#: a page with fewer words than this (besides its number) is blank or nearly so
+FEW_WORDS = 20
+
+_FOLIO = re.compile(r"^(\d+|[ivxlc]+)$")
+
+
+def _folio(words: list[Word], width: float, height: float) -> Word | None:
+    """The page number printed centred at the foot of the page, or None."""
+    for w in words:
+        centre = (w.left + w.right) / 2
+        if _FOLIO.match(w.text) and w.top < 0.12 * height and abs(centre - width / 2) < 15:
+            return w
+    return None
+
+
+def _object_spans(page) -> list[tuple[float, float]]:
+    """(bottom, top) of everything printed on a page: text, lines, shapes and images."""
+    spans = []
+    for obj in page.get_objects(max_depth=3):
+        left, bottom, right, top = obj.get_bounds()
+        if right - left > 0 or top - bottom > 0:
+            spans.append((bottom, top))
+    return spans
+
+
+def half_empty_pages(
+    path: Path | str, words: list[Word] | None = None, sizes: list | None = None
+) -> list[str]:
+    """Numbered pages with a stretch of nothing taller than EMPTY_SHARE of the page: a figure or
+    table pushed to the next page, leaving the rest of this one empty.
+
+    Not checked: pages with no page number at the foot (title, colophon, blank pages) and the
+    last page of a chapter or of the front matter (the next page is nearly blank, has no page
+    number, opens a chapter, or there is none), where text ends and the rest of the page is empty
+    by design. ``words`` and ``sizes`` are :func:`page_words` of the file, when already read.
+    """
+    if words is None or sizes is None:
+        words, sizes = page_words(path)
+    by_page: dict[int, list[Word]] = {}
+    for w in words:
+        by_page.setdefault(w.page, []).append(w)
+    doc = pdfium.PdfDocument(str(path))
+    problems = []
+    try:
+        for number in range(1, len(doc) + 1):
+            width, height = sizes[number - 1]
+            items = by_page.get(number, [])
+            folio = _folio(items, width, height)
+            if folio is None:
+                continue
+            following = by_page.get(number + 1, [])
+            if (
+                number == len(doc)
+                or len(following) < FEW_WORDS
+                or _folio(following, *sizes[number]) is None
+                or any(w.size >= OPENER_SIZE for w in following)
+            ):
+                continue  # the last page of a chapter
+            spans = sorted(
+                (b, t) for b, t in _object_spans(doc[number - 1]) if b > folio.top + 0.5
+            )
+            if not spans:
+                continue
+            # from the foot (the top of the page number) upwards: the largest stretch with
+            # nothing printed across it
+            gaps, reach = [], folio.top
+            for bottom, top in spans:
+                if bottom > reach:
+                    gaps.append((bottom - reach, reach, bottom))
+                reach = max(reach, top)
+            if gaps:
+                size, low, high = max(gaps)
+                if size > EMPTY_SHARE * height:
+                    problems.append(
+                        f"page {number}: {size / height:.0%} of the page is empty "
+                        f"({low:.0f}–{high:.0f} pt from the foot)"
+                    )
+    finally:
+        doc.close()
+    return problems
+
+
 if __name__ == "__main__":
-    found = [p for arg in sys.argv[1:] for p in layout_problems(arg)]
+    found = [p for arg in sys.argv[1:] for p in layout_problems(arg) + half_empty_pages(arg)]
     print("\n".join(found) or "no layout problems")
     sys.exit(1 if found else 0)

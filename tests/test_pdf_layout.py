@@ -11,13 +11,22 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 import typst
 
 from exile_report.render.pdf import STYLE
-from pdf_layout import layout_problems, measured_text_area, page_words
+from pdf_layout import (
+    half_empty_pages,
+    layout_problems,
+    measured_text_area,
+    merged_numbers,
+    outside_text_area,
+    overprints,
+    page_words,
+)
 
 BODY = "#lorem(900)\n\n"
 
@@ -39,11 +48,30 @@ def _pdf(tmp_path: Path, source: str, name: str = "sample") -> Path:
 # --------------------------------------------------------------------------- the real book
 
 
-def test_the_built_books_pdf_has_no_overprinted_merged_or_overflowing_words(built_repo):
-    pdf = built_repo / "_book" / "exile-report.pdf"
-    words, _ = page_words(pdf)
+def _book_problems(pdf: Path) -> list[str]:
+    """The layout problems of a whole book, read once (and checked to be a whole book)."""
+    words, sizes = page_words(pdf)
     assert len(words) > 10_000  # the whole book was read, not an empty file
-    assert layout_problems(pdf) == []
+    # a citation the renderer did not resolve prints its key ("[@boustan_2007]")
+    keys = [f"page {w.page}: unresolved citation {w}" for w in words if "[@" in w.text]
+    return (
+        keys
+        + overprints(words)
+        + merged_numbers(words)
+        + outside_text_area(words, sizes)
+        + half_empty_pages(pdf, words, sizes)
+    )
+
+
+def test_the_built_books_pdf_has_no_overprinted_merged_or_overflowing_words(built_repo):
+    assert _book_problems(built_repo / "_book" / "exile-report.pdf") == []
+
+
+@pytest.mark.slow
+def test_the_quarto_books_pdf_has_no_overprinted_merged_or_overflowing_words(built_repo_quarto):
+    # the same book rendered by real Quarto (typst), built once per session and shared with the
+    # other reader-facing tests; skipped when quarto is not on PATH
+    assert _book_problems(built_repo_quarto / "_book" / "exile-report.pdf") == []
 
 
 @pytest.mark.skipif(not os.environ.get("EXILE_LAYOUT_PDFS"), reason="EXILE_LAYOUT_PDFS not set")
@@ -93,6 +121,19 @@ def test_an_address_running_into_the_margin_is_found(tmp_path):
     pdf = _pdf(tmp_path, BODY + f"See {address} for the data.\n\n" + BODY)
     problems = layout_problems(pdf)
     assert any("outside the text area" in p or "off the page" in p for p in problems), problems
+
+
+def test_a_page_left_half_empty_by_a_block_pushed_to_the_next_one_is_found(tmp_path):
+    # a figure too tall for the rest of the page, not floated: it moves to the next page and
+    # leaves the rest of this one empty, though the text goes on after it
+    figure = "rect(width: 100%, height: 16cm)"
+    text = '#set page(numbering: "1")\n#lorem(250)\n\n{}\n\n#lorem(900)\n'
+    pushed = _pdf(tmp_path, text.format("#" + figure), name="pushed")
+    problems = half_empty_pages(pushed)
+    assert any(p.startswith("page 1:") and "empty" in p for p in problems), problems
+    # floated, the text flows past it and no page is left empty
+    floated = _pdf(tmp_path, text.format(f"#place(auto, float: true, {figure})"), name="floated")
+    assert half_empty_pages(floated) == []
 
 
 def test_clean_text_passes_and_the_text_block_is_measured(tmp_path):
@@ -187,3 +228,75 @@ def test_long_addresses_wrap_in_tables_and_the_bibliography_and_copy_out_whole(t
     text = "".join(w.text for w in words)
     assert "\u200b" not in text  # nothing added to the address a reader copies
     assert text.count("What_should_Russian_citizen") == 2  # in the table and the bibliography
+
+
+# --------------------------------------------------------------------------- Quarto's typst
+
+QUARTO_FILTER = Path(__file__).resolve().parents[1] / "tools" / "quarto" / "typst-book.lua"
+
+#: a table as Quarto's typst output holds it at post-render (a `.quarto-scaffold` div whose raw
+#: pieces open and close the figure), its source line in the figure-meta div under it; the
+#: separator row's dashes give pandoc the relative column widths that overprinted Table 2.1
+QUARTO_TABLE = (
+    "::: {.quarto-scaffold}\n`#figure([`{=typst}\n\n"
+    "| Id | Date | Estimator | Low | High | Where |\n"
+    "|:-|:-|:------------------------------|-:|-:|:--------------------------|\n"
+    + "| E012 | 2022-03-31 | Yulia Florinskaya, Russian Presidential Academy (RANEPA) "
+    "| 1,500,000 | 2,000,000 | Interview with an independent outlet [@boustan2007] |\n" * 12
+    + "\n`], caption: figure.caption(position: top, [Register of estimates]), "
+    'kind: "quarto-float-tbl", supplement: "Table")`{=typst}\n:::\n\n'
+    "::: {.figure-meta}\n[Source: our register of published estimates]{.figure-source}\n:::\n\n"
+)
+
+
+def _quarto_typst_pdf(tmp_path: Path, markdown: str, with_filter: bool, name: str) -> Path:
+    """``markdown`` through pandoc's typst writer (with or without Quarto's typst-book.lua), then
+    typst, with the two style files where the filter's import finds them."""
+    from exile_report.provenance import pandoc_path
+
+    root = Path(__file__).resolve().parents[1]
+    for rel in ("tools/quarto/book.typ", "src/exile_report/render/typst/book.typ"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(root / rel, tmp_path / rel)
+    bib = tmp_path / "refs.bib"
+    bib.write_text(
+        "@article{boustan2007, author = {Boustan, Leah}, title = {Were Jews political refugees?},"
+        " year = {2007}}\n",
+        encoding="utf-8",
+    )
+    args = [pandoc_path(), "--from=markdown", "--to=typst"]
+    if with_filter:
+        args.append(f"--lua-filter={QUARTO_FILTER}")
+    # citeproc after the filter, as in Quarto (which runs it after its post-render filters)
+    args += ["--citeproc", f"--bibliography={bib}"]
+    run = subprocess.run(args, input=markdown, capture_output=True, text=True, check=True)
+    assert run.stderr == ""
+    main = tmp_path / f"{name}.typ"
+    main.write_text(
+        '#set page(paper: "a4", margin: (x: 3cm, top: 3cm, bottom: 2.5cm))\n'
+        '#set text(font: "Libertinus Serif", size: 10pt)\n#set par(justify: true)\n'
+        + run.stdout,
+        encoding="utf-8",
+    )
+    out = tmp_path / f"{name}.pdf"
+    out.write_bytes(typst.compile(str(main), root=str(tmp_path), ignore_system_fonts=True))
+    return out
+
+
+def test_quartos_typst_table_overprints_without_the_filter_and_not_with_it(tmp_path):
+    body = "Text before the table.\n\n" + QUARTO_TABLE + "Text after the table.\n"
+    plain = _quarto_typst_pdf(tmp_path, body, with_filter=False, name="plain")
+    problems = layout_problems(plain)
+    assert any("E012" in p and "overprints" in p for p in problems), problems
+    filtered = _quarto_typst_pdf(tmp_path, body, with_filter=True, name="filtered")
+    assert layout_problems(filtered) == []
+    source = (tmp_path / "filtered.typ").read_text(encoding="utf-8")
+    # the table is the house style's, the source line its last row, inside the float
+    assert "#book-table-body(" in source
+    assert source.index("source: [Source: our register") < source.index("], caption:")
+    words, _ = page_words(filtered)
+    assert sum(w.text == "Source:" for w in words) == 1
+    # the citations in the cells are citeproc's, not raw keys, and in the bibliography
+    text = " ".join(w.text for w in words)
+    assert text.count("(Boustan 2007)") == 12 and "@boustan" not in text
+    assert "Boustan, Leah. 2007." in text

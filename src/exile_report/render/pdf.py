@@ -6,7 +6,9 @@ built in) lays the book out without a TeX installation and embeds only the fonts
 PDF is identical on every machine. ``crossref.lua``, first in the same pandoc run, numbers figures,
 tables, sections and chapters (see :mod:`exile_report.render.model`); ``typst/book.lua`` carries
 those numbers into typst verbatim and ``typst/book.typ`` is the house style (tables sized from
-their content, floats that never leave half-empty pages). ``format: typst:`` options of ``_quarto.yml`` (paper size, font
+their content, floats that never leave half-empty pages). Tables are written by
+``typst/tables.lua``, which Quarto's typst filter (``tools/quarto/typst-book.lua``) shares, so that
+both engines set them alike. ``format: typst:`` options of ``_quarto.yml`` (paper size, font
 size) are passed to it; an option it cannot honour is refused with a message.
 
 ``tests/pdf_layout.py`` reads any PDF back with pdfium and reports overprinted, merged or
@@ -236,8 +238,9 @@ TYPST_OPTIONS = {
 }
 #: options read elsewhere (the book's metadata), allowed without being arguments of book.typ
 #: (include-before-body / include-in-header carry, for Quarto, the colophon and document metadata
-#: that the built-in engine writes itself from the same build)
-TYPST_METADATA_OPTIONS = ("keywords", "include-before-body", "include-in-header")
+#: that the built-in engine writes itself from the same build; filters give Quarto's typst the
+#: table and float layout that book.lua and book.typ give the built-in PDF)
+TYPST_METADATA_OPTIONS = ("keywords", "include-before-body", "include-in-header", "filters")
 #: options that describe what the built-in PDF always does: allowed with that value only
 TYPST_FIXED_OPTIONS = {"toc": True, "number-sections": True, "citeproc": True}
 #: Quarto's paper names that typst spells differently

@@ -11,6 +11,31 @@
     });
   }
 
+  // A date or an id in a table cell never breaks at its hyphen ("2022-" / "10-05" reads as two
+  // things): each is wrapped in a no-wrap span (book.css); the text itself is unchanged.
+  var token = /\b(\d{4}-\d{2}(?:-\d{2})?|[A-Z]{1,3}\d{2,4}(?:-\d+)?)\b/g;
+  Array.prototype.forEach.call(document.querySelectorAll("td, th"), function (cell) {
+    var walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    var nodes = [];
+    while (walker.nextNode()) nodes.push(walker.currentNode);
+    nodes.forEach(function (node) {
+      var text = node.nodeValue, last = 0, m, out = null;
+      token.lastIndex = 0;
+      while ((m = token.exec(text))) {
+        out = out || document.createDocumentFragment();
+        out.appendChild(document.createTextNode(text.slice(last, m.index)));
+        var span = document.createElement("span");
+        span.className = "nowrap";
+        span.textContent = m[0];
+        out.appendChild(span);
+        last = m.index + m[0].length;
+      }
+      if (!out) return;
+      out.appendChild(document.createTextNode(text.slice(last)));
+      node.parentNode.replaceChild(out, node);
+    });
+  });
+
   var input = document.getElementById("search-input");
   var list = document.getElementById("search-results");
   if (!input || !list) return;
