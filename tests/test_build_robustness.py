@@ -230,12 +230,27 @@ CASES = [
         "schema-tightened",
         [],
         lambda r: _edit(
-            r / "src/exile_report/schemas.py",
-            'Col("quarter", "integer", ge=1, le=4,',
-            'Col("quarter", "integer", ge=1, le=2,',
+            r / "src/exile_report/tables.yml",
+            "{name: quarter, type: integer, ge: 1, le: 4,",
+            "{name: quarter, type: integer, ge: 1, le: 2,",
         ),
         1,
         r"uk_applications\.csv: column 'quarter'",
+    ),
+    # a malformed table declaration: one line naming the file, the table and the column
+    (
+        "table-declaration-malformed",
+        [],
+        lambda r: _edit(
+            r / "src/exile_report/tables.yml",
+            "{name: quarter, type: integer, ge: 1, le: 4,",
+            "{name: quarter, type: integer, min: 1, le: 4,",
+        ),
+        1,
+        (
+            r"^error: src/exile_report/tables\.yml: "
+            r"table 'uk_applications', column 'quarter': unknown key 'min'"
+        ),
     ),
     (
         "hash-hand-edited",

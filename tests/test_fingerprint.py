@@ -21,7 +21,8 @@ def tree(tmp_path) -> Path:
         "data/datapackage.json": "{}\n",
         "references.bib": "",
         "requirements.lock": "pandas==3.0.0 --hash=sha256:00\n",
-        "src/exile_report/schemas.py": "RULE = 'quarter <= 4'\n",
+        "src/exile_report/schemas.py": "",
+        "src/exile_report/tables.yml": "RULE: quarter <= 4\n",
         "src/exile_report/data.py": "",
         "src/exile_report/analysis/x.py": "",
         "src/exile_report/render/html.py": "",
@@ -38,6 +39,7 @@ def tree(tmp_path) -> Path:
         "data/README.md",
         "data/processed/a.csv",
         "src/exile_report/analysis/x.py",
+        "src/exile_report/tables.yml",
     ],
 )
 def test_chapters_depend_on_lock_file_readme_data_and_code(tree, changed):
@@ -57,6 +59,7 @@ def test_renderer_code_does_not_re_execute_chapters(tree):
     "changed",
     [
         "src/exile_report/schemas.py",
+        "src/exile_report/tables.yml",
         "src/exile_report/data.py",
         "requirements.lock",
         "data/processed/a.csv",

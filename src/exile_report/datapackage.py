@@ -263,16 +263,10 @@ def regenerate(raw_dir: Path) -> list[Path]:
 
 def main() -> int:
     """``python -m exile_report.datapackage``: rewrite the descriptor after editing a table."""
-    import sys
-
     from exile_report.data import DataError
+    from exile_report.writer_cli import run_writer
 
-    try:
-        print(write())
-    except (DataError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    return run_writer(write, (DataError, OSError))
 
 
 if __name__ == "__main__":  # after editing a curated table: python -m exile_report.datapackage

@@ -30,8 +30,10 @@ CODE_EXCLUDE = (
 ROOT_INPUTS = ("requirements.lock",)
 #: Files under data/ every chapter (and the data bundle) depends on besides the tables.
 DATA_INPUTS = ("README.md",)
-#: Code that decides whether a table is valid.
-VALIDATOR_CODE = ("schemas.py", "data.py")
+#: Package data every chapter reads besides the code (the table declarations).
+PACKAGE_DATA = ("tables.yml",)
+#: Code and declarations that decide whether a table is valid.
+VALIDATOR_CODE = ("schemas.py", "tables.yml", "data.py")
 #: Where the keys of validated tables are recorded (under the build folder).
 VALIDATED = "validated.json"
 
@@ -75,6 +77,7 @@ def inputs_fingerprint(root: Path) -> str:
         if path.relative_to(pkg).parts[0] in CODE_EXCLUDE:
             continue
         files.append(path)
+    files += [pkg / name for name in PACKAGE_DATA if (pkg / name).is_file()]
     # the edition's cut-off (``_quarto.yml``, block ``edition``) is read by every chapter
     from .coverage import edition_block_text
 
@@ -84,7 +87,7 @@ def inputs_fingerprint(root: Path) -> str:
 
 
 def validator_fingerprint(root: Path) -> str:
-    """The code and dependencies that decide validity: schemas, validator, lock file."""
+    """What decides validity: the table declarations, the validator, the lock file."""
     files = [_package(root) / name for name in VALIDATOR_CODE]
     files += [root / name for name in ROOT_INPUTS]
     return sha256_files([f for f in files if f.is_file()], root)

@@ -305,14 +305,9 @@ def identity_rows(ident: Identity) -> dict[str, str]:
 
 def main() -> int:
     """``python -m exile_report.identity``: rewrite CITATION.cff from _quarto.yml."""
-    import sys
+    from .writer_cli import run_writer
 
-    try:
-        print(write_cff())
-    except (IdentityError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    return run_writer(write_cff, (IdentityError, OSError))
 
 
 if __name__ == "__main__":

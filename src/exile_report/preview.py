@@ -271,6 +271,7 @@ def _touches_data(path: str) -> bool:
     and their validator, or the packages)."""
     return path.startswith("data/") or path in (
         "src/exile_report/schemas.py",
+        "src/exile_report/tables.yml",
         "src/exile_report/data.py",
         "requirements.lock",
     )

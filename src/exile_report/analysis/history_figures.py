@@ -16,15 +16,16 @@ from .history import CATEGORY_LABELS, WAVES, wave_spans, year_fraction
 # The chapter's figures are drawn here (not in the notebook) so the notebook stays thin and the
 # drawing code is importable and testable; each function returns the matplotlib figure.
 
-#: Marker per event category: colour and shape both differ, so print in grey still separates them.
+#: Marker per event category, as matplotlib keywords: colour and shape both differ, so print in
+#: grey still separates them.
 CATEGORY_STYLE = {
-    "expulsion": ("#D55E00", "v"),
-    "emigration-wave": ("#0072B2", "o"),
-    "law": ("#009E73", "s"),
-    "repression": ("#000000", "X"),
-    "war": ("#CC79A7", "D"),
-    "exile-institution": ("#E69F00", "^"),
-    "designation": ("#56B4E9", "P"),
+    "expulsion": {"color": "#D55E00", "marker": "v"},
+    "emigration-wave": {"color": "#0072B2", "marker": "o"},
+    "law": {"color": "#009E73", "marker": "s"},
+    "repression": {"color": "#000000", "marker": "X"},
+    "war": {"color": "#CC79A7", "marker": "D"},
+    "exile-institution": {"color": "#E69F00", "marker": "^"},
+    "designation": {"color": "#56B4E9", "marker": "P"},
 }
 #: Which events get a text label first when space is short (the rest keep their marker).
 LABEL_PRIORITY = (
@@ -169,12 +170,12 @@ def plot_timeline(events: pd.DataFrame, start_year: int, end_year: int):
             ]
             xs = [year_fraction(d) for d in ev["date"]]
             for (_, row), x in zip(ev.iterrows(), xs):
-                color, marker = CATEGORY_STYLE[row["category"]]
+                style = CATEGORY_STYLE[row["category"]]
                 if pd.notna(row["end_date"]) and row["end_date"] > row["date"]:
                     ax.plot(
                         [x, min(year_fraction(row["end_date"]), right)],
                         [y, y],
-                        color=color,
+                        color=style["color"],
                         linewidth=2.2,
                         solid_capstyle="butt",
                         zorder=2,
@@ -183,8 +184,7 @@ def plot_timeline(events: pd.DataFrame, start_year: int, end_year: int):
                 ax.plot(
                     [x],
                     [y],
-                    marker=marker,
-                    color=color,
+                    **style,
                     markersize=6.5,
                     linestyle="none",
                     markeredgecolor="white",
@@ -227,14 +227,13 @@ def plot_timeline(events: pd.DataFrame, start_year: int, end_year: int):
         Line2D(
             [],
             [],
-            marker=m,
-            color=c,
+            **style,
             linestyle="none",
             markersize=6.5,
             markeredgecolor="white",
             label=CATEGORY_LABELS[k],
         )
-        for k, (c, m) in CATEGORY_STYLE.items()
+        for k, style in CATEGORY_STYLE.items()
         if k in set(events["category"])
     ]
     if handles:
