@@ -607,7 +607,9 @@ def map_fill(stance: pd.DataFrame, jurisdictions) -> dict[str, str]:
     return {j: s.get(j, "none in force") for j in jurisdictions if j != EU}
 
 
-def in_force(policies: pd.DataFrame, as_of, *, ids=(), jurisdiction: str | None = None) -> pd.DataFrame:
+def in_force(
+    policies: pd.DataFrame, as_of, *, ids=(), jurisdiction: str | None = None
+) -> pd.DataFrame:
     """The rows (chosen by id, or all of one jurisdiction) that were in force on ``as_of``, in
     order of their start: what the prose may describe in the present of that day."""
     rows = policies
@@ -616,9 +618,11 @@ def in_force(policies: pd.DataFrame, as_of, *, ids=(), jurisdiction: str | None 
     if jurisdiction is not None:
         rows = rows[rows["jurisdiction"] == jurisdiction]
     live = rows[status_as_of(rows, as_of) == "in force"]
-    return live.assign(_start=effective_start(live)).sort_values(
-        ["_start", "policy_id"], na_position="last"
-    ).drop(columns="_start")
+    return (
+        live.assign(_start=effective_start(live))
+        .sort_values(["_start", "policy_id"], na_position="last")
+        .drop(columns="_start")
+    )
 
 
 def map_events(stance: pd.DataFrame) -> list[str]:
