@@ -33,7 +33,10 @@ def _alts(page: str) -> dict[str, str]:
     out = {}
     for tag in re.findall(r"<img\b[^>]*>", page):
         src = re.search(r'\bsrc="([^"]*)"', tag)
-        label = re.search(r"(fig-[a-z0-9-]+)\.(?:png|svg)", src.group(1)) if src else None
+        if not src:
+            continue
+        # the built-in engine names the file after the figure, Quarto adds "-output-1"
+        label = re.search(r"(fig-[a-z0-9-]+?)(?:-output-\d+)?\.(?:png|svg)", src.group(1))
         if label:
             alt = re.search(r'\balt="([^"]*)"', tag)
             out[label.group(1)] = html.unescape(alt.group(1)) if alt else ""
