@@ -226,3 +226,18 @@ def test_chapters_state_no_ended_law_or_measure_in_the_present():
         text = re.sub(r"\s+", " ", text)
         for phrase in stale:
             assert phrase not in text, (nb, phrase)
+
+
+# ------------------------------------------------------------------ how many chapters
+
+_COUNTS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+@pytest.mark.parametrize("name", ["chapters/A2-reproducing.qmd", "README.md"])
+def test_no_page_miscounts_the_declared_chapters(name):
+    """A2 (partly generated) and the README said "the four chapters" after a fifth was added: a
+    count of the chapters, where one is given, is the number declared in CHAPTER_MODULES."""
+    declared = sum(1 for _, module in CHAPTER_MODULES.values() if module is not None)
+    text = (Path(__file__).resolve().parents[1] / name).read_text(encoding="utf-8")
+    for word in re.findall(rf"\bthe ({'|'.join(_COUNTS)}) chapter", text, flags=re.IGNORECASE):
+        assert _COUNTS.index(word.lower()) + 1 == declared, (name, word, declared)
