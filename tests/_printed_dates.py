@@ -154,7 +154,8 @@ RULES = {
 _COVERAGE_SPAN = re.compile(r"\brun to (.+?)\.(?= (?:The|This)\b|$)")
 _COVERAGE_PAIR = re.compile(rf"({DAY}) for the (.+?) ?\(")
 _CURATED_SPAN = re.compile(r"\breach(?:es)? (.+?), (?:its|their) latest dated entr")
-_CURATED_PAIR = re.compile(rf"({DAY}) \( ?(.+?) ?\)")
+# a table's description may hold one level of parentheses ("… figures (OutRush, ZOiS) and …")
+_CURATED_PAIR = re.compile(rf"({DAY}) \( ?((?:[^()]|\([^()]*\))+?) ?\)(?=,| and |$)")
 _CUTOFF = re.compile(rf"\bevents to ({DAY})|({DAY})[,;]? (?:its|the edition's) cut-off")
 _DATA_TO = re.compile(rf"\bdata to: ({DAY})")
 _SNAPSHOT = [

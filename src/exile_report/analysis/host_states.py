@@ -607,6 +607,24 @@ def map_fill(stance: pd.DataFrame, jurisdictions) -> dict[str, str]:
     return {j: s.get(j, "none in force") for j in jurisdictions if j != EU}
 
 
+def in_force(
+    policies: pd.DataFrame, as_of, *, ids=(), jurisdiction: str | None = None
+) -> pd.DataFrame:
+    """The rows (chosen by id, or all of one jurisdiction) that were in force on ``as_of``, in
+    order of their start: what the prose may describe in the present of that day."""
+    rows = policies
+    if ids:
+        rows = rows[rows["policy_id"].isin(list(ids))]
+    if jurisdiction is not None:
+        rows = rows[rows["jurisdiction"] == jurisdiction]
+    live = rows[status_as_of(rows, as_of) == "in force"]
+    return (
+        live.assign(_start=effective_start(live))
+        .sort_values(["_start", "policy_id"], na_position="last")
+        .drop(columns="_start")
+    )
+
+
 def map_events(stance: pd.DataFrame) -> list[str]:
     """The selected countries with one-off events recorded up to the map's date (marked on the
     map apart from the stance colour)."""
