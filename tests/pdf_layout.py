@@ -315,9 +315,7 @@ def half_empty_pages(
                 or any(w.size >= OPENER_SIZE for w in following)
             ):
                 continue  # the last page of a chapter
-            spans = sorted(
-                (b, t) for b, t in _object_spans(doc[number - 1]) if b > folio.top + 0.5
-            )
+            spans = sorted((b, t) for b, t in _object_spans(doc[number - 1]) if b > folio.top + 0.5)
             if not spans:
                 continue
             # from the foot (the top of the page number) upwards: the largest stretch with

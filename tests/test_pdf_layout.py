@@ -242,7 +242,8 @@ QUARTO_TABLE = (
     "| Id | Date | Estimator | Low | High | Where |\n"
     "|:-|:-|:------------------------------|-:|-:|:--------------------------|\n"
     + "| E012 | 2022-03-31 | Yulia Florinskaya, Russian Presidential Academy (RANEPA) "
-    "| 1,500,000 | 2,000,000 | Interview with an independent outlet [@boustan2007] |\n" * 12
+    "| 1,500,000 | 2,000,000 | Interview with an independent outlet [@boustan2007] |\n"
+    * 12
     + "\n`], caption: figure.caption(position: top, [Register of estimates]), "
     'kind: "quarto-float-tbl", supplement: "Table")`{=typst}\n:::\n\n'
     "::: {.figure-meta}\n[Source: our register of published estimates]{.figure-source}\n:::\n\n"
@@ -274,8 +275,7 @@ def _quarto_typst_pdf(tmp_path: Path, markdown: str, with_filter: bool, name: st
     main = tmp_path / f"{name}.typ"
     main.write_text(
         '#set page(paper: "a4", margin: (x: 3cm, top: 3cm, bottom: 2.5cm))\n'
-        '#set text(font: "Libertinus Serif", size: 10pt)\n#set par(justify: true)\n'
-        + run.stdout,
+        '#set text(font: "Libertinus Serif", size: 10pt)\n#set par(justify: true)\n' + run.stdout,
         encoding="utf-8",
     )
     out = tmp_path / f"{name}.pdf"

@@ -222,7 +222,9 @@ def _main_source(book: Book, body: str) -> str:
     ]
     header = (
         f'#import "{STYLE.name}": book, book-figure, book-table, callout, fit-image, source-line\n'
-        "#show: book.with(\n  " + ",\n  ".join(arguments) + ",\n)\n"
+        "#show: book.with(\n  "
+        + ",\n  ".join(arguments)
+        + ",\n)\n"
         # links to files beside the PDF: absolute with a site address, else plain text
         + relative_links_rule(str(book.meta.get("site_url") or ""))
         + "\n"
