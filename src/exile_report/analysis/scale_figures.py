@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..maps import country_rings, equal_earth
-from .scale import CONCEPTS, STOCK
+from .scale import CONCEPTS, STOCK, ladder_marks
 
 # ---------------------------------------------------------------- the map
 
@@ -101,7 +101,7 @@ def plot_ladder(ax, ladder: pd.DataFrame) -> None:
 
     placed: list = []
     labels: list = []
-    for r in ladder.sort_values(["period_end", "mid"]).itertuples():
+    for r in ladder_marks(ladder).sort_values(["period_end", "mid"]).itertuples():
         colour, marker = CONCEPT_COLOURS[r.concept], CONCEPT_MARKERS[r.concept]
         if r.hi > r.lo:
             ax.vlines(r.period_end, r.lo, r.hi, color=colour, linewidth=3, alpha=0.55)
