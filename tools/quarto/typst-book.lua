@@ -36,10 +36,11 @@ end
 local CHAPTER_END = pandoc.RawBlock("typst", '#metadata("chapter-end") <exile-chapter-end>')
 
 --- Whether a block opens a chapter: a chapter's heading, or one the template writes as typst
---- (the "Appendices" page).
+--- (a part page such as "Appendices", or its heading).
 local function opens_chapter(blk)
-  return (blk.t == "Header" and blk.level == 1)
-    or (blk.t == "RawBlock" and blk.format == "typst" and blk.text:match("#heading%(level: 1") ~= nil)
+  if blk.t == "Header" then return blk.level == 1 end
+  if blk.t ~= "RawBlock" or blk.format ~= "typst" then return false end
+  return blk.text:match("#heading%(level: 1") ~= nil or blk.text:match("#part%[") ~= nil
 end
 
 local function mark_chapter_ends(blocks)
