@@ -486,9 +486,7 @@ def check_book(root: Path, staging: Path, result: dict) -> None:
         from .figure_columns import figure_resources
 
         figures = [res["path"] for _csv, res in figure_resources(root / "figures")]
-        want = {
-            f"{_BUNDLE_DIR}/{m}" for m in (*BUNDLE_WRITTEN, *bundle_members(root), *figures)
-        }
+        want = {f"{_BUNDLE_DIR}/{m}" for m in (*BUNDLE_WRITTEN, *bundle_members(root), *figures)}
         with zipfile.ZipFile(bundle) as zf:
             have = set(zf.namelist())
         missing += [f"{DATA_BUNDLE}: {m}" for m in sorted(want - have)]
