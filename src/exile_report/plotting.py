@@ -189,6 +189,7 @@ def save_figure(
     source: str,
     display: bool = True,
     alt: str | None = None,
+    columns: dict[str, tuple[str, str]] | None = None,
 ) -> None:
     """Write ``figures/<label>.{png,svg,csv}`` and show the figure in the notebook.
 
@@ -196,6 +197,9 @@ def save_figure(
     the chart ("Source: UNHCR Refugee Population Statistics Database, 2025 release"). ``data`` is the table the chart is drawn from, written
     as CSV so readers can take the numbers. ``alt``: alt text computed from the data; it replaces
     the cell's ``#| fig-alt:`` (which stays as the text of a notebook not yet run) in both engines.
+    ``columns``: each column of ``data`` with its (unit, description); by default the figure's
+    declaration in :mod:`exile_report.figure_columns`. A declared figure also gets
+    ``figures/<label>.schema.json``, with which the data bundle lists its CSV.
     """
     if not label.startswith("fig-"):
         raise ValueError(f"figure label must start with 'fig-': {label!r}")
@@ -226,7 +230,9 @@ def save_figure(
     files["svg"].write_text(svg, encoding="utf-8")
     png_bytes = svg_to_png(files["svg"], width_in=fig.get_size_inches()[0], dpi=DPI)
     files["png"].write_bytes(png_bytes)
-    reader_table(data).to_csv(files["csv"], index=False, lineterminator="\n")
+    table = reader_table(data)
+    table.to_csv(files["csv"], index=False, lineterminator="\n")
+    _write_column_schema(label, files["csv"], table, columns)
     if display:
         import base64
 
@@ -247,6 +253,21 @@ def save_figure(
         ipy_display({"text/markdown": md, "text/plain": md}, raw=True)
     plt.close(fig)
     # Returns nothing: a value would be shown as the cell's result in the notebook and the book.
+
+
+def _write_column_schema(label: str, csv: Path, table: pd.DataFrame, columns) -> None:
+    """The figure's column declaration, checked against its data, as a schema next to its CSV
+    (a stale one from an earlier run goes when the figure has no declaration)."""
+    from . import figure_columns
+
+    columns = columns if columns is not None else figure_columns.COLUMNS.get(label)
+    if list(table.columns) == ["note"]:  # an empty chart says why (a parameter selected nothing)
+        columns = {"note": ("", "Why the figure is empty for the chosen parameters")}
+    if columns is None:
+        figure_columns.schema_path(csv).unlink(missing_ok=True)
+        return
+    figure_columns.check(label, table, columns)
+    figure_columns.write_schema(csv, table, columns)
 
 
 #: Link texts of the download links under a figure or table.
