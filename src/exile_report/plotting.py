@@ -198,8 +198,9 @@ def save_figure(
     as CSV so readers can take the numbers. ``alt``: alt text computed from the data; it replaces
     the cell's ``#| fig-alt:`` (which stays as the text of a notebook not yet run) in both engines.
     ``columns``: each column of ``data`` with its (unit, description); by default the figure's
-    declaration in :mod:`exile_report.figure_columns`. A declared figure also gets
-    ``figures/<label>.schema.json``, with which the data bundle lists its CSV.
+    declaration in :mod:`exile_report.figure_columns`; an undeclared figure is refused. The CSV
+    gives the columns their plain names (``figure_columns.PLAIN_NAMES``) and gets
+    ``figures/<label>.schema.json``, with which the data bundle lists it.
     """
     if not label.startswith("fig-"):
         raise ValueError(f"figure label must start with 'fig-': {label!r}")
@@ -209,6 +210,10 @@ def save_figure(
         raise ValueError(f"{label}: a figure needs the data it is drawn from")
     if not source.lower().startswith("source"):
         source = f"Source: {source}"
+    # The CSV readers download: plain column names, no float noise; its columns checked against
+    # their declaration before anything is written.
+    table = reader_table(_csv_frame(label, data))
+    columns = _declared_columns(label, table, columns)
     FIGURES.mkdir(parents=True, exist_ok=True)
     files = {
         "png": FIGURES / f"{label}.png",
@@ -230,9 +235,10 @@ def save_figure(
     files["svg"].write_text(svg, encoding="utf-8")
     png_bytes = svg_to_png(files["svg"], width_in=fig.get_size_inches()[0], dpi=DPI)
     files["png"].write_bytes(png_bytes)
-    table = reader_table(data)
     table.to_csv(files["csv"], index=False, lineterminator="\n")
-    _write_column_schema(label, files["csv"], table, columns)
+    from .figure_columns import write_schema
+
+    write_schema(files["csv"], table, columns)
     if display:
         import base64
 
@@ -255,19 +261,29 @@ def save_figure(
     # Returns nothing: a value would be shown as the cell's result in the notebook and the book.
 
 
-def _write_column_schema(label: str, csv: Path, table: pd.DataFrame, columns) -> None:
-    """The figure's column declaration, checked against its data, as a schema next to its CSV
-    (a stale one from an earlier run goes when the figure has no declaration)."""
+def _csv_frame(label: str, data: pd.DataFrame) -> pd.DataFrame:
+    from .figure_columns import plain_frame
+
+    return plain_frame(label, data)
+
+
+def _declared_columns(label: str, table: pd.DataFrame, columns) -> dict:
+    """The figure's column declaration (``columns``, else its entry in
+    :data:`exile_report.figure_columns.COLUMNS`), checked against its CSV's columns. A figure
+    without one is refused: every figure CSV is downloaded, and in the data bundle, with its units
+    and descriptions."""
     from . import figure_columns
 
-    columns = columns if columns is not None else figure_columns.COLUMNS.get(label)
     if list(table.columns) == ["note"]:  # an empty chart says why (a parameter selected nothing)
-        columns = {"note": ("", "Why the figure is empty for the chosen parameters")}
+        return {"note": ("", "Why the figure is empty for the chosen parameters")}
+    columns = columns if columns is not None else figure_columns.COLUMNS.get(label)
     if columns is None:
-        figure_columns.schema_path(csv).unlink(missing_ok=True)
-        return
+        raise ValueError(
+            f"{label}: its CSV columns are not declared "
+            "(add a unit and description per column to figure_columns.COLUMNS)"
+        )
     figure_columns.check(label, table, columns)
-    figure_columns.write_schema(csv, table, columns)
+    return columns
 
 
 #: Link texts of the download links under a figure or table.
