@@ -68,7 +68,8 @@ import pandas as pd
 from exile_report.plotting import new_figure, save_figure
 fig, ax = new_figure()
 ax.plot([1, 2], [3, 4])
-save_figure(fig, "fig-no-alt", data=pd.DataFrame({"x": [1, 2]}), source="test")
+save_figure(fig, "fig-no-alt", data=pd.DataFrame({"x": [1, 2]}), source="test",
+            columns={"x": ("", "A value")})
 """
 
 # (id, build arguments, a change to make first (or None), exit code, pattern the message must match)

@@ -11,7 +11,11 @@ def test_save_figure_writes_png_svg_csv_and_returns_nothing(_figures_elsewhere):
     fig, ax = new_figure()
     ax.plot([2020, 2021], [1, 2])
     data = pd.DataFrame({"year": [2020, 2021], "value": [1, 2]})
-    assert save_figure(fig, "fig-test-line", data=data, source="UNHCR", display=False) is None
+    cols = {"year": ("year", "Year"), "value": ("persons", "People")}
+    assert (
+        save_figure(fig, "fig-test-line", data=data, source="UNHCR", display=False, columns=cols)
+        is None
+    )
     for ext in ("png", "svg", "csv"):
         assert (_figures_elsewhere / f"fig-test-line.{ext}").stat().st_size > 0
     svg = (_figures_elsewhere / "fig-test-line.svg").read_text()
@@ -30,6 +34,7 @@ def test_save_figure_is_reproducible(_figures_elsewhere):
             data=pd.DataFrame({"x": [3, 4]}),
             source="Source: test",
             display=False,
+            columns={"x": ("", "Bar height")},
         )
         outputs.append(
             {e: (_figures_elsewhere / f"fig-test-bars.{e}").read_bytes() for e in ("png", "svg")}

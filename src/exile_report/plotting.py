@@ -189,6 +189,7 @@ def save_figure(
     source: str,
     display: bool = True,
     alt: str | None = None,
+    columns: dict[str, tuple[str, str]] | None = None,
 ) -> None:
     """Write ``figures/<label>.{png,svg,csv}`` and show the figure in the notebook.
 
@@ -196,6 +197,10 @@ def save_figure(
     the chart ("Source: UNHCR Refugee Population Statistics Database, 2025 release"). ``data`` is the table the chart is drawn from, written
     as CSV so readers can take the numbers. ``alt``: alt text computed from the data; it replaces
     the cell's ``#| fig-alt:`` (which stays as the text of a notebook not yet run) in both engines.
+    ``columns``: each column of ``data`` with its (unit, description); by default the figure's
+    declaration in :mod:`exile_report.figure_columns`; an undeclared figure is refused. The CSV
+    gives the columns their plain names (``figure_columns.PLAIN_NAMES``) and gets
+    ``figures/<label>.schema.json``, with which the data bundle lists it.
     """
     if not label.startswith("fig-"):
         raise ValueError(f"figure label must start with 'fig-': {label!r}")
@@ -205,6 +210,10 @@ def save_figure(
         raise ValueError(f"{label}: a figure needs the data it is drawn from")
     if not source.lower().startswith("source"):
         source = f"Source: {source}"
+    # The CSV readers download: plain column names, no float noise; its columns checked against
+    # their declaration before anything is written.
+    table = reader_table(_csv_frame(label, data))
+    columns = _declared_columns(label, table, columns)
     FIGURES.mkdir(parents=True, exist_ok=True)
     files = {
         "png": FIGURES / f"{label}.png",
@@ -226,7 +235,10 @@ def save_figure(
     files["svg"].write_text(svg, encoding="utf-8")
     png_bytes = svg_to_png(files["svg"], width_in=fig.get_size_inches()[0], dpi=DPI)
     files["png"].write_bytes(png_bytes)
-    reader_table(data).to_csv(files["csv"], index=False, lineterminator="\n")
+    table.to_csv(files["csv"], index=False, lineterminator="\n")
+    from .figure_columns import write_schema
+
+    write_schema(files["csv"], table, columns)
     if display:
         import base64
 
@@ -247,6 +259,31 @@ def save_figure(
         ipy_display({"text/markdown": md, "text/plain": md}, raw=True)
     plt.close(fig)
     # Returns nothing: a value would be shown as the cell's result in the notebook and the book.
+
+
+def _csv_frame(label: str, data: pd.DataFrame) -> pd.DataFrame:
+    from .figure_columns import plain_frame
+
+    return plain_frame(label, data)
+
+
+def _declared_columns(label: str, table: pd.DataFrame, columns) -> dict:
+    """The figure's column declaration (``columns``, else its entry in
+    :data:`exile_report.figure_columns.COLUMNS`), checked against its CSV's columns. A figure
+    without one is refused: every figure CSV is downloaded, and in the data bundle, with its units
+    and descriptions."""
+    from . import figure_columns
+
+    if list(table.columns) == ["note"]:  # an empty chart says why (a parameter selected nothing)
+        return {"note": ("", "Why the figure is empty for the chosen parameters")}
+    columns = columns if columns is not None else figure_columns.COLUMNS.get(label)
+    if columns is None:
+        raise ValueError(
+            f"{label}: its CSV columns are not declared "
+            "(add a unit and description per column to figure_columns.COLUMNS)"
+        )
+    figure_columns.check(label, table, columns)
+    return columns
 
 
 #: Link texts of the download links under a figure or table.

@@ -118,6 +118,7 @@ def write_data_bundle(root: Path, out: Path) -> Path:
     A file the descriptor lists but that is missing stops the build (naming it)."""
     from .data import DataError
     from .datapackage import for_bundle
+    from .figure_columns import figure_resources
 
     data = root / "data"
     members = bundle_members(root)
@@ -127,6 +128,9 @@ def write_data_bundle(root: Path, out: Path) -> Path:
             f"data bundle not written: missing {', '.join('data/' + m for m in missing)}"
         )
     descriptor = json.loads((data / "datapackage.json").read_text(encoding="utf-8"))
+    # the figures' own CSVs whose columns are declared (figure_columns), as resources too
+    figures = figure_resources(root / "figures")
+    descriptor["resources"] = [*descriptor["resources"], *(res for _csv, res in figures)]
     edition_vars = _edition_variables(root)
     written = {
         "README.md": _bundle_readme(root, descriptor, edition_vars),
@@ -140,6 +144,7 @@ def write_data_bundle(root: Path, out: Path) -> Path:
         for name, content in [
             *((name, written[name].encode("utf-8")) for name in BUNDLE_WRITTEN),
             *((rel, (data / rel).read_bytes()) for rel in members),
+            *((res["path"], csv.read_bytes()) for csv, res in figures),
         ]:
             info = zipfile.ZipInfo(f"{_BUNDLE_DIR}/{Path(name).as_posix()}", _ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -478,7 +483,10 @@ def check_book(root: Path, staging: Path, result: dict) -> None:
     if not bundle.is_file():
         missing.append(DATA_BUNDLE)
     else:
-        want = {f"{_BUNDLE_DIR}/{m}" for m in (*BUNDLE_WRITTEN, *bundle_members(root))}
+        from .figure_columns import figure_resources
+
+        figures = [res["path"] for _csv, res in figure_resources(root / "figures")]
+        want = {f"{_BUNDLE_DIR}/{m}" for m in (*BUNDLE_WRITTEN, *bundle_members(root), *figures)}
         with zipfile.ZipFile(bundle) as zf:
             have = set(zf.namelist())
         missing += [f"{DATA_BUNDLE}: {m}" for m in sorted(want - have)]

@@ -18,8 +18,39 @@ local tables = dofile(pandoc.path.join({
   here, "..", "..", "src", "exile_report", "render", "typst", "tables.lua",
 }))
 
-local STYLE = '#import "/tools/quarto/book.typ": quarto-book, book-table-body, source-line\n'
-  .. "#show: quarto-book\n"
+local IMPORT = '#import "/tools/quarto/book.typ": quarto-book, book-table-body, source-line\n'
+
+--- The `#show: quarto-book.with(...)` line: the body text size of `fontsize` (format typst in
+--- _quarto.yml) and the book's title for the running head.
+local function style(meta)
+  local size = meta.fontsize and pandoc.utils.stringify(meta.fontsize) or "11pt"
+  if not size:match("^%d+%.?%d*pt$") then size = "11pt" end
+  local title = meta.title and pandoc.utils.stringify(meta.title) or ""
+  title = title:gsub("\\", "\\\\"):gsub('"', '\\"')
+  return IMPORT .. "#show: quarto-book.with(font-size: " .. size
+    .. ', title: "' .. title .. '")\n'
+end
+
+--- Every chapter heading gets a marker in front of it (the end of the chapter before), which
+--- tells blank pages from pages with text (book.typ's `blank-page`).
+local CHAPTER_END = pandoc.RawBlock("typst", '#metadata("chapter-end") <exile-chapter-end>')
+
+--- Whether a block opens a chapter: a chapter's heading, or one the template writes as typst
+--- (a part page such as "Appendices", or its heading).
+local function opens_chapter(blk)
+  if blk.t == "Header" then return blk.level == 1 end
+  if blk.t ~= "RawBlock" or blk.format ~= "typst" then return false end
+  return blk.text:match("#heading%(level: 1") ~= nil or blk.text:match("#part%[") ~= nil
+end
+
+local function mark_chapter_ends(blocks)
+  local marked = pandoc.Blocks({})
+  for _, blk in ipairs(blocks) do
+    if opens_chapter(blk) then marked:insert(CHAPTER_END) end
+    marked:insert(blk)
+  end
+  return marked
+end
 
 local function has_class(el, name)
   for _, c in ipairs(el.classes or {}) do
@@ -114,6 +145,7 @@ function Pandoc(doc)
       if div.identifier == "refs" then return div:walk(tables.breakable) end
     end,
   })
-  doc.blocks:insert(1, pandoc.RawBlock("typst", STYLE))
+  doc.blocks = mark_chapter_ends(doc.blocks:walk({ Blocks = mark_chapter_ends }))
+  doc.blocks:insert(1, pandoc.RawBlock("typst", style(doc.meta)))
   return doc
 end

@@ -266,12 +266,31 @@ def _legal_strip(ax, steps: pd.DataFrame, x0: float, x1: float, years_per_inch: 
     )
     rows = max((r for r, _x in chosen.values()), default=0) + 1
     ax.set_ylim(-0.2, rows)
+    # the horizontal extent of each label, to break the leader lines of higher rows around it
+    spans = {
+        i: (x_text - w / 2, x_text + w / 2, rows - 1 - row_no)
+        for i, (row_no, x_text) in chosen.items()
+        for w in [_text_width_years(texts[i], 7, years_per_inch)]
+    }
+    pad = 0.05 * years_per_inch
     for i, (row_no, x_text) in chosen.items():
         y = rows - 1 - row_no
         ax.text(x_text, y + 0.15, texts[i], fontsize=7, color=_INK, ha="center", va="bottom")
-        ax.plot(
-            [xs[i], xs[i]], [-0.2, y + 0.12], color="#6b6b6b", linewidth=0.7, linestyle=(0, (2, 2))
+        gaps = sorted(
+            (yj + 0.08, yj + 0.9)
+            for j, (a, b, yj) in spans.items()
+            if j != i and yj < y and a - pad <= xs[i] <= b + pad
         )
+        start = -0.2
+        for lo, hi in [*gaps, (y + 0.12, None)]:
+            ax.plot(
+                [xs[i], xs[i]],
+                [start, lo],
+                color="#6b6b6b",
+                linewidth=0.7,
+                linestyle=(0, (2, 2)),
+            )
+            start = hi
     return rows
 
 

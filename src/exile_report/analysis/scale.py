@@ -209,12 +209,19 @@ def register_table(reg: pd.DataFrame) -> pd.DataFrame:
 
 
 def ladder_data(reg: pd.DataFrame) -> pd.DataFrame:
-    """Worldwide estimates that are counts (not shares), as ranges for the ladder chart."""
-    df = reg[(reg["geography"] == "WLD") & (reg["unit"] != "share")].copy()
-    df["lo"] = df[["low", "central", "high"]].min(axis=1)
-    df["hi"] = df[["low", "central", "high"]].max(axis=1)
-    df["mid"] = df["central"].fillna((df["lo"] + df["hi"]) / 2)
-    return df[[*FIGURE_COLUMNS, "lo", "mid", "hi", "citation_key"]].reset_index(drop=True)
+    """Worldwide estimates that are counts (not shares), for the ladder chart: the register's
+    own columns (the chart derives where it draws each range, :func:`ladder_marks`)."""
+    df = reg[(reg["geography"] == "WLD") & (reg["unit"] != "share")]
+    return df[[*FIGURE_COLUMNS, "citation_key"]].reset_index(drop=True)
+
+
+def ladder_marks(ladder: pd.DataFrame) -> pd.DataFrame:
+    """Where the ladder draws each estimate: its range from the smallest to the largest of low,
+    central and high (``lo``, ``hi``), and its marker at the central value, or the middle of the
+    range when only a range was published (``mid``). Drawing only: not in the figure's CSV."""
+    values = ladder[["low", "central", "high"]]
+    lo, hi = values.min(axis=1), values.max(axis=1)
+    return ladder.assign(lo=lo, hi=hi, mid=ladder["central"].fillna((lo + hi) / 2))
 
 
 # ---------------------------------------------------------------- host countries

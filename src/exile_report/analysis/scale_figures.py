@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..maps import country_rings, equal_earth
-from .scale import CONCEPTS, STOCK
+from .scale import CONCEPTS, STOCK, ladder_marks
 
 # ---------------------------------------------------------------- the map
 
@@ -96,10 +96,12 @@ def plot_ladder(ax, ladder: pd.DataFrame) -> None:
     marker at the central value, colour and marker by concept, log scale (trips dwarf persons)."""
     import matplotlib.dates as mdates
 
+    from ..figure_layout import place_clear
     from ..plotting import LABEL_HALO, mark_dates, thousands
 
     placed: list = []
-    for r in ladder.sort_values(["period_end", "mid"]).itertuples():
+    labels: list = []
+    for r in ladder_marks(ladder).sort_values(["period_end", "mid"]).itertuples():
         colour, marker = CONCEPT_COLOURS[r.concept], CONCEPT_MARKERS[r.concept]
         if r.hi > r.lo:
             ax.vlines(r.period_end, r.lo, r.hi, color=colour, linewidth=3, alpha=0.55)
@@ -118,7 +120,8 @@ def plot_ladder(ax, ladder: pd.DataFrame) -> None:
             for d, m in placed
         )
         placed.append((r.period_end, r.mid))
-        ax.annotate(
+        sides = [(5, 0, "left", "center"), (-5, 0, "right", "center")]
+        ann = ax.annotate(
             r.estimate_id,
             (r.period_end, r.mid),
             xytext=(-5 if near else 5, 0),
@@ -129,6 +132,7 @@ def plot_ladder(ax, ladder: pd.DataFrame) -> None:
             color="#333333",
             path_effects=LABEL_HALO,
         )
+        labels.append((sides[::-1] if near else sides, ann))
     # room left of the earliest estimate for an id written on its left
     ax.set_xlim(left=ladder["period_end"].min() - pd.Timedelta(days=75))
     ax.set_yscale("log")
@@ -141,6 +145,13 @@ def plot_ladder(ax, ladder: pd.DataFrame) -> None:
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     mark_dates(ax)
     _concept_legend(ax, ladder["concept"], loc="upper left", bbox_to_anchor=(0, -0.16), ncol=3)
+    # an id whose side is crossed by another estimate's range bar goes to the other side
+    engine = ax.figure.get_layout_engine()
+    if engine is not None:
+        engine.execute(ax.figure)
+    for sides, ann in labels:
+        ann.set_in_layout(False)
+        place_clear(ax, ann, sides, margin=1.0)
 
 
 def plot_hosts(ax, data: pd.DataFrame, names: dict) -> None:
@@ -325,7 +336,12 @@ def plot_permits(ax, permits: pd.DataFrame, names: dict) -> None:
 
     from ..plotting import PALETTE, mark_dates, thousands
 
+    final_year = permits["year"].max()
     last = permits.sort_values("year").groupby("geo_iso3").tail(1).sort_values("value")
+    # a line that stops early is labelled where its text is clear of the other lines (below);
+    # the others in a column right of the last year, nudged apart
+    stops_early = set(last.loc[last["year"] < final_year, "geo_iso3"])
+    last = last[~last["geo_iso3"].isin(stops_early)]
     ends, prev = {}, -1e9
     span = permits["value"].max()
     for r in last.itertuples():  # nudge end labels apart
@@ -343,10 +359,11 @@ def plot_permits(ax, permits: pd.DataFrame, names: dict) -> None:
             linewidth=1.6,
             linestyle=styles[i // len(PALETTE)],
         )
-        lx = d["year"].max()
+        if g in stops_early:
+            continue
         ax.annotate(
             names.get(g, g),
-            (lx, ends[g]),
+            (d["year"].max(), ends[g]),
             xytext=(4, 0),
             textcoords="offset points",
             fontsize=7.5,
@@ -360,6 +377,43 @@ def plot_permits(ax, permits: pd.DataFrame, names: dict) -> None:
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylim(0, None)
     mark_dates(ax, keys=("invasion",), as_year=True)
+    _label_early_ends(ax, permits[permits["geo_iso3"].isin(stops_early)], names, colours)
+
+
+def _label_early_ends(ax, permits: pd.DataFrame, names: dict, colours: dict) -> None:
+    """Label each line that stops before the last year at its last point, on the first side
+    (right, above, below, left) where the text crosses no line."""
+    from ..figure_layout import around, place_clear
+    from ..plotting import LABEL_HALO
+
+    sides = [side for r in range(4, 60, 6) for side in around(r, r + 2)]
+    engine = ax.figure.get_layout_engine()
+    if engine is not None:  # place the labels in the axes as laid out (they stay out of layout)
+        engine.execute(ax.figure)
+    for g, d in permits.groupby("geo_iso3"):
+        end = d.sort_values("year").iloc[-1]
+        style = {"fontsize": 7.5, "color": colours[g], "path_effects": LABEL_HALO}
+        xy = (end["year"], end["value"])
+        ann = ax.annotate(names.get(g, g), xy, xytext=sides[0][:2], textcoords="offset points")
+        ann.update(style)
+        ann.set_in_layout(False)
+        ok = place_clear(ax, ann, sides)
+        if ok and max(map(abs, ann.get_position())) > 10:
+            # far from its line's end: a thin leader line in the line's colour joins them
+            dx, dy = ann.get_position()
+            ha, va = ann.get_ha(), ann.get_va()
+            ann.remove()
+            ax.annotate(
+                names.get(g, g),
+                xy,
+                xytext=(dx, dy),
+                textcoords="offset points",
+                ha=ha,
+                va=va,
+                arrowprops={"arrowstyle": "-", "color": colours[g], "linewidth": 0.6},
+                in_layout=False,
+                **style,
+            )
 
 
 def plot_claims(ax, claims: pd.DataFrame) -> None:

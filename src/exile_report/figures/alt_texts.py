@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..analysis.history import CATEGORY_LABELS, WAVES
-from ..analysis.scale import CONCEPT_WORDS
+from ..analysis.scale import CONCEPT_WORDS, ladder_marks
 from ..prose import date, listing, num, pct
 
 
@@ -110,7 +110,7 @@ def unhcr_long_alt(series: pd.DataFrame, asylum_seekers_from) -> str:
 def ladder_alt(ladder: pd.DataFrame) -> str:
     """The ladder of worldwide estimates: per concept, how many and their span."""
     parts = []
-    for concept, g in ladder.groupby("concept", sort=False):
+    for concept, g in ladder_marks(ladder).groupby("concept", sort=False):
         lo, hi = g["lo"].min(), g["hi"].max()
         span = f"at {num(lo)}" if lo == hi else f"from {num(lo)} to {num(hi)}"
         parts.append(f"{CONCEPT_WORDS.get(concept, concept)}: {len(g)} {span}")

@@ -5,6 +5,7 @@ computes."""
 from __future__ import annotations
 
 import math
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -276,6 +277,9 @@ def _colour(direction: str) -> str:
 
 
 ENDED_ALPHA = 0.45
+#: Lanes' worth of room above the first lane for the key dates' labels (two lines of text, one
+#: under the other), so no bar runs through them.
+KEY_DATE_ROOM = 3.9
 
 
 def plot_timeline(fig, ax, tl: pd.DataFrame, names: dict, as_of) -> None:
@@ -375,7 +379,7 @@ def plot_timeline(fig, ax, tl: pd.DataFrame, names: dict, as_of) -> None:
             zorder=0,
             linewidth=0,
         )
-    ax.set_ylim(y - 0.4, -2.4)
+    ax.set_ylim(y - 0.4, -KEY_DATE_ROOM)
     ax.set_xlim(lo, hi + pd.Timedelta(days=20))
     if (hi - lo).days > 800:
         ax.xaxis.set_major_locator(mdates.YearLocator())
@@ -555,6 +559,17 @@ def _label_groups(measures: pd.DataFrame, gap_days: int = 130, max_chars: int = 
     return [(d, dirs.pop() if len(dirs) == 1 else "mixed", joined(t)) for d, dirs, t in groups]
 
 
+#: Characters of a measure's label in the small multiples beyond which it wraps onto two lines
+#: (so that it hangs over at most about the upper half of its panel).
+FLOW_LABEL_CHARS = 32
+
+
+def _wrap_flow_label(text: str) -> str:
+    if len(text) <= FLOW_LABEL_CHARS:
+        return text
+    return textwrap.fill(text, len(text) // 2 + 4)
+
+
 def _max(series: pd.Series) -> float:
     """Largest value of a nullable series, 0 when it has none."""
     v = series.astype("Float64").max(skipna=True)
@@ -578,7 +593,7 @@ def plot_flows(
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    from ..plotting import GREY, PALETTE, mark_dates, thousands
+    from ..plotting import GREY, LABEL_HALO, PALETTE, mark_dates, thousands
 
     switches = switches or {}
     any_cases = False
@@ -631,16 +646,20 @@ def plot_flows(
             colour = DIRECTION_COLOURS.get(direction, MIXED_COLOUR)
             ax.axvline(d, color=colour, linewidth=1.2)
             ax.annotate(
-                text,
+                _wrap_flow_label(text),
                 (d, 0.98),
                 xycoords=("data", "axes fraction"),
                 xytext=(-2, 0),
                 textcoords="offset points",
                 rotation=90,
+                # aligned before rotating: the text ends at the top, and all its lines lie left
+                # of the measure's line
+                rotation_mode="anchor",
                 fontsize=6.5,
                 color=colour,
                 ha="right",
-                va="top",
+                va="bottom",
+                path_effects=LABEL_HALO,
             )
         sw = switches.get(host)
         for year in sorted(set(sw["first_persons_year"])) if sw is not None and len(sw) else ():
@@ -694,3 +713,27 @@ def plot_flows(
     ]
     fig.legend(handles=handles, loc="outside upper center", ncol=3, fontsize=7.5)
     fig.supylabel("Per year (applications in persons; permits)", fontsize=8.5)
+    _room_for_measure_labels(fig, axes)
+
+
+def _room_for_measure_labels(fig, axes) -> None:
+    """Raise each panel's y limit so its data stay below the measures' labels, which hang from
+    the top of the panel (no label runs across a bar or the permits line)."""
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)
+    renderer = fig.canvas.get_renderer()
+    for ax in axes.flat:
+        labels = [t for t in ax.texts if t.get_rotation() == 90]
+        if not ax.get_visible() or not labels:
+            continue
+        for t in labels:
+            t.set_in_layout(False)
+        height = ax.get_window_extent(renderer).height
+        top = ax.get_window_extent(renderer).y1
+        lowest = min(t.get_window_extent(renderer).y0 for t in labels)
+        free = (lowest - (top - height) - 4) / height  # share of the panel under the labels
+        lo, hi = ax.get_ylim()
+        data_top = hi / 2.3  # the data's maximum (set_ylim above: ymax * 2.3)
+        if 0.15 < free and data_top / hi > free:
+            ax.set_ylim(lo, data_top / free)
