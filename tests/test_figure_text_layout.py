@@ -85,7 +85,11 @@ def test_overlapping_texts_and_a_text_off_the_figure_are_found():
     ax.text(1.5, 1.2, "first label")
     ax.text(1.5, 1.2, "second label")
     ax.annotate(
-        "off the edge", (1.02, 0.5), xycoords="axes fraction", annotation_clip=False, in_layout=False
+        "off the edge",
+        (1.02, 0.5),
+        xycoords="axes fraction",
+        annotation_clip=False,
+        in_layout=False,
     )
     kinds = {(c.kind, c.first) for c in text_collisions(fig)}
     assert ("text/text", "first label") in kinds
