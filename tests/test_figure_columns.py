@@ -119,3 +119,25 @@ def test_every_figure_csv_of_a_built_book_is_declared_and_in_the_bundle(built_re
         assert [f["name"] for f in schema["fields"]] == header, csv.name
         assert not [h for h in header if INTERNAL.search(h)], csv.name
         assert in_bundle[f"figures/{csv.name}"]["schema"] == schema, csv.name
+
+
+def test_a_column_declared_both_from_a_table_and_by_hand_is_refused():
+    spec = {
+        "from_tables": [["estimates", ["citation_key"]]],
+        "columns": {"citation_key": ["", "x"]},
+    }
+    with pytest.raises(ValueError, match=r"fig-x: citation_key declared twice"):
+        figure_columns._figure("fig-x", spec)
+
+
+def test_the_scale_chart_columns_are_declared_once_with_the_figures():
+    assert scale.FIGURE_COLUMNS is figure_columns.COLUMN_GROUPS["estimate_figure"]
+    assert set(scale.FIGURE_COLUMNS) < set(figure_columns.COLUMNS["fig-scale-ladder"])
+
+
+def test_the_declarations_ship_with_the_package_and_count_in_the_fingerprint():
+    from exile_report import fingerprint
+
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert f'"{figure_columns.COLUMNS_FILE.name}"' in pyproject
+    assert figure_columns.COLUMNS_FILE.name in fingerprint.PACKAGE_DATA

@@ -23,6 +23,7 @@ def tree(tmp_path) -> Path:
         "requirements.lock": "pandas==3.0.0 --hash=sha256:00\n",
         "src/exile_report/schemas.py": "",
         "src/exile_report/tables.yml": "RULE: quarter <= 4\n",
+        "src/exile_report/figure_columns.yml": "figures: {}\n",
         "src/exile_report/data.py": "",
         "src/exile_report/analysis/x.py": "",
         "src/exile_report/render/html.py": "",
@@ -40,6 +41,7 @@ def tree(tmp_path) -> Path:
         "data/processed/a.csv",
         "src/exile_report/analysis/x.py",
         "src/exile_report/tables.yml",
+        "src/exile_report/figure_columns.yml",
     ],
 )
 def test_chapters_depend_on_lock_file_readme_data_and_code(tree, changed):

@@ -30,8 +30,8 @@ CODE_EXCLUDE = (
 ROOT_INPUTS = ("requirements.lock",)
 #: Files under data/ every chapter (and the data bundle) depends on besides the tables.
 DATA_INPUTS = ("README.md",)
-#: Package data every chapter reads besides the code (the table declarations).
-PACKAGE_DATA = ("tables.yml",)
+#: Package data every chapter reads besides the code (the table and figure-column declarations).
+PACKAGE_DATA = ("tables.yml", "figure_columns.yml")
 #: Code and declarations that decide whether a table is valid.
 VALIDATOR_CODE = ("schemas.py", "tables.yml", "data.py")
 #: Where the keys of validated tables are recorded (under the build folder).

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..figure_columns import COLUMN_GROUPS
 from ..params import Param
 from ..prose import INVASION, cite, num, pct
 from ..prose import date as prose_date
@@ -85,17 +86,9 @@ CONCEPT_WORDS = {
 #: The concept our own estimate sums; the only one that answers "how many are abroad now".
 STOCK = "stock-abroad"
 GRADE_ORDER = {"A": 0, "B": 1, "C": 2}
-#: The columns that identify a figure in the chart data (ladder, host chart).
-FIGURE_COLUMNS = [
-    "estimate_id",
-    "estimator",
-    "period_end",
-    "concept",
-    "unit",
-    "low",
-    "central",
-    "high",
-]
+#: The columns that identify a figure in the chart data (ladder, host chart), declared with the
+#: figures' columns.
+FIGURE_COLUMNS = COLUMN_GROUPS["estimate_figure"]
 
 
 class IncomparableError(ValueError):

@@ -255,50 +255,85 @@ def stock_alt(stock: pd.DataFrame, names: dict) -> str:
     )
 
 
+def _latest(g: pd.DataFrame, column: str) -> pd.Series | None:
+    """The row of the latest year in which ``column`` is given, or None."""
+    given = g.dropna(subset=[column])
+    return given.loc[given["year"].idxmax()] if len(given) else None
+
+
+def _rate(column: str):
+    """What a group's latest ``column`` (a rate) says: "<column in words> <rate> in <year>"."""
+
+    def says(g: pd.DataFrame) -> str | None:
+        lr = _latest(g, column)
+        if lr is None:
+            return None
+        return f"{column.replace('_', ' ')} {_pct(lr[column])} in {int(lr['year'])}"
+
+    return says
+
+
+def _per_group(data: pd.DataFrame, key: str, names: dict, *sayings) -> str:
+    """For each group of ``data`` by ``key``, "<name>: <what each of ``sayings`` says of the
+    group>" (those that say something), joined by "; "."""
+    parts = []
+    for code, g in data.groupby(key, sort=False):
+        bits = [bit for say in sayings if (bit := say(g)) is not None]
+        if bits:
+            parts.append(f"{_name(names, code)}: {', '.join(bits)}")
+    return "; ".join(parts)
+
+
+def _lodged(g: pd.DataFrame) -> str | None:
+    la = _latest(g, "persons_lodged")
+    return None if la is None else f"{num(la['persons_lodged'])} applications in {int(la['year'])}"
+
+
+def _uk_applications(g: pd.DataFrame) -> str | None:
+    la = _latest(g, "main_applicants")
+    if la is None:
+        return None
+    part = (
+        f" (first {int(la['months_covered'])} months)"
+        if pd.notna(la.get("months_covered")) and int(la["months_covered"]) < 12
+        else ""
+    )
+    return f"{num(la['main_applicants'])} main applicants in {int(la['year'])}{part}"
+
+
+#: Charts read out as each group's latest values: the chart in words, the column that names the
+#: groups, and what is said of each group.
+_LATEST_VALUES = {
+    "origins": (
+        (
+            "Two line charts side by side, one line per origin: applications by persons per year "
+            "on a logarithmic scale, and the first-instance protection rate; 2022 is shaded."
+        ),
+        "origin_iso3",
+        (_lodged, _rate("protection_rate")),
+    ),
+    "uk": (
+        (
+            "Two line charts of the United Kingdom, one line per nationality: asylum applications "
+            "by main applicants per year, a partial year as an open circle, and the initial grant "
+            "rate."
+        ),
+        "nationality_iso3",
+        (_uk_applications, _rate("grant_rate")),
+    ),
+}
+
+
+def _latest_values_alt(chart: str, data: pd.DataFrame, names: dict) -> str:
+    lead, key, sayings = _LATEST_VALUES[chart]
+    return f"{lead} {_per_group(data, key, names, *sayings)}."
+
+
 def origins_alt(data: pd.DataFrame, names: dict) -> str:
     """The origins compared: each origin's latest applications and protection rate."""
-    parts = []
-    for origin, g in data.groupby("origin_iso3", sort=False):
-        a = g.dropna(subset=["persons_lodged"])
-        r = g.dropna(subset=["protection_rate"])
-        bits = []
-        if len(a):
-            la = a.loc[a["year"].idxmax()]
-            bits.append(f"{num(la['persons_lodged'])} applications in {int(la['year'])}")
-        if len(r):
-            lr = r.loc[r["year"].idxmax()]
-            bits.append(f"protection rate {_pct(lr['protection_rate'])} in {int(lr['year'])}")
-        if bits:
-            parts.append(f"{_name(names, origin)}: {', '.join(bits)}")
-    return (
-        "Two line charts side by side, one line per origin: applications by persons per year on "
-        "a logarithmic scale, and the first-instance protection rate; 2022 is shaded. "
-        f"{'; '.join(parts)}."
-    )
+    return _latest_values_alt("origins", data, names)
 
 
 def uk_alt(data: pd.DataFrame, names: dict) -> str:
     """The UK charts: each nationality's latest applications and grant rate."""
-    parts = []
-    for nat, g in data.groupby("nationality_iso3", sort=False):
-        a = g.dropna(subset=["main_applicants"])
-        r = g.dropna(subset=["grant_rate"])
-        bits = []
-        if len(a):
-            la = a.loc[a["year"].idxmax()]
-            part = (
-                f" (first {int(la['months_covered'])} months)"
-                if pd.notna(la.get("months_covered")) and int(la["months_covered"]) < 12
-                else ""
-            )
-            bits.append(f"{num(la['main_applicants'])} main applicants in {int(la['year'])}{part}")
-        if len(r):
-            lr = r.loc[r["year"].idxmax()]
-            bits.append(f"grant rate {_pct(lr['grant_rate'])} in {int(lr['year'])}")
-        if bits:
-            parts.append(f"{_name(names, nat)}: {', '.join(bits)}")
-    return (
-        "Two line charts of the United Kingdom, one line per nationality: asylum applications by "
-        "main applicants per year, a partial year as an open circle, and the initial grant rate. "
-        f"{'; '.join(parts)}."
-    )
+    return _latest_values_alt("uk", data, names)

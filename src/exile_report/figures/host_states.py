@@ -576,6 +576,22 @@ def _max(series: pd.Series) -> float:
     return 0.0 if pd.isna(v) else float(v)
 
 
+def _labelled_line(ax, x, text: str, y: float, *, colour, line: dict, **text_style) -> None:
+    """A vertical line at ``x`` and its label just left of it, at height ``y`` (a fraction of
+    the axes)."""
+    ax.axvline(x, color=colour, **line)
+    ax.annotate(
+        text,
+        (x, y),
+        xycoords=("data", "axes fraction"),
+        xytext=(-2, 0),
+        textcoords="offset points",
+        color=colour,
+        ha="right",
+        **text_style,
+    )
+
+
 def plot_flows(
     fig,
     axes,
@@ -643,38 +659,32 @@ def plot_flows(
         m = measures[host]
         national = m[(m["level"] == "national") & (m["start"] < pd.Timestamp(f"{last + 1}-01-01"))]
         for d, direction, text in _label_groups(national):
-            colour = DIRECTION_COLOURS.get(direction, MIXED_COLOUR)
-            ax.axvline(d, color=colour, linewidth=1.2)
-            ax.annotate(
+            _labelled_line(
+                ax,
+                d,
                 _wrap_flow_label(text),
-                (d, 0.98),
-                xycoords=("data", "axes fraction"),
-                xytext=(-2, 0),
-                textcoords="offset points",
+                0.98,
+                colour=DIRECTION_COLOURS.get(direction, MIXED_COLOUR),
+                line={"linewidth": 1.2},
+                fontsize=6.5,
+                va="bottom",
                 rotation=90,
                 # aligned before rotating: the text ends at the top, and all its lines lie left
                 # of the measure's line
                 rotation_mode="anchor",
-                fontsize=6.5,
-                color=colour,
-                ha="right",
-                va="bottom",
                 path_effects=LABEL_HALO,
             )
         sw = switches.get(host)
         for year in sorted(set(sw["first_persons_year"])) if sw is not None and len(sw) else ():
-            x = pd.Timestamp(f"{year}-01-01")
-            ax.axvline(x, color="black", linestyle=":", linewidth=1.0)
-            ax.annotate(
+            _labelled_line(
+                ax,
+                pd.Timestamp(f"{year}-01-01"),
                 f"cases → persons\nfrom {year}",
-                (x, 0.62),
-                xycoords=("data", "axes fraction"),
-                xytext=(-2, 0),
-                textcoords="offset points",
+                0.62,
+                colour="black",
+                line={"linestyle": ":", "linewidth": 1.0},
                 fontsize=6.3,
-                ha="right",
                 va="center",
-                color="black",
             )
         mark_dates(ax, label=False)
         ax.set_title(names.get(host, host), fontsize=9.5)
