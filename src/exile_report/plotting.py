@@ -280,7 +280,7 @@ def _declared_columns(label: str, table: pd.DataFrame, columns) -> dict:
     if columns is None:
         raise ValueError(
             f"{label}: its CSV columns are not declared "
-            "(add a unit and description per column to figure_columns.COLUMNS)"
+            "(add a unit and description per column to figure_columns.yml)"
         )
     figure_columns.check(label, table, columns)
     return columns
