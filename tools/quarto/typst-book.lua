@@ -52,23 +52,7 @@ local function mark_chapter_ends(blocks)
   return marked
 end
 
-local function has_class(el, name)
-  for _, c in ipairs(el.classes or {}) do
-    if c == name then return true end
-  end
-  return false
-end
-
---- The inlines of the `.figure-source` span in a figure-meta div, or nil.
-local function figure_source(div)
-  local found
-  div:walk({
-    Span = function(span)
-      if not found and has_class(span, "figure-source") then found = span.content end
-    end,
-  })
-  return found
-end
+local has_class, figure_source = tables.has_class, tables.figure_source
 
 --- Whether a block holds the raw typst that closes a float's content (`], caption: ...`).
 local function closes_float(blk)

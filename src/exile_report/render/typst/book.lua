@@ -36,12 +36,7 @@ local typst_string, inline_markup, block_markup =
   tables.typst_string, tables.inline_markup, tables.block_markup
 local book_table, breakable = tables.book_table, tables.breakable
 
-local function has_class(el, name)
-  for _, c in ipairs(el.classes or {}) do
-    if c == name then return true end
-  end
-  return false
-end
+local has_class, table_source = tables.has_class, tables.figure_source
 
 --- The file an image path refers to: Book.resources first, then absolute, then workdir-relative.
 local function resolve_path(src)
@@ -146,17 +141,6 @@ local function callout(div, filters)
   out:extend(blocks)
   out:insert(pandoc.RawBlock("typst", "]"))
   return out
-end
-
---- The inlines of the ``.figure-source`` span in a figure-meta div, or nil.
-local function table_source(div)
-  local found
-  div:walk({
-    Span = function(span)
-      if not found and has_class(span, "figure-source") then found = span.content end
-    end,
-  })
-  return found
 end
 
 --- Whether a figure's source line is taken from the figure-meta div under it. Off while the

@@ -31,6 +31,26 @@ local function block_markup(blocks)
 end
 M.block_markup = block_markup
 
+--- Whether an element carries a class.
+local function has_class(el, name)
+  for _, c in ipairs(el.classes or {}) do
+    if c == name then return true end
+  end
+  return false
+end
+M.has_class = has_class
+
+--- The inlines of the `.figure-source` span in a figure-meta div, or nil.
+function M.figure_source(div)
+  local found
+  div:walk({
+    Span = function(span)
+      if not found and has_class(span, "figure-source") then found = span.content end
+    end,
+  })
+  return found
+end
+
 --- Characters after which a long address or identifier may break across lines.
 local BREAK_AFTER = "[/_%-%.%?&=#~]"
 --- Words longer than this get break opportunities (after / _ - . ? & = # ~).
